@@ -1,0 +1,107 @@
+"""The data-path interface: how a backend touches the guest's pages for one request.
+
+A data path is a strategy object with four hooks (STYLE.md lesson 2; fio ``ioengine_ops``):
+
+========================  ========  =============================================================
+hook                      required  called by the backend loop
+========================  ========  =============================================================
+``prepare(req)``          yes       after validation, before storage I/O. Must set ``req.bufs``
+                                    (one memoryview per segment, sliced to first..last_sect) or
+                                    raise :class:`RequestError`. Writes: the data must be in
+                                    ``req.bufs`` when it returns.
+``finish(req)``           yes       after storage I/O, before the response. Reads: the data must be
+                                    in the guest's pages when it returns. May set ``req.status``
+                                    and ``req.rsp_extra``.
+``frames_needed(req)``    no        how many dom0 frames ``prepare`` will take (pool admission)
+``teardown()``            no        on disconnect: release every mapping and frame
+========================  ========  =============================================================
+
+``caps`` declares what a path does so reports and the pool can reason about it without
+special-casing names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from blkswap.back.frames import FrameReserve, VaSpace
+from blkswap.back.request import PendingReq
+
+API_VERSION = 1
+
+#: Capability names a data path may declare.
+CAP_ZERO_COPY = "zero_copy"  # storage I/O targets guest memory directly
+CAP_DOM0_FRAMES = "dom0_frames"  # needs dom0 frames from the reserve per segment
+CAP_GUEST_COPY = "guest_copy"  # the guest copies data (persistent grants)
+CAP_OWNERSHIP = "ownership"  # frames change owner (swap, transfer)
+CAP_NO_DATA = "no_data"  # data is not moved at all (null)
+
+
+class Meter(Protocol):
+    """Where a data path reports CPU work that is not a hypercall (the timing layer charges it)."""
+
+    def charge(self, cause: str, amount: int) -> None: ...
+
+
+class NullMeter:
+    """Default meter: records nothing."""
+
+    def charge(self, cause: str, amount: int) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class DataPathOptions:
+    """Tunables shared by the data paths. Each is a documented knob, never a silent mode."""
+
+    #: swap/transfer: zero every frame before it crosses to another domain (default on; the
+    #: ``--no-swap-scrub`` flag turns it off to show the leak, DESIGN.md §4).
+    scrub: bool = True
+    #: swap: copy the write data back into the guest's new frame during the async window (seed,
+    #: Andres's point 7), so the guest keeps its buffer contents. Off by default.
+    swap_copyback: bool = False
+    #: copy: "gntcopy" (tapdisk3/QEMU: GNTTABOP_copy) or "blktap2" (XCP: map + memcpy + unmap).
+    copy_flavour: str = "gntcopy"
+    #: persistent: grants kept mapped per ring (LB blkback.c max_persistent_grants = 1056).
+    max_persistent_grants: int = 1056
+    #: persistent: purge grants idle for this long (LB persistent_grant_unused_seconds = 60 s).
+    persistent_unused_ns: int = 60_000_000_000
+    #: persistent: LRU pass interval (LB LRU_INTERVAL = 100 ms) and extra purge share (LRU_PERCENT_CLEAN = 5 %).
+    lru_interval_ns: int = 100_000_000
+    lru_percent_clean: int = 5
+
+
+@dataclass(slots=True)
+class BackendContext:
+    """Everything a data path instance may use; one instance per ring."""
+
+    port: Any  #: dom0's DomainPort
+    frontend_domid: int
+    reserve: FrameReserve
+    va: VaSpace
+    options: DataPathOptions = field(default_factory=DataPathOptions)
+    meter: Meter = field(default_factory=NullMeter)
+    clock: Any = None  #: () -> ns, for time-based policies (persistent-grant LRU)
+
+    def now(self) -> int:
+        return self.clock() if self.clock is not None else 0
+
+
+class DataPath(Protocol):
+    """What every data path module provides (see the table in the module docstring)."""
+
+    name: ClassVar[str]
+    caps: ClassVar[frozenset[str]]
+    api_version: ClassVar[int]
+
+    def __init__(self, ctx: BackendContext) -> None: ...
+    def prepare(self, req: PendingReq) -> None: ...
+    def finish(self, req: PendingReq) -> None: ...
+    def frames_needed(self, req: PendingReq) -> int: ...
+    def teardown(self) -> None: ...
+
+
+def segment_slice(page: memoryview, first_sect: int, last_sect: int) -> memoryview:
+    """The bytes of one segment within its 4 KiB page (xen-abi.md §3.4)."""
+    return page[first_sect * 512 : (last_sect + 1) * 512]

@@ -1,0 +1,112 @@
+"""``swap`` data path: exchange guest frames with frames from a dom0 reserve (GNTTABOP_swap, op 13).
+
+The proposal in the seed thread (Andres Lagar-Cavilla, 2010-11-17), DESIGN.md §4:
+
+* WRITE — at pull time each guest frame is swapped with a reserve frame; dom0 now owns the guest's
+  data and writes it out; the guest owns a frame whose contents the backend controls. With
+  ``scrub`` (default) that frame is zeroed before it crosses; with ``swap_copyback`` the write
+  data is copied back into it with one GNTTABOP_copy (the "async memcpy window", point 7), so the
+  guest keeps its buffer; with neither, the guest receives whatever the reserve frame last held —
+  possibly another domain's data (the leak the lab must show).
+* READ — the storage read lands in a reserve frame; when the response is pushed, that frame is
+  swapped with the guest's. The guest's old frame joins the reserve. A partial segment
+  (first_sect/last_sect not covering the page) leaves the rest of the frame as it was: zeroed with
+  ``scrub``, stale otherwise.
+
+All swaps of a request go in ONE multicall (one grant_table_op sub-call per segment, seed point 6).
+The new mfns reach the guest in the grant entries (Xen rewrites ``frame``) and in the response
+slot extension (``blkswap.abi.swap_ext``).
+"""
+
+from __future__ import annotations
+
+from blkswap.abi import blkif, gnttab
+from blkswap.abi.swap_ext import encode_new_frames
+from blkswap.back.datapaths.base import API_VERSION, CAP_DOM0_FRAMES, CAP_OWNERSHIP, BackendContext, segment_slice
+from blkswap.back.grantops import CopyOp, grant_copy, pack_swaps, unpack_swaps
+from blkswap.back.request import PendingReq, RequestError
+
+HYPERVISOR_grant_table_op = 20
+
+
+class SwapPath:
+    name = "swap"
+    caps = frozenset({CAP_DOM0_FRAMES, CAP_OWNERSHIP})
+    api_version = API_VERSION
+
+    def __init__(self, ctx: BackendContext) -> None:
+        self.ctx = ctx
+        self.swap_failures = 0
+        self.scrubbed_bytes = 0
+
+    def frames_needed(self, req: PendingReq) -> int:
+        return len(req.segments)
+
+    def prepare(self, req: PendingReq) -> None:
+        ctx = self.ctx
+        gfns = ctx.reserve.take(len(req.segments))
+        if gfns is None:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, "no reserve frames")
+        req.state = gfns
+        if req.is_write and req.segments:
+            if ctx.options.scrub and not ctx.options.swap_copyback:
+                self._scrub(gfns, whole=True)
+            try:
+                req.rsp_extra = encode_new_frames(self._swap(req))
+            except RequestError:
+                ctx.reserve.give(gfns)
+                req.state = None
+                raise
+            if ctx.options.swap_copyback:
+                self._copy_back(req)
+        elif req.segments and ctx.options.scrub:
+            self._scrub(gfns, whole=False, segments=req.segments)
+        req.bufs = [
+            segment_slice(ctx.port.page_view(gfn << 12), s.first_sect, s.last_sect)
+            for gfn, s in zip(gfns, req.segments, strict=True)
+        ]
+
+    def finish(self, req: PendingReq) -> None:
+        gfns = req.state
+        req.bufs = []
+        if gfns is None:
+            return
+        if not req.is_write and req.segments and req.status == blkif.BLKIF_RSP_OKAY:
+            try:
+                req.rsp_extra = encode_new_frames(self._swap(req))
+            except RequestError:
+                req.status = blkif.BLKIF_RSP_ERROR
+        self.ctx.reserve.give(gfns)
+        req.state = None
+
+    def _swap(self, req: PendingReq) -> list[int]:
+        """Swap every segment's guest frame with our reserve frame, in one multicall."""
+        port, dom = self.ctx.port, self.ctx.frontend_domid
+        arrays = [pack_swaps([(port.gfn_to_mfn(gfn), s.gref, dom)]) for gfn, s in zip(req.state, req.segments, strict=True)]
+        port.multicall([(HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, a, 1)) for a in arrays])
+        results = [unpack_swaps(a, 1)[0] for a in arrays]
+        if any(st != gnttab.GNTST_okay for st, _ in results):
+            # Segments that did swap stay swapped (their frames are now ours/theirs); the request
+            # fails as a whole, like a failed map in blkback.
+            self.swap_failures += 1
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"swap failed: {[st for st, _ in results]}")
+        return [frame for _, frame in results]
+
+    def _copy_back(self, req: PendingReq) -> None:
+        """Copy the write data into the guest's new frames (GNTTABOP_copy, one hypercall)."""
+        port, dom = self.ctx.port, self.ctx.frontend_domid
+        ops = [CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
+               for gfn, s in zip(req.state, req.segments, strict=True)]
+        grant_copy(port, ops)
+
+    def _scrub(self, gfns: list[int], whole: bool, segments: tuple = ()) -> None:
+        port = self.ctx.port
+        for i, gfn in enumerate(gfns):
+            page = port.page_view(gfn << 12)
+            if whole or segments[i].first_sect != 0 or segments[i].last_sect != 7:
+                page[:] = bytes(4096)
+                self.scrubbed_bytes += 4096
+                self.ctx.meter.charge("scrub", 4096)
+
+    def teardown(self) -> None:
+        pass

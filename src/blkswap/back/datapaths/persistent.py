@@ -1,0 +1,125 @@
+"""``persistent`` data path: map each grant once and keep it (Linux 3.8+ persistent grants).
+
+Both sides negotiate ``feature-persistent``; the frontend copies data into a fixed set of granted
+pages and reuses their grefs. The backend keeps a per-ring table gref → mapping (Linux: an rb-tree,
+LB blkback.c get_persistent_gnt / add_persistent_gnt), maps new grefs writable (no
+GNTMAP_readonly, since a persistent page serves reads and writes), and never unmaps them on the
+I/O path. Above ``max_persistent_grants`` (1056) new grefs are mapped non-persistently for this
+request only and the overflow flag is set.
+
+LRU purge (LB purge_persistent_gnt), run at most every ``lru_interval_ns`` from ``finish``:
+pass 1 removes every inactive grant idle for ≥ ``persistent_unused_ns``; if the table is over the
+limit (or at it with the overflow flag) the target is ``count − limit + limit × 5 / 100`` and pass
+2 removes further inactive grants, least recently used first. Removed grants are unmapped in
+batches of 11 (the synchronous unmap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from blkswap.abi import blkif, gnttab
+from blkswap.back.datapaths.base import API_VERSION, CAP_GUEST_COPY, CAP_ZERO_COPY, BackendContext, segment_slice
+from blkswap.back.grantops import MAP_BATCH, Mapping, map_grants, unmap_grants
+from blkswap.back.request import PendingReq, RequestError
+
+
+@dataclass(slots=True)
+class PersistentGrant:
+    mapping: Mapping
+    last_used: int
+    active: int = 0
+
+
+class PersistentPath:
+    name = "persistent"
+    caps = frozenset({CAP_ZERO_COPY, CAP_GUEST_COPY})
+    api_version = API_VERSION
+
+    def __init__(self, ctx: BackendContext) -> None:
+        self.ctx = ctx
+        self.grants: dict[int, PersistentGrant] = {}
+        self.overflow = False
+        self.last_purge = 0
+        self.purged = 0
+        self.hits = 0
+        self.misses = 0
+
+    def frames_needed(self, req: PendingReq) -> int:
+        return 0
+
+    def prepare(self, req: PendingReq) -> None:
+        ctx, now = self.ctx, self.ctx.now()
+        new_refs = [s.gref for s in req.segments if s.gref not in self.grants]
+        new_refs = list(dict.fromkeys(new_refs))
+        self.hits += len(req.segments) - len(new_refs)
+        self.misses += len(new_refs)
+        fresh: dict[int, Mapping] = {}
+        if new_refs:
+            vas = ctx.va.take(len(new_refs))
+            maps = map_grants(ctx.port, ctx.frontend_domid, new_refs, vas, readonly=False)
+            bad = [m for m in maps if m.status != gnttab.GNTST_okay]
+            if bad:
+                unmap_grants(ctx.port, maps)
+                ctx.va.give(vas)
+                raise RequestError(blkif.BLKIF_RSP_ERROR, f"map of gref {bad[0].ref} failed: GNTST {bad[0].status}")
+            fresh = {m.ref: m for m in maps}
+        transient: list[Mapping] = []
+        for ref, m in fresh.items():
+            if len(self.grants) < ctx.options.max_persistent_grants:
+                self.grants[ref] = PersistentGrant(m, now)
+            else:
+                self.overflow = True
+                transient.append(m)
+        bufs = []
+        for s in req.segments:
+            pg = self.grants.get(s.gref)
+            m = pg.mapping if pg is not None else fresh[s.gref]
+            if pg is not None:
+                pg.active += 1
+                pg.last_used = now
+            bufs.append(segment_slice(ctx.port.page_view(m.va), s.first_sect, s.last_sect))
+        req.bufs = bufs
+        req.state = transient
+
+    def finish(self, req: PendingReq) -> None:
+        now = self.ctx.now()
+        for s in req.segments:
+            pg = self.grants.get(s.gref)
+            if pg is not None and pg.active:
+                pg.active -= 1
+                pg.last_used = now
+        req.bufs = []
+        if req.state:
+            unmap_grants(self.ctx.port, req.state)
+            self.ctx.va.give([m.va for m in req.state])
+        req.state = None
+        if now - self.last_purge >= self.ctx.options.lru_interval_ns:
+            self.last_purge = now
+            self.purge(now)
+
+    def purge(self, now: int) -> int:
+        """The two LRU passes; returns how many grants were unmapped."""
+        opts = self.ctx.options
+        limit = opts.max_persistent_grants
+        idle = [ref for ref, pg in self.grants.items() if not pg.active and now - pg.last_used >= opts.persistent_unused_ns]
+        victims = set(idle)
+        count = len(self.grants) - len(victims)
+        if count > limit or (count == limit and self.overflow):
+            target = count - limit + limit * opts.lru_percent_clean // 100
+            lru = sorted((pg.last_used, ref) for ref, pg in self.grants.items() if not pg.active and ref not in victims)
+            victims.update(ref for _, ref in lru[:target])
+            self.overflow = False
+        self._unmap([self.grants.pop(ref).mapping for ref in sorted(victims)])
+        self.purged += len(victims)
+        return len(victims)
+
+    def _unmap(self, maps: list[Mapping]) -> None:
+        for i in range(0, len(maps), MAP_BATCH):
+            batch = maps[i : i + MAP_BATCH]
+            unmap_grants(self.ctx.port, batch)
+            self.ctx.va.give([m.va for m in batch])
+
+    def teardown(self) -> None:
+        self._unmap([pg.mapping for pg in self.grants.values()])
+        self.grants.clear()

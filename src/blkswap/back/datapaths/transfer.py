@@ -1,0 +1,86 @@
+"""``transfer`` data path: page flipping with GNTTABOP_transfer (reads), grant copy (writes).
+
+READ (xen-abi.md §1.9 transfer): the frontend offers one accept-transfer grant per segment and has
+given up the frame behind each buffer page (balloon). The backend reads into frames of its own
+and transfers each frame to the guest, which finds it at the gfn named in the entry. Xen flushes
+the donor's TLB per op; the frames are gone from dom0, which replenishes its reserve with fresh
+order-0 allocations (``FrameReserve.replace_lost``). Partial segments leave the rest of the page
+as the donor frame had it: zeroed with ``scrub`` (default), stale otherwise.
+
+WRITE: page flipping moves whole frames toward the receiver, so a guest→dom0 transfer would need
+the guest to donate its buffer pages (and be refilled) — netfront's old tx path never did that
+either; it used copy. The lab does the same: writes (and flushes) use one GNTTABOP_copy hypercall,
+exactly as the ``copy`` path.
+"""
+
+from __future__ import annotations
+
+from blkswap.abi import blkif, gnttab
+from blkswap.back.datapaths.base import API_VERSION, CAP_DOM0_FRAMES, CAP_OWNERSHIP, BackendContext, segment_slice
+from blkswap.back.datapaths.grant_copy import CopyPath
+from blkswap.back.grantops import pack_transfers, transfer_statuses
+from blkswap.back.request import PendingReq, RequestError
+
+ZERO_PAGE = bytes(4096)
+
+
+class TransferPath:
+    name = "transfer"
+    caps = frozenset({CAP_DOM0_FRAMES, CAP_OWNERSHIP})
+    api_version = API_VERSION
+
+    def __init__(self, ctx: BackendContext) -> None:
+        self.ctx = ctx
+        self._writes = CopyPath(ctx)
+        self.transfer_failures = 0
+        self.frames_given = 0
+
+    def frames_needed(self, req: PendingReq) -> int:
+        return len(req.segments)
+
+    def prepare(self, req: PendingReq) -> None:
+        if req.is_write:
+            self._writes.prepare(req)
+            return
+        ctx = self.ctx
+        gfns = ctx.reserve.take(len(req.segments))
+        if gfns is None:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, "no dom0 frames available")
+        req.state = gfns
+        pages = [ctx.port.page_view(gfn << 12) for gfn in gfns]
+        if ctx.options.scrub:
+            for page, s in zip(pages, req.segments, strict=True):
+                if s.first_sect != 0 or s.last_sect != 7:
+                    page[:] = ZERO_PAGE
+                    ctx.meter.charge("scrub", 4096)
+        req.bufs = [segment_slice(p, s.first_sect, s.last_sect) for p, s in zip(pages, req.segments, strict=True)]
+
+    def finish(self, req: PendingReq) -> None:
+        if req.is_write:
+            self._writes.finish(req)
+            return
+        gfns = req.state
+        req.bufs = []
+        if gfns is None:
+            return
+        req.state = None
+        if req.status != blkif.BLKIF_RSP_OKAY:
+            self.ctx.reserve.give(gfns)
+            return
+        dom = self.ctx.frontend_domid
+        args = pack_transfers([(gfn, dom, s.gref) for gfn, s in zip(gfns, req.segments, strict=True)])
+        self.ctx.port.grant_table_op(gnttab.GNTTABOP_transfer, args, len(gfns))
+        statuses = transfer_statuses(args, len(gfns))
+        # The page is lost to the donor even when the transfer fails (xen-abi.md §1.9, §6), except
+        # for bad_page, which leaves it with us.
+        lost = [g for g, st in zip(gfns, statuses, strict=True) if st != gnttab.GNTST_bad_page]
+        kept = [g for g, st in zip(gfns, statuses, strict=True) if st == gnttab.GNTST_bad_page]
+        self.frames_given += len(lost)
+        self.ctx.reserve.replace_lost(lost)
+        self.ctx.reserve.give(kept)
+        if any(st != gnttab.GNTST_okay for st in statuses):
+            self.transfer_failures += 1
+            req.status = blkif.BLKIF_RSP_ERROR
+
+    def teardown(self) -> None:
+        self._writes.teardown()

@@ -1,0 +1,46 @@
+"""Storage I/O for backend requests: what a request does to its BlockStore, and when.
+
+:func:`perform` moves the bytes (preadv/pwritev into the request's buffers, flush, discard).
+:class:`SyncIo` performs at submission and reports completion through the loop — the default
+when no timing layer is attached. The timing layer supplies its own submitter that performs the
+same :func:`perform` but completes at the time a device model says (``blkswap.lab``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from blkswap.abi import blkif
+from blkswap.back.request import PendingReq
+
+
+class StorageIo(Protocol):
+    def submit(self, req: PendingReq, store: Any, done: Callable[[PendingReq], None]) -> None: ...
+
+
+def perform(req: PendingReq, store: Any) -> int:
+    """Do the storage side of ``req`` on ``store``; returns a BLKIF_RSP_* status."""
+    offset = req.sector_number * 512
+    try:
+        if req.op == blkif.BLKIF_OP_READ:
+            if req.bufs:
+                store.readv(offset, req.bufs)
+        elif req.op == blkif.BLKIF_OP_DISCARD:
+            store.discard(offset, req.nr_sectors * 512)
+        else:
+            if req.op in (blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_FLUSH_DISKCACHE):
+                store.flush()  # PREFLUSH before the data (LB dispatch_rw_block_io)
+            if req.bufs:
+                store.writev(offset, req.bufs)
+    except OSError:
+        return blkif.BLKIF_RSP_ERROR
+    return blkif.BLKIF_RSP_OKAY
+
+
+class SyncIo:
+    """Perform at submit, complete immediately (through the loop's completion queue)."""
+
+    def submit(self, req: PendingReq, store: Any, done: Callable[[PendingReq], None]) -> None:
+        req.status = perform(req, store)
+        done(req)

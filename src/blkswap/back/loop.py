@@ -1,0 +1,208 @@
+"""The backend's single-threaded event loop, serving many rings (tapdisk style).
+
+One :class:`BackendLoop` runs on one dom0 vCPU at a time. Work arrives two ways: an event-channel
+upcall marks a ring as having requests (:meth:`notify`), and storage completions queue finished
+requests (:meth:`complete`). :meth:`run_once` drains both:
+
+1. completions first — ``datapath.finish`` then exactly one response per request;
+2. then each ring with pending requests, FIFO: copy each request out of its slot before looking at
+   it (RING_COPY_REQUEST), validate it like Linux blkback, resolve indirect segments, let the data
+   path prepare it, and submit the storage I/O; a request the data path cannot get dom0 frames for
+   is parked and the ring is not read further until frames come back (the seed's ``.poll``);
+3. before a ring goes idle, the final check re-arms ``req_event`` (RING_FINAL_CHECK_FOR_REQUESTS).
+
+Guest mistakes become error responses and counters; nothing a guest writes can raise out of the
+loop. A ring whose producer index is impossible is declared broken and no longer served
+(LB blkback.c: "Frontend provided bogus ring requests").
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from blkswap.abi import blkif
+from blkswap.back.datapaths.base import Meter, NullMeter
+from blkswap.back.indirect import read_indirect_segments
+from blkswap.back.io import StorageIo, SyncIo
+from blkswap.back.request import PendingReq, RequestError, check_range, check_segments, validate
+from blkswap.back.vbd import BackendRing, stat_key
+
+
+class BackendLoop:
+    """A single-threaded backend serving any number of rings."""
+
+    def __init__(self, port: Any, io: StorageIo | None = None, meter: Meter | None = None,
+                 clock: Callable[[], int] | None = None, name: str = "tapdisk0") -> None:
+        self.port = port
+        self.io = io or SyncIo()
+        self.meter = meter or NullMeter()
+        self.clock = clock or (lambda: 0)
+        self.name = name
+        self.rings: list[BackendRing] = []
+        self._pending: deque[BackendRing] = deque()  # rings with (maybe) unconsumed requests
+        self._completions: deque[PendingReq] = deque()
+        self._parked: deque[tuple[BackendRing, PendingReq]] = deque()  # waiting for dom0 frames
+        self._running = False
+        #: called when there is new work; the timing layer replaces it to schedule run_once on a
+        #: dom0 vCPU. Default: run now (re-entrancy guarded).
+        self.wake: Callable[[], None] = self._run_if_idle
+        self.responses = 0
+
+    # -- wiring --------------------------------------------------------------------------------
+    def add_ring(self, ring: BackendRing) -> None:
+        self.rings.append(ring)
+        self.port.evtchn_bind_handler(ring.evtchn, lambda _port, r=ring: self.notify(r))
+        self.notify(ring)  # the front may have queued requests before we connected
+
+    def remove_ring(self, ring: BackendRing) -> None:
+        if ring in self.rings:
+            self.rings.remove(ring)
+        self._pending = deque(r for r in self._pending if r is not ring)
+        self._parked = deque(p for p in self._parked if p[0] is not ring)
+
+    def notify(self, ring: BackendRing) -> None:
+        if ring not in self._pending:
+            self._pending.append(ring)
+        self.wake()
+
+    def complete(self, req: PendingReq) -> None:
+        self._completions.append(req)
+        self.wake()
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self._completions or self._pending)
+
+    def _run_if_idle(self) -> None:
+        if not self._running:
+            self.run_once()
+
+    # -- the loop ------------------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Drain completions and ring work; returns the number of requests handled."""
+        self._running = True
+        done = 0
+        try:
+            while self._completions or self._pending:
+                while self._completions:
+                    self._finish(self._completions.popleft())
+                    done += 1
+                self._retry_parked()
+                if self._pending:
+                    ring = self._pending.popleft()
+                    if ring.broken or ring not in self.rings:
+                        continue
+                    done += self._consume(ring)
+        finally:
+            self._running = False
+        return done
+
+    def _consume(self, ring: BackendRing) -> int:
+        sring = ring.sring
+        if sring.request_prod_overflow():
+            self._break(ring, "req_prod - rsp_prod_pvt exceeds the ring size")
+            return 0
+        handled = 0
+        while True:
+            while sring.unconsumed_requests():
+                if ring.in_flight >= ring.max_pending or self._is_parked(ring):
+                    return handled  # resumed when a pending_req or frames come back
+                if sring.request_cons_overflow():
+                    return handled
+                raw = sring.get_request()  # a private copy of the slot (RING_COPY_REQUEST)
+                self._dispatch(ring, raw)
+                handled += 1
+            if not sring.final_check_for_requests():
+                return handled
+
+    def _dispatch(self, ring: BackendRing, raw: bytes) -> None:
+        self.meter.charge("request", 1)
+        decoded = ring.codec.decode_request(raw)  # any bytes decode; unknown ops are answered below
+        ring.in_flight += 1
+        req = PendingReq(ring=ring, id=decoded.id, operation=decoded.operation, op=decoded.operation,
+                         sector_number=decoded.sector_number, t_start=self.clock())
+        try:
+            self._resolve(ring, decoded, req)
+        except RequestError as err:
+            ring.stats["errors"] += 1
+            ring.stats[f"error:{err.reason.split(':')[0]}"] += 1
+            req.status = err.status
+            self._answer(req)
+            return
+        self._start(ring, req)
+
+    def _resolve(self, ring: BackendRing, decoded: Any, req: PendingReq) -> None:
+        """Validation and segment resolution (pure checks + indirect page read)."""
+        vbd = ring.vbd
+        req.op, nseg = validate(decoded, vbd.limits)
+        ring.stats[stat_key(req.op)] += 1
+        if isinstance(decoded, blkif.DiscardRequest):
+            req.nr_sectors = decoded.nr_sectors
+            req.discard_secure = bool(decoded.flag & blkif.BLKIF_DISCARD_SECURE)
+            return
+        if isinstance(decoded, blkif.IndirectRequest):
+            req.indirect_grefs = decoded.indirect_grefs
+            req.segments = read_indirect_segments(self.port, vbd.frontend_domid, ring.datapath.ctx.va,
+                                                  decoded.indirect_grefs, nseg)
+        else:
+            req.segments = decoded.segments[:nseg]
+        req.nr_sectors = check_segments(req.segments)
+        check_range(req.sector_number, req.nr_sectors, vbd.limits)
+
+    def _start(self, ring: BackendRing, req: PendingReq) -> None:
+        dp = ring.datapath
+        if dp.frames_needed(req) > dp.ctx.reserve.available and req.segments and "dom0_frames" in dp.caps:
+            ring.stats["frame_waits"] += 1
+            self._parked.append((ring, req))
+            return
+        try:
+            dp.prepare(req)
+        except RequestError as err:
+            ring.stats["errors"] += 1
+            req.status = err.status
+            self._answer(req)
+            return
+        self.io.submit(req, ring.vbd.config.store, self.complete)
+
+    def _is_parked(self, ring: BackendRing) -> bool:
+        return any(r is ring for r, _ in self._parked)
+
+    def _retry_parked(self) -> None:
+        while self._parked:
+            ring, req = self._parked[0]
+            dp = ring.datapath
+            if dp.frames_needed(req) > dp.ctx.reserve.available:
+                return
+            self._parked.popleft()
+            self._start(ring, req)
+            if ring not in self._pending:
+                self._pending.append(ring)
+
+    def _finish(self, req: PendingReq) -> None:
+        req.ring.datapath.finish(req)
+        self._answer(req)
+
+    def _answer(self, req: PendingReq) -> None:
+        ring = req.ring
+        ring.in_flight -= 1
+        if ring.broken or ring not in self.rings:
+            return
+        self._respond(ring, req.id, req.operation, req.status, req.rsp_extra)
+        if ring not in self._pending:
+            self._pending.append(ring)  # a freed pending_req may unblock the ring
+
+    def _respond(self, ring: BackendRing, req_id: int, operation: int, status: int, extra: bytes = b"") -> None:
+        """Write one response and notify if the front asked (LB blkback.c make_response)."""
+        rsp = ring.codec.encode_response(blkif.Response(id=req_id, operation=operation, status=status))
+        ring.sring.put_response(rsp + extra)
+        self.responses += 1
+        ring.stats["responses"] += 1
+        if ring.sring.push_responses_and_check_notify():
+            self.port.evtchn_send(ring.evtchn)
+
+    def _break(self, ring: BackendRing, why: str) -> None:
+        ring.broken = True
+        ring.broken_reason = why
+        ring.stats["broken"] += 1

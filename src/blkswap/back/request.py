@@ -1,0 +1,151 @@
+"""A request the backend has taken off a ring, and the pure checks Linux blkback applies to it.
+
+Nothing here touches the hypervisor or the clock: :func:`validate` takes a decoded request and the
+VBD's parameters and returns a :class:`PendingReq` or the reason it must be answered with
+``BLKIF_RSP_ERROR`` / ``BLKIF_RSP_EOPNOTSUPP`` (STYLE.md lesson 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from blkswap.abi import blkif
+from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
+
+SECTORS_PER_PAGE = 8  # 4096 / 512: first_sect/last_sect are 512-byte units within one page (xen-abi.md §3.4)
+
+#: Operations the backend serves through the read/write path (LB blkback.c __do_block_io_op).
+RW_OPS = (
+    blkif.BLKIF_OP_READ,
+    blkif.BLKIF_OP_WRITE,
+    blkif.BLKIF_OP_WRITE_BARRIER,
+    blkif.BLKIF_OP_FLUSH_DISKCACHE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VbdLimits:
+    """What a request is checked against (LB blkback.c dispatch_rw_block_io / xen_vbd_translate)."""
+
+    sectors: int  #: disk size in 512-byte sectors
+    readonly: bool = False
+    max_indirect_segments: int = 0  #: 0 = indirect not offered
+    feature_flush: bool = True
+    feature_barrier: bool = True
+    feature_discard: bool = True
+    logical_sectors: int = 1  #: logical block size / 512 (alignment rule, xen-abi.md §3.4)
+
+
+@dataclass(slots=True)
+class PendingReq:
+    """One request in flight in the backend (Linux's ``pending_req``).
+
+    ``operation`` is the effective operation (an indirect request's ``indirect_op``);
+    ``segments`` is already resolved from indirect pages.
+    """
+
+    ring: Any  #: the backend ring it came from (answers go back there)
+    id: int
+    operation: int  #: what the front asked for (echoed in the response)
+    op: int  #: effective data operation (READ/WRITE/FLUSH/BARRIER/DISCARD)
+    sector_number: int
+    segments: tuple[Segment, ...] = ()
+    nr_sectors: int = 0
+    discard_secure: bool = False
+    indirect_grefs: tuple[int, ...] = ()
+    #: per-segment storage buffers set by the data path's ``prepare`` (memoryviews of 4 KiB
+    #: frames sliced to [first_sect, last_sect]); storage I/O reads/writes them in order.
+    bufs: list[memoryview] = field(default_factory=list)
+    #: data-path private state (handles, frames, va slots, …)
+    state: Any = None
+    status: int = blkif.BLKIF_RSP_OKAY
+    #: extra bytes written after the response in the ring slot (swap: new frames)
+    rsp_extra: bytes = b""
+    t_start: int = 0
+
+    @property
+    def nbytes(self) -> int:
+        return sum((s.last_sect - s.first_sect + 1) * 512 for s in self.segments)
+
+    @property
+    def is_write(self) -> bool:
+        return self.op in (blkif.BLKIF_OP_WRITE, blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_FLUSH_DISKCACHE)
+
+
+class RequestError(Exception):
+    """The guest sent a request that gets an error response (not a backend bug)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def check_segments(segments: tuple[Segment, ...]) -> int:
+    """Validate first/last_sect of every segment; return the total sector count.
+
+    LB blkback.c xen_blkbk_parse_indirect / dispatch_rw_block_io: ``last_sect >= 8`` or
+    ``last_sect < first_sect`` → error.
+    """
+    total = 0
+    for seg in segments:
+        if seg.last_sect >= SECTORS_PER_PAGE or seg.last_sect < seg.first_sect:
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR,
+                f"bad segment gref={seg.gref} first_sect={seg.first_sect} last_sect={seg.last_sect}",
+            )
+        total += seg.last_sect - seg.first_sect + 1
+    return total
+
+
+def validate(req: Request | DiscardRequest | IndirectRequest, limits: VbdLimits) -> tuple[int, int]:
+    """Check the parts of a request that do not need its segments resolved.
+
+    Returns ``(effective_op, nr_segments)``. Raises :class:`RequestError` with the status the
+    response must carry. Order of checks follows LB blkback.c ``__do_block_io_op`` and
+    ``dispatch_rw_block_io``.
+    """
+    op = req.operation
+    if isinstance(req, DiscardRequest):
+        if not limits.feature_discard:
+            raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, "discard not offered")
+        if limits.readonly:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, "discard on a read-only VBD")
+        end = req.sector_number + req.nr_sectors
+        if req.nr_sectors == 0 or end > limits.sectors or end < req.sector_number:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"discard beyond the device: {req.sector_number}+{req.nr_sectors}")
+        return blkif.BLKIF_OP_DISCARD, 0
+    if isinstance(req, IndirectRequest):
+        if limits.max_indirect_segments == 0:
+            raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, "indirect requests not offered")
+        if req.indirect_op not in (blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE):
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"indirect_op {req.indirect_op} is not READ or WRITE")
+        nseg = req.nr_segments
+        if nseg == 0 or nseg > limits.max_indirect_segments:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"indirect nr_segments {nseg} out of range")
+        op = req.indirect_op
+    elif op not in RW_OPS:
+        raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, f"unknown operation {op}")
+    else:
+        nseg = req.nr_segments
+        if op == blkif.BLKIF_OP_FLUSH_DISKCACHE and not limits.feature_flush:
+            raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, "flush not offered")
+        if op == blkif.BLKIF_OP_WRITE_BARRIER and not limits.feature_barrier:
+            raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, "barrier not offered")
+        flushlike = op in (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER)
+        if (nseg == 0 and not flushlike) or nseg > blkif.BLKIF_MAX_SEGMENTS_PER_REQUEST:
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"nr_segments {nseg} out of range")
+    if op != blkif.BLKIF_OP_READ and limits.readonly:
+        raise RequestError(blkif.BLKIF_RSP_ERROR, "write to a read-only VBD")
+    return op, nseg
+
+
+def check_range(sector_number: int, nr_sectors: int, limits: VbdLimits) -> None:
+    """Sector range inside the device and aligned to the logical block size (LB xen_vbd_translate)."""
+    end = sector_number + nr_sectors
+    if end > limits.sectors or end < sector_number:
+        raise RequestError(blkif.BLKIF_RSP_ERROR, f"access beyond the device: sectors {sector_number}+{nr_sectors} > {limits.sectors}")
+    ls = limits.logical_sectors
+    if ls > 1 and (sector_number % ls or nr_sectors % ls):
+        raise RequestError(blkif.BLKIF_RSP_ERROR, f"sector {sector_number}+{nr_sectors} not aligned to {ls * 512} bytes")

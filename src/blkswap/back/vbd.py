@@ -1,0 +1,93 @@
+"""Backend-side state of one VBD and its rings (Linux's ``xen_blkif`` and ``xen_blkif_ring``).
+
+A :class:`BackendRing` owns the mapped shared ring, the bound event channel, the ABI codec chosen
+at connect time (one object, no ``if abi ==`` elsewhere — STYLE.md), the data-path instance and the
+per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from blkswap.abi import blkif
+from blkswap.abi.ring import BackRing
+from blkswap.back.request import VbdLimits
+
+#: pending_req slots per ring page (LB common.h XEN_BLKIF_REQS_PER_PAGE = 32)
+REQS_PER_PAGE = 32
+
+
+@dataclass(slots=True)
+class VbdConfig:
+    """What the toolstack tells the backend about one disk."""
+
+    frontend_domid: int
+    devid: int
+    store: Any  #: a blkswap.storage BlockStore
+    datapath: str = "map"
+    readonly: bool = False
+    sector_size: int = 512
+    max_indirect_segments: int = 256  #: LB MAX_INDIRECT_SEGMENTS (advertised)
+    max_ring_page_order: int = 4  #: LB xen_blkif_max_ring_order default
+    max_queues: int = 4
+    feature_persistent: bool = True  #: offered when the data path is ``persistent``
+    name: str = ""
+
+
+class BackendRing:
+    """One shared ring of a VBD, as the backend sees it."""
+
+    def __init__(self, vbd: Vbd, index: int, sring: BackRing, codec: Any, evtchn: int, nr_pages: int,
+                 datapath: Any, ring_maps: list) -> None:
+        self.vbd = vbd
+        self.index = index
+        self.sring = sring
+        self.codec = codec
+        self.evtchn = evtchn
+        self.nr_pages = nr_pages
+        self.datapath = datapath
+        self.ring_maps = ring_maps  # grant mappings of the ring pages (unmapped at disconnect)
+        self.max_pending = REQS_PER_PAGE * nr_pages
+        self.in_flight = 0
+        self.broken = False
+        self.broken_reason = ""
+        self.stats: Counter[str] = Counter()
+
+    @property
+    def name(self) -> str:
+        return f"{self.vbd.name}/q{self.index}"
+
+
+@dataclass(slots=True)
+class Vbd:
+    """A connected virtual block device: its configuration, negotiated features and rings."""
+
+    config: VbdConfig
+    limits: VbdLimits
+    protocol: str = "x86_64-abi"
+    persistent: bool = False
+    swap: bool = False
+    transfer: bool = False
+    datapath: str = "map"
+    rings: list[BackendRing] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.config.name or f"vbd{self.config.frontend_domid}.{self.config.devid}"
+
+    @property
+    def frontend_domid(self) -> int:
+        return self.config.frontend_domid
+
+
+def stat_key(op: int) -> str:
+    """Per-op statistic name as Linux's sysfs counters (st_rd_req, st_wr_req, …)."""
+    return {
+        blkif.BLKIF_OP_READ: "rd_req",
+        blkif.BLKIF_OP_WRITE: "wr_req",
+        blkif.BLKIF_OP_FLUSH_DISKCACHE: "f_req",
+        blkif.BLKIF_OP_WRITE_BARRIER: "f_req",
+        blkif.BLKIF_OP_DISCARD: "ds_req",
+    }.get(op, "oo_req")

@@ -1,0 +1,226 @@
+"""Backend side of the vbd xenbus handshake (LB xenbus.c; xen-abi.md §4.3).
+
+:class:`BlkBack` is the backend driver in dom0. ``attach`` is the probe (advertise features, go to
+InitWait, watch the frontend); the frontend's state changes drive the rest: on Initialised /
+Connected read the ring keys, map the ring pages, bind the event channels and publish the disk
+(one transaction) → Connected; on Closing/Closed disconnect; a frontend back at Initialising
+after Closed makes the backend return to InitWait so it can reconnect.
+
+Key notes (values / default / notes, as blkif.h documents them):
+
+* ``protocol`` — "x86_64-abi" | "x86_32-abi"; absent → x86_32-abi, as Linux blkback on x86
+  (BLKIF_PROTOCOL_DEFAULT) although the header says "native". Unknown → the device fails.
+* ``ring-page-order`` — 0..max-ring-page-order (4); absent → one page with ``ring-ref``.
+* ``multi-queue-num-queues`` — 1..multi-queue-max-queues; absent → 1; 0 or too many → fails.
+* ``feature-swap`` / ``feature-transfer`` — the lab's keys; the path is used only when both sides
+  wrote 1, else the backend falls back (persistent → map, swap → copy, transfer → copy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from blkswap.abi import ABIS, by_protocol
+from blkswap.abi.errors import AbiError
+from blkswap.abi.ring import BackRing, SharedRing
+from blkswap.abi.xenbus import XenbusState
+from blkswap.back import datapaths
+from blkswap.back.datapaths.base import BackendContext, DataPathOptions, Meter, NullMeter
+from blkswap.back.frames import FrameReserve, VaSpace
+from blkswap.back.grantops import map_grants, unmap_grants
+from blkswap.back.loop import BackendLoop
+from blkswap.back.request import VbdLimits
+from blkswap.back.vbd import BackendRing, Vbd, VbdConfig
+
+DEFAULT_PROTOCOL = ABIS["x86_32"].protocol  # LB common.h BLKIF_PROTOCOL_DEFAULT on x86
+
+
+class NegotiationError(Exception):
+    """The frontend's keys cannot be used (Linux: xenbus_dev_fatal, device goes to Closing)."""
+
+
+@dataclass
+class _Device:
+    config: VbdConfig
+    be: str  # backend dir
+    fe: str  # frontend dir
+    loop: BackendLoop
+    vbd: Vbd | None = None
+    state: XenbusState = XenbusState.Initialising
+    errors: list[str] = field(default_factory=list)
+
+
+class BlkBack:
+    """The backend driver: one per backend domain; devices are spread over its loops."""
+
+    def __init__(self, port: Any, loops: list[BackendLoop] | None = None, *, options: DataPathOptions | None = None,
+                 reserve: FrameReserve | None = None, reserve_frames: int = 704, meter: Meter | None = None,
+                 clock: Any = None) -> None:
+        self.port = port
+        self.loops = loops or [BackendLoop(port, meter=meter, clock=clock)]
+        self.options = options or DataPathOptions()
+        self.reserve = reserve or FrameReserve(port, reserve_frames)  # "two rings worth" (seed)
+        self.va = VaSpace()
+        self.meter = meter or NullMeter()
+        self.clock = clock
+        self.devices: dict[tuple[int, int], _Device] = {}
+        self._next_loop = 0
+
+    # -- probe ---------------------------------------------------------------------------------
+    def attach(self, config: VbdConfig) -> None:
+        """Probe a device whose toolstack keys exist (LB xen_blkbk_probe)."""
+        be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
+        st = self.port.store
+        fe = st.read(f"{be}/frontend")
+        loop = self.loops[self._next_loop % len(self.loops)]
+        self._next_loop += 1
+        dev = _Device(config, be, fe, loop)
+        self.devices[(config.frontend_domid, config.devid)] = dev
+        dp = config.datapath
+        if dp not in datapaths.DATAPATHS:
+            raise ValueError(f"unknown data path {dp!r}; choose one of {', '.join(datapaths.DATAPATHS)}")
+        if dp not in ("swap",):  # swap carries new frames in the slot: ≤ 11 segments (abi.swap_ext)
+            st.write(f"{be}/feature-max-indirect-segments", str(config.max_indirect_segments))
+        st.write(f"{be}/multi-queue-max-queues", str(config.max_queues))
+        st.write(f"{be}/max-ring-page-order", str(config.max_ring_page_order))
+        st.write(f"{be}/feature-swap", "1" if dp == "swap" else "0")
+        st.write(f"{be}/feature-transfer", "1" if dp == "transfer" else "0")
+        self._set_state(dev, XenbusState.InitWait)
+        st.watch(f"{fe}/state", f"be:{config.frontend_domid}:{config.devid}",
+                 lambda _path, _token, d=dev: self._frontend_changed(d))
+
+    def _set_state(self, dev: _Device, state: XenbusState) -> None:
+        dev.state = state
+        self.port.store.write(f"{dev.be}/state", str(int(state)))
+
+    # -- state machine (LB xenbus.c frontend_changed) -------------------------------------------
+    def _frontend_changed(self, dev: _Device) -> None:
+        fstate = self.port.store.read_int(f"{dev.fe}/state", default=XenbusState.Unknown)
+        if fstate in (XenbusState.Initialised, XenbusState.Connected):
+            if dev.state == XenbusState.Connected:
+                return
+            try:
+                self._connect_rings(dev)
+                self._connect(dev)
+            except NegotiationError as err:
+                dev.errors.append(str(err))
+                self.port.store.write(f"{dev.be}/error", str(err))
+                self._disconnect(dev)
+                self._set_state(dev, XenbusState.Closing)
+        elif fstate == XenbusState.Closing:
+            self._disconnect(dev)
+            self._set_state(dev, XenbusState.Closing)
+        elif fstate == XenbusState.Closed:
+            self._disconnect(dev)
+            self._set_state(dev, XenbusState.Closed)
+        elif fstate == XenbusState.Initialising and dev.state == XenbusState.Closed:
+            self._set_state(dev, XenbusState.InitWait)  # frontend reconnecting
+
+    def _read_front(self, dev: _Device, key: str, default: int | None = None) -> int | None:
+        try:
+            return self.port.store.read_int(f"{dev.fe}/{key}", default=default)
+        except ValueError as err:
+            raise NegotiationError(f"{dev.fe}/{key}: {err}") from None
+
+    def _connect_rings(self, dev: _Device) -> None:
+        """Read the frontend's ring keys, map the rings, bind the event channels (LB connect_ring)."""
+        st, cfg = self.port.store, dev.config
+        protocol = st.read(f"{dev.fe}/protocol") if st.exists(f"{dev.fe}/protocol") else DEFAULT_PROTOCOL
+        try:
+            codec = by_protocol(protocol)
+        except AbiError:
+            raise NegotiationError(f"unknown protocol {protocol!r}") from None
+        feats = {f: self._read_front(dev, f"feature-{f}", 0) == 1 for f in ("persistent", "swap", "transfer")}
+        name = cfg.datapath
+        need = datapaths.NEEDS_FEATURE.get(name)
+        if need and not feats[need]:
+            name = datapaths.FALLBACK[name]
+        queues = self._read_front(dev, "multi-queue-num-queues", 1)
+        if not 1 <= queues <= cfg.max_queues:
+            raise NegotiationError(f"multi-queue-num-queues {queues} not in 1..{cfg.max_queues}")
+        order = self._read_front(dev, "ring-page-order", None)
+        if order is not None and not 0 <= order <= cfg.max_ring_page_order:
+            raise NegotiationError(f"ring-page-order {order} > max-ring-page-order {cfg.max_ring_page_order}")
+        sectors = cfg.store.size // 512
+        limits = VbdLimits(sectors=sectors, readonly=cfg.readonly,
+                           max_indirect_segments=0 if name == "swap" else cfg.max_indirect_segments,
+                           logical_sectors=cfg.sector_size // 512)
+        vbd = Vbd(cfg, limits, protocol=protocol, persistent=name == "persistent", swap=name == "swap",
+                  transfer=name == "transfer", datapath=name)
+        for q in range(queues):
+            qdir = dev.fe if queues == 1 else f"{dev.fe}/queue-{q}"
+            vbd.rings.append(self._map_ring(dev, vbd, q, qdir, order, codec))
+        dev.vbd = vbd
+        for ring in vbd.rings:
+            dev.loop.add_ring(ring)
+
+    def _map_ring(self, dev: _Device, vbd: Vbd, q: int, qdir: str, order: int | None, codec: Any) -> BackendRing:
+        nr_pages = 1 if order is None else 1 << order
+        keys = ["ring-ref"] if order is None else [f"ring-ref{i}" for i in range(nr_pages)]
+        prefix = "" if qdir == dev.fe else qdir[len(dev.fe) + 1 :] + "/"
+        refs = []
+        for k in keys:
+            ref = self._read_front(dev, prefix + k, None)
+            if ref is None:
+                raise NegotiationError(f"{qdir}/{k} missing")
+            refs.append(ref)
+        evtchn = self._read_front(dev, prefix + "event-channel", None)
+        if evtchn is None:
+            raise NegotiationError(f"{qdir}/event-channel missing")
+        vas = self.va.take(nr_pages)
+        maps = map_grants(self.port, vbd.frontend_domid, refs, vas, readonly=False)
+        if any(m.status != 0 for m in maps):
+            unmap_grants(self.port, maps)
+            self.va.give(vas)
+            raise NegotiationError(f"mapping ring grants {refs} failed: {[m.status for m in maps]}")
+        sring = SharedRing([self.port.page_view(va) for va in vas], codec.ring_entry_size)
+        back = BackRing(sring)
+        if back.request_prod_overflow():
+            unmap_grants(self.port, maps)
+            self.va.give(vas)
+            raise NegotiationError("req_prod - rsp_prod exceeds the ring size")
+        local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
+        ctx = BackendContext(self.port, vbd.frontend_domid, self.reserve, self.va, self.options, self.meter, self.clock)
+        return BackendRing(vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps)
+
+    def _connect(self, dev: _Device) -> None:
+        """Publish the disk in one transaction, then Connected (LB xenbus.c connect)."""
+        st, vbd = self.port.store, dev.vbd
+        assert vbd is not None
+        info = 0x4 if vbd.config.readonly else 0  # VDISK_READONLY
+        keys = {
+            "feature-flush-cache": "1", "feature-barrier": "1", "feature-discard": "1",
+            "discard-granularity": str(vbd.config.sector_size), "discard-alignment": "0", "discard-secure": "0",
+            "feature-persistent": "1" if vbd.persistent else "0",
+            "sectors": str(vbd.limits.sectors), "info": str(info),
+            "sector-size": str(vbd.config.sector_size), "physical-sector-size": str(vbd.config.sector_size),
+        }
+        while True:
+            tx = st.transaction_start()
+            for k, v in keys.items():
+                st.write(f"{dev.be}/{k}", v, tx=tx)
+            try:
+                st.transaction_end(tx, commit=True)
+                break
+            except Exception as err:  # EAGAIN: retry, as xenbus_transaction_end callers do
+                if getattr(err, "errno_name", "") != "EAGAIN":
+                    raise
+        self._set_state(dev, XenbusState.Connected)
+
+    def _disconnect(self, dev: _Device) -> None:
+        """Tear down rings (LB xen_blkif_disconnect). In-flight requests are dropped with the ring."""
+        vbd = dev.vbd
+        if vbd is None:
+            return
+        for ring in vbd.rings:
+            dev.loop.remove_ring(ring)
+            ring.datapath.teardown()
+            unmap_grants(self.port, ring.ring_maps)
+            self.va.give([m.va for m in ring.ring_maps])
+            self.port.evtchn_close(ring.evtchn)
+        dev.vbd = None
+
+    def vbd(self, frontend_domid: int, devid: int) -> Vbd | None:
+        dev = self.devices.get((frontend_domid, devid))
+        return dev.vbd if dev else None

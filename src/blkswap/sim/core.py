@@ -1,0 +1,201 @@
+"""The scheduling core: :class:`Environment` (event heap, clock, ``step``/``run``) and the two
+control-flow exceptions :class:`EmptySchedule` and :class:`StopSimulation`.
+
+Ordering guarantee (the one byte-exact reruns depend on): the heap holds
+``(time, priority, seq, event)`` where ``seq`` comes from one ``itertools.count()`` per
+environment. Events due at the same time run URGENT (0) before NORMAL (1), and in the order
+they were scheduled within a priority (FIFO). This is SimPy 4.1's rule (``simpy/core.py``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from heapq import heappop, heappush
+from itertools import count
+from typing import Any
+
+from blkswap.sim.events import (
+    NORMAL,
+    URGENT,
+    AllOf,
+    AnyOf,
+    Event,
+    Process,
+    ProcessGenerator,
+    Timeout,
+)
+
+Infinity = float("inf")
+
+
+class EmptySchedule(Exception):
+    """Raised by :meth:`Environment.step` when no event is scheduled."""
+
+
+class StopSimulation(Exception):
+    """Raised inside :meth:`Environment.run` when its *until* event is processed."""
+
+    @classmethod
+    def callback(cls, event: Event) -> None:
+        """Callback attached to the *until* event of :meth:`Environment.run`."""
+        if event._ok:
+            raise cls(event._value)
+        raise event._value
+
+
+def _crash(event: Event) -> BaseException:
+    """The exception a failed, undefused event raises out of ``run``: a copy chained to it."""
+    exc = type(event._value)(*event._value.args)
+    exc.__cause__ = event._value
+    return exc
+
+
+class Environment:
+    """Simulated clock plus the heap of scheduled events.
+
+    ``now`` only moves forward, to the time of the event being processed. Nothing is global:
+    two environments never share state.
+    """
+
+    def __init__(self, initial_time: float = 0) -> None:
+        self._now = initial_time
+        self._queue: list[tuple[float, int, int, Event]] = []
+        """Heap of events due later (or with an unusual priority): (time, priority, seq, event)."""
+        self._seq = count()
+        self._urgent: deque[Event] = deque()
+        """URGENT events due now, in scheduling order."""
+        self._normal: deque[Event] = deque()
+        """NORMAL events due now, in scheduling order."""
+        self._active_proc: Process | None = None
+
+    @property
+    def now(self) -> float:
+        """The current simulated time."""
+        return self._now
+
+    @property
+    def active_process(self) -> Process | None:
+        """The process whose generator is running right now, if any."""
+        return self._active_proc
+
+    def process(self, generator: ProcessGenerator) -> Process:
+        """Start *generator* as a process (its first step runs at the current time)."""
+        return Process(self, generator)
+
+    def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
+        """An event that succeeds with *value* after *delay*."""
+        return Timeout(self, delay, value)
+
+    def event(self) -> Event:
+        """A bare event, triggered by ``succeed``/``fail``."""
+        return Event(self)
+
+    def all_of(self, events: Iterable[Event]) -> AllOf:
+        """An event that succeeds when all *events* have."""
+        return AllOf(self, events)
+
+    def any_of(self, events: Iterable[Event]) -> AnyOf:
+        """An event that succeeds when any of *events* has."""
+        return AnyOf(self, events)
+
+    def schedule(self, event: Event, priority: int = NORMAL, delay: float = 0) -> None:
+        """Schedule *event* at ``now + delay`` with *priority* (lower runs first at a tie).
+
+        Events due now with priority URGENT or NORMAL skip the heap: each goes to the tail of
+        its FIFO, which is where its (time, priority, seq) key would put it (see ``_pop``).
+        """
+        at = self._now + delay
+        if at == self._now and priority == NORMAL:
+            self._normal.append(event)
+        elif at == self._now and priority == URGENT:
+            self._urgent.append(event)
+        else:
+            heappush(self._queue, (at, priority, next(self._seq), event))
+
+    def peek(self) -> float:
+        """Time of the next scheduled event, or infinity if there is none."""
+        if self._urgent or self._normal:
+            return self._now
+        return self._queue[0][0] if self._queue else Infinity
+
+    def _pop(self) -> Event:
+        """Remove the event with the smallest (time, priority, seq) key; advance the clock.
+
+        A heap entry due now was scheduled before any event in the FIFOs of its priority (it
+        was scheduled at an earlier time), so it goes first within its priority.
+        """
+        queue = self._queue
+        if self._urgent:
+            if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+                return heappop(queue)[3]
+            return self._urgent.popleft()
+        if self._normal:
+            if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+                return heappop(queue)[3]
+            return self._normal.popleft()
+        if not queue:
+            raise EmptySchedule
+        self._now, _, _, event = heappop(queue)
+        return event
+
+    def step(self) -> None:
+        """Process the next event: advance the clock and call its callbacks.
+
+        A failed event that no callback defused is re-raised here (as a copy chained to the
+        original), which ends ``run()``.
+        """
+        event = self._pop()
+        callbacks, event.callbacks = event.callbacks, None
+        try:
+            for callback in callbacks:
+                callback(event)
+        except StopSimulation:
+            # Keep the callbacks not yet run; they run first when the simulation resumes.
+            event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+            self.schedule(event, -1)
+            raise
+        if not event._ok and not hasattr(event, "_defused"):
+            raise _crash(event)
+
+    def _loop(self) -> None:
+        """``while True: step()`` with the step inlined: this loop is the kernel's hot path."""
+        pop = self._pop
+        while True:
+            event = pop()
+            callbacks, event.callbacks = event.callbacks, None
+            try:
+                for callback in callbacks:
+                    callback(event)
+            except StopSimulation:
+                event.callbacks = callbacks[callbacks.index(callback) + 1 :]
+                self.schedule(event, -1)
+                raise
+            if not event._ok and not hasattr(event, "_defused"):
+                raise _crash(event)
+
+    def run(self, until: float | Event | None = None) -> Any:
+        """Step until *until*: ``None`` = no events left; a number = that time (events due then
+        are not processed); an event = until it is processed, returning its value."""
+        if until is not None:
+            if not isinstance(until, Event):
+                at = until if isinstance(until, int) else float(until)
+                if at <= self._now:
+                    raise ValueError(f"until ({at}) must be greater than the current time")
+                until = Event(self)
+                until._ok = True
+                until._value = None
+                self.schedule(until, URGENT, at - self._now)
+            elif until.callbacks is None:
+                return until.value
+            until.callbacks.append(StopSimulation.callback)
+        try:
+            self._loop()
+        except StopSimulation as stop:
+            return stop.args[0]
+        except EmptySchedule:
+            if until is not None:
+                raise RuntimeError(
+                    f"no scheduled events left but the until event {until} was not triggered"
+                ) from None
+        return None
