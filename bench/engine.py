@@ -25,7 +25,7 @@ import simpy  # noqa: E402
 
 import blkswap.sim  # noqa: E402
 
-CUSTOMERS_PER_SCALE = 10_000
+CUSTOMERS_PER_SCALE = 13_000
 CAPACITIES = (3, 2, 4)
 SERVICE_MEAN = (2.8, 1.9, 3.7)
 PATIENCE_MEAN = 6.0
@@ -82,7 +82,9 @@ def timed(sim: ModuleType, seed: int, customers: int, repeat: int) -> tuple[floa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=1.0, help="x 10,000 customers")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="x 13,000 customers (~200k events)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3, help="runs per engine (best is kept)")
     args = parser.parse_args(argv)

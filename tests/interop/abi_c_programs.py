@@ -49,7 +49,7 @@ def constants_program(exprs: dict[str, str]) -> str:
     body = [f'  printf("const {k} %lld\\n", (long long)({v}));' for k, v in exprs.items()]
     msgs = [
         "  { static const char *m[] = GNTTABOP_error_msgs; unsigned i;",
-        "    for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) printf(\"msg %u %s\\n\", i, m[i]); }",
+        '    for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) printf("msg %u %s\\n", i, m[i]); }',
     ]
     protos = [
         f'  printf("proto {k} %s\\n", {v});'

@@ -12,8 +12,7 @@ import subprocess
 import pytest
 from abi_c_programs import constants_program, layout_program
 
-from blkswap.abi import ABIS, AbiError, X86_32, X86_64
-from blkswap.abi import blkif, gnttab
+from blkswap.abi import ABIS, X86_32, X86_64, AbiError, blkif, gnttab
 from blkswap.abi.xenbus import XenbusState
 
 
@@ -47,7 +46,9 @@ def test_layouts_match_gcc(compile_c, abi_name: str) -> None:
             if field in st.names:
                 sc = st.field_type(field)
                 if (g_size, bool(g_signed)) != (sc.size, sc.fmt.islower()):
-                    problems.append(f"{st.name}.{field}: gcc type {g_size}B signed={g_signed}, ours {sc.label}")
+                    problems.append(
+                        f"{st.name}.{field}: gcc type {g_size}B signed={g_signed}, ours {sc.label}"
+                    )
     assert not problems, f"{abi_name}: layout differs from the Xen headers:\n" + "\n".join(problems)
     assert len(gcc) == sum(len(st.fields) for st in structs)
 
@@ -70,7 +71,15 @@ def _c_constants() -> dict[str, str]:
         for name in dir(mod):
             if not isinstance(getattr(mod, name), int):
                 continue
-            if name.split("_")[0] in {"GTF", "GNTMAP", "GNTCOPY", "GNTST", "DOMID", "BLKIF", "VDISK"}:
+            if name.split("_")[0] in {
+                "GTF",
+                "GNTMAP",
+                "GNTCOPY",
+                "GNTST",
+                "DOMID",
+                "BLKIF",
+                "VDISK",
+            }:
                 exprs[name] = name
             elif name.startswith(("GNTTABOP_", "GNTTAB_CACHE", "GNTTAB_RESERVED", "EVTCHNOP_")):
                 exprs[name] = name
@@ -112,7 +121,9 @@ def _py_value(name: str) -> int:
 
 def test_every_constant_is_checked() -> None:
     exprs = _c_constants()
-    public = {n for m in (gnttab, blkif) for n in dir(m) if n.isupper() or n[:1].isupper() and "_" in n}
+    public = {
+        n for m in (gnttab, blkif) for n in dir(m) if n.isupper() or n[:1].isupper() and "_" in n
+    }
     ints = {n for n in public if isinstance(_py_value(n), int)}
     unchecked = ints - set(exprs) - set(SPEC_ONLY)
     assert not unchecked, f"constants with neither a header nor a spec check: {sorted(unchecked)}"

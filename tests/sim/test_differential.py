@@ -3,8 +3,8 @@ produce the same trace (times, order, values)."""
 
 from __future__ import annotations
 
-import simpy
 import pytest
+import simpy
 from simpy_models import MODELS
 
 import blkswap.sim

@@ -31,13 +31,39 @@ def test_equal_times_run_fifo_in_scheduling_order(env, log):
 
 
 def test_urgent_before_normal_at_same_time_then_fifo(env, log):
-    for name, prio in (("n1", sim.NORMAL), ("u1", sim.URGENT), ("n2", sim.NORMAL), ("u2", sim.URGENT)):
+    for name, prio in (
+        ("n1", sim.NORMAL),
+        ("u1", sim.URGENT),
+        ("n2", sim.NORMAL),
+        ("u2", sim.URGENT),
+    ):
         ev = env.event()
         ev._ok, ev._value = True, name
         ev.callbacks.append(lambda e: log.append(e.value))
         env.schedule(ev, prio, delay=1)
     env.run()
     assert log == ["u1", "u2", "n1", "n2"]
+
+
+def test_events_due_earlier_run_before_events_triggered_at_that_time(env, log):
+    def on_first(ev):
+        log.append("a")
+        env.event().succeed("c").callbacks.append(lambda e: log.append(e.value))
+        env.timeout(0, "d").callbacks.append(lambda e: log.append(e.value))
+
+    env.timeout(1).callbacks.append(on_first)
+    env.timeout(1, "b").callbacks.append(lambda e: log.append(e.value))
+    env.run()
+    assert log == ["a", "b", "c", "d"]
+
+
+def test_peek_sees_events_due_now_and_schedule_rejects_the_past(env):
+    env.timeout(3)
+    assert env.peek() == 3
+    env.event().succeed()
+    assert env.peek() == 0
+    with pytest.raises(ValueError, match="in the past"):
+        env.schedule(env.event(), delay=-1)
 
 
 def test_processes_started_together_interleave_fifo(env, log):

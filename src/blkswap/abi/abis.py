@@ -84,7 +84,12 @@ class Abi:
             return self._encode_rw(req)
         if type(req) is DiscardRequest:
             vals: tuple[Any, ...] = (
-                req.operation, req.flag, req.handle, req.id, req.sector_number, req.nr_sectors
+                req.operation,
+                req.flag,
+                req.handle,
+                req.id,
+                req.sector_number,
+                req.nr_sectors,
             )
             return self._pack_slot(self._disc, vals)
         if type(req) is IndirectRequest:

@@ -63,6 +63,11 @@ class SharedRing:
         self._mask = self.nr_ents - 1
         self._hdr = views[0]
 
+    def release(self) -> None:
+        """Release the memoryviews on the pages (needed before an mmap can be closed)."""
+        for mv in self.pages:
+            mv.release()
+
     def _get(self, off: int) -> int:
         return _U32.unpack_from(self._hdr, off)[0]
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from blkswap.abi import blkif
 from blkswap.back.request import PendingReq
+from blkswap.storage.base import StorageError
 
 
 class StorageIo(Protocol):
@@ -33,7 +34,7 @@ def perform(req: PendingReq, store: Any) -> int:
                 store.flush()  # PREFLUSH before the data (LB dispatch_rw_block_io)
             if req.bufs:
                 store.writev(offset, req.bufs)
-    except OSError:
+    except (OSError, StorageError):
         return blkif.BLKIF_RSP_ERROR
     return blkif.BLKIF_RSP_OKAY
 

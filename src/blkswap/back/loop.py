@@ -87,7 +87,10 @@ class BackendLoop:
         try:
             while self._completions or self._pending:
                 while self._completions:
-                    self._finish(self._completions.popleft())
+                    req = self._completions.popleft()
+                    before = self.port.counters.snapshot()
+                    self._finish(req)
+                    req.ring.attribute(self.port.counters - before)
                     done += 1
                 self._retry_parked()
                 if self._pending:
@@ -112,7 +115,9 @@ class BackendLoop:
                 if sring.request_cons_overflow():
                     return handled
                 raw = sring.get_request()  # a private copy of the slot (RING_COPY_REQUEST)
+                before = self.port.counters.snapshot()
                 self._dispatch(ring, raw)
+                ring.attribute(self.port.counters - before)
                 handled += 1
             if not sring.final_check_for_requests():
                 return handled

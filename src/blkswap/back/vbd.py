@@ -53,11 +53,25 @@ class BackendRing:
         self.in_flight = 0
         self.broken = False
         self.broken_reason = ""
+        self.loop: Any = None  #: the BackendLoop serving this ring
+        self.counters: dict[str, Any] = {}  #: hypervisor work done for this ring (summed counter deltas)
         self.stats: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
         return f"{self.vbd.name}/q{self.index}"
+
+    def attribute(self, delta: Any) -> None:
+        """Add a counters delta (work dom0 did for this ring) to the ring's total."""
+        total = self.counters
+        for k, v in delta.as_dict().items():
+            if isinstance(v, dict):
+                sub = total.setdefault(k, {})
+                for kk, vv in v.items():
+                    if vv:
+                        sub[kk] = sub.get(kk, 0) + vv
+            elif v:
+                total[k] = total.get(k, 0) + v
 
 
 @dataclass(slots=True)

@@ -45,7 +45,7 @@ class _Device:
     config: VbdConfig
     be: str  # backend dir
     fe: str  # frontend dir
-    loop: BackendLoop
+    index: int
     vbd: Vbd | None = None
     state: XenbusState = XenbusState.Initialising
     errors: list[str] = field(default_factory=list)
@@ -65,7 +65,6 @@ class BlkBack:
         self.meter = meter or NullMeter()
         self.clock = clock
         self.devices: dict[tuple[int, int], _Device] = {}
-        self._next_loop = 0
 
     # -- probe ---------------------------------------------------------------------------------
     def attach(self, config: VbdConfig) -> None:
@@ -73,9 +72,7 @@ class BlkBack:
         be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
         st = self.port.store
         fe = st.read(f"{be}/frontend")
-        loop = self.loops[self._next_loop % len(self.loops)]
-        self._next_loop += 1
-        dev = _Device(config, be, fe, loop)
+        dev = _Device(config, be, fe, len(self.devices))
         self.devices[(config.frontend_domid, config.devid)] = dev
         dp = config.datapath
         if dp not in datapaths.DATAPATHS:
@@ -153,7 +150,7 @@ class BlkBack:
             vbd.rings.append(self._map_ring(dev, vbd, q, qdir, order, codec))
         dev.vbd = vbd
         for ring in vbd.rings:
-            dev.loop.add_ring(ring)
+            ring.loop.add_ring(ring)
 
     def _map_ring(self, dev: _Device, vbd: Vbd, q: int, qdir: str, order: int | None, codec: Any) -> BackendRing:
         nr_pages = 1 if order is None else 1 << order
@@ -182,7 +179,11 @@ class BlkBack:
             raise NegotiationError("req_prod - rsp_prod exceeds the ring size")
         local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
         ctx = BackendContext(self.port, vbd.frontend_domid, self.reserve, self.va, self.options, self.meter, self.clock)
-        return BackendRing(vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps)
+        ring = BackendRing(vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps)
+        # One loop per ring, spread like blkback's per-ring kthreads: device d's queue q runs on
+        # loop (d + q) mod n, so more rings can use more dom0 vCPUs.
+        ring.loop = self.loops[(dev.index + q) % len(self.loops)]
+        return ring
 
     def _connect(self, dev: _Device) -> None:
         """Publish the disk in one transaction, then Connected (LB xenbus.c connect)."""
@@ -214,7 +215,7 @@ class BlkBack:
         if vbd is None:
             return
         for ring in vbd.rings:
-            dev.loop.remove_ring(ring)
+            ring.loop.remove_ring(ring)
             ring.datapath.teardown()
             unmap_grants(self.port, ring.ring_maps)
             self.va.give([m.va for m in ring.ring_maps])

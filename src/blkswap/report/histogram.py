@@ -74,7 +74,7 @@ _IDX_TO_VAL = tuple(plat_idx_to_val(i) for i in range(FIO_IO_U_PLAT_NR))
 
 def percentile_key(p: float) -> str:
     """JSON key of a percentile, ``printf("%f")`` as fio prints it (``99.0`` -> ``"99.000000"``)."""
-    return "%f" % p
+    return f"{p:f}"
 
 
 def _check_plist(plist: Sequence[float]) -> list[float]:

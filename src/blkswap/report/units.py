@@ -49,7 +49,9 @@ _SI = ("", "k", "M", "G", "T", "P", "E")
 _IEC = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
 
 
-def num2str(num: int, maxlen: int = 4, base: int = 1, pow2: bool = True, units: N2S = N2S.NONE) -> str:
+def num2str(
+    num: int, maxlen: int = 4, base: int = 1, pow2: bool = True, units: N2S = N2S.NONE
+) -> str:
     """Format ``num`` like fio lib/num2str.c: at most ``maxlen`` integer digits, then a prefix.
 
     ``base`` says what ``num`` already counts (1 = units, 1024 = KiB …). Decimals come only from
@@ -87,7 +89,7 @@ def num2str(num: int, maxlen: int = 4, base: int = 1, pow2: bool = True, units: 
     room = maxlen - len(str(num))
     if room <= 1:
         return f"{num + (1 if carry else 0)}{suffix}"
-    frac = "%.*f" % (room - 1, modulo / thousand)
+    frac = f"{modulo / thousand:.{room - 1}f}"
     if frac[0] == "1":  # rounding reached 1.0: carry into the integer part (newer num2str.c)
         num += 1
     return f"{num}.{frac[2:]}{suffix}"
@@ -119,7 +121,7 @@ def percentile_precision(plist: Sequence[float]) -> int:
     for p in plist:
         text = repr(float(p))
         if "e" in text or "E" in text:
-            text = "%.6f" % float(p)
+            text = f"{float(p):.6f}"
         decimals = text.split(".", 1)[1].rstrip("0") if "." in text else ""
         best = max(best, len(decimals))
     return min(best, 6)

@@ -105,6 +105,8 @@ class Environment:
         Events due now with priority URGENT or NORMAL skip the heap: each goes to the tail of
         its FIFO, which is where its (time, priority, seq) key would put it (see ``_pop``).
         """
+        if delay < 0:
+            raise ValueError(f"cannot schedule {event} in the past (delay {delay})")
         at = self._now + delay
         if at == self._now and priority == NORMAL:
             self._normal.append(event)
@@ -159,10 +161,23 @@ class Environment:
             raise _crash(event)
 
     def _loop(self) -> None:
-        """``while True: step()`` with the step inlined: this loop is the kernel's hot path."""
-        pop = self._pop
+        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path."""
+        queue, urgent, normal = self._queue, self._urgent, self._normal
         while True:
-            event = pop()
+            if urgent:
+                if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+                    event = heappop(queue)[3]
+                else:
+                    event = urgent.popleft()
+            elif normal:
+                if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+                    event = heappop(queue)[3]
+                else:
+                    event = normal.popleft()
+            elif queue:
+                self._now, _, _, event = heappop(queue)
+            else:
+                raise EmptySchedule
             callbacks, event.callbacks = event.callbacks, None
             try:
                 for callback in callbacks:

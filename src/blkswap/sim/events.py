@@ -145,10 +145,11 @@ class Timeout(Event):
         self._delay = delay
         self._ok = True
         self._value = value
-        if delay:  # env.schedule(self, NORMAL, delay), inlined (hot path)
-            heappush(env._queue, (env._now + delay, NORMAL, next(env._seq), self))
-        else:
+        at = env._now + delay  # env.schedule(self, NORMAL, delay), inlined (hot path)
+        if at == env._now:
             env._normal.append(self)
+        else:
+            heappush(env._queue, (at, NORMAL, next(env._seq), self))
 
     def _desc(self) -> str:
         value = "" if self._value is None else f", value={self._value}"
@@ -160,7 +161,7 @@ class _Initialize(Event):
 
     def __init__(self, env: Environment, process: Process) -> None:
         self.env = env
-        self.callbacks = [process._resume_cb]
+        self.callbacks = [process._resume]
         self._ok = True
         self._value = None
         env.schedule(self, URGENT)
@@ -190,7 +191,7 @@ class _Interruption(Event):
         if process._value is not PENDING:
             return
         # The process stops waiting for its target; a resource request it made stays queued.
-        process._target.callbacks.remove(process._resume_cb)
+        process._target.callbacks.remove(process._resume)
         process._resume(self)
 
 
@@ -212,7 +213,6 @@ class Process(Event):
         self.callbacks = []
         self._value = PENDING
         self._generator = generator
-        self._resume_cb = self._resume  # one bound method, appended to every awaited event
         self._target: Event | None = _Initialize(env, self)
 
     def _desc(self) -> str:
@@ -252,13 +252,13 @@ class Process(Event):
             except StopIteration as stop:
                 self._ok = True
                 self._value = stop.value
-                env._normal.append(self)
+                env._normal.append(self)  # = env.schedule(self), inlined (hot path)
                 event = None
                 break
             except BaseException as exc:
                 self._ok = False
                 self._value = exc
-                env._normal.append(self)
+                env._normal.append(self)  # = env.schedule(self), inlined (hot path)
                 event = None
                 break
             try:
@@ -269,7 +269,7 @@ class Process(Event):
                     f"process {self.name!r} yielded {event!r}, which is not an event"
                 ) from None
             if callbacks is not None:
-                callbacks.append(self._resume_cb)
+                callbacks.append(self._resume)
                 break
         self._target = event
         env._active_proc = None
@@ -279,8 +279,8 @@ class ConditionValue:
     """The value of a condition: the events that had been processed when it fired, in the
     order they were given (nested conditions flattened), usable like a dict event → value."""
 
-    def __init__(self) -> None:
-        self.events: list[Event] = []
+    def __init__(self, events: list[Event] | None = None) -> None:
+        self.events: list[Event] = [] if events is None else events
 
     def __getitem__(self, key: Event) -> Any:
         if key not in self.events:
@@ -328,27 +328,31 @@ class Condition(Event):
         evaluate: Callable[[tuple[Event, ...], int], bool],
         events: Iterable[Event],
     ) -> None:
-        super().__init__(env)
+        self.env = env
+        self.callbacks = []
+        self._value = PENDING
         self._evaluate = evaluate
-        self._events = tuple(events)
+        self._events = events = tuple(events)
         self._count = 0
-        if not self._events:
+        check = self._check
+        if not events:
             self.succeed(ConditionValue())
             return
-        for event in self._events:
+        for event in events:
             if event.env is not env:
                 raise ValueError("a condition cannot mix events from different environments")
-        for event in self._events:
+        for event in events:
             if event.callbacks is None:
-                self._check(event)
+                check(event)
             else:
-                event.callbacks.append(self._check)
+                event.callbacks.append(check)
         self.callbacks.append(self._build_value)
 
     def _desc(self) -> str:
         return f"{type(self).__name__}({self._evaluate.__name__}, {self._events})"
 
     def _check(self, event: Event) -> None:
+        """Callback on each event: count it, and trigger this condition when it is met."""
         if self._value is not PENDING:
             return
         self._count += 1
@@ -359,26 +363,25 @@ class Condition(Event):
             self.succeed()
 
     def _build_value(self, event: Event) -> None:
-        self._remove_checks()
+        """First callback of the condition itself: detach, then collect the processed events."""
+        processed: list[Event] = []
+        self._detach(processed)
         if event._ok:
-            value = ConditionValue()
-            self._collect(value)
-            self._value = value
+            self._value = ConditionValue(processed)
 
-    def _collect(self, value: ConditionValue) -> None:
+    def _detach(self, processed: list[Event]) -> None:
+        """Remove our checks from events still pending (so they do not keep this condition
+        alive) and append the processed events to *processed*, descending into nested
+        conditions (which are flattened, not listed themselves)."""
+        check = self._check  # equal to (not identical with) the bound method appended earlier
         for event in self._events:
+            callbacks = event.callbacks
+            if callbacks and check in callbacks:
+                callbacks.remove(check)
             if isinstance(event, Condition):
-                event._collect(value)
-            elif event.callbacks is None:
-                value.events.append(event)
-
-    def _remove_checks(self) -> None:
-        """Detach from events still pending, so they do not keep this condition alive."""
-        for event in self._events:
-            if event.callbacks and self._check in event.callbacks:
-                event.callbacks.remove(self._check)
-            if isinstance(event, Condition):
-                event._remove_checks()
+                event._detach(processed)
+            elif callbacks is None:
+                processed.append(event)
 
     @staticmethod
     def all_events(events: tuple[Event, ...], count: int) -> bool:

@@ -60,9 +60,17 @@ class Request(_Ask):
         self.resource = resource
         self.usage_since: float | None = None
         """Time the slot was granted."""
-        self._queue = resource.queue
-        self._queue.append(self)
-        resource._grant_head(None)
+        self._queue = queue = resource.queue
+        if not queue and len(resource.users) < resource._capacity:
+            # Granted at once; the same as joining the empty queue and granting its head.
+            resource.users.append(self)
+            self.usage_since = self.env._now
+            self._ok = True
+            self._value = None
+            self.env._normal.append(self)  # = env.schedule(self), inlined (hot path)
+        else:
+            queue.append(self)
+            resource._grant_head(None)
 
     def __exit__(
         self,
@@ -70,9 +78,10 @@ class Request(_Ask):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.cancel()
+        if self._value is PENDING:  # never granted: withdraw it (= self.cancel())
+            self._queue.remove(self)
         if exc_type is not GeneratorExit:
-            self.resource.release(self)
+            Release(self.resource, self)
 
 
 class Release(Event):
@@ -91,7 +100,7 @@ class Release(Event):
             pass  # never granted (or already released): SimPy ignores it too
         self._ok = True
         self._value = None
-        self.env.schedule(self)
+        self.env._normal.append(self)  # = env.schedule(self), inlined (hot path)
 
 
 class Resource:
@@ -132,7 +141,9 @@ class Resource:
             request = queue.pop(0)
             self.users.append(request)
             request.usage_since = self._env._now
-            request.succeed()
+            request._ok = True
+            request._value = None
+            self._env._normal.append(request)  # = request.succeed(), inlined (hot path)
 
 
 class StorePut(_Ask):

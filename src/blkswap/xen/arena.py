@@ -25,6 +25,7 @@ from collections import deque
 
 import numpy as np
 
+from blkswap.xen.counters import Counters
 from blkswap.xen.errors import FrameError, OutOfMemoryError
 
 PAGE_SHIFT = 12
@@ -44,9 +45,13 @@ FREE = -1  # owner value of a frame that is not allocated
 
 
 class Arena:
-    """``frames`` machine frames; see the module docstring for the frame table."""
+    """``frames`` machine frames; see the module docstring for the frame table.
 
-    def __init__(self, frames: int) -> None:
+    Every frame that actually goes back to the free list is counted in ``counters``
+    (frames_freed, frames_scrubbed) -- including deferred frees that happen on a later put.
+    """
+
+    def __init__(self, frames: int, counters: Counters | None = None) -> None:
         if not isinstance(frames, int) or frames < 2:
             raise FrameError(f"arena needs at least 2 frames, got {frames!r}")
         self.frames = frames
@@ -61,6 +66,7 @@ class Arena:
         self.m2p: list[int] = [-1] * frames
         self.flags[0] = RESERVED  # mfn 0 is never handed out
         self._free: deque[int] = deque(range(1, frames))
+        self.counters = counters if counters is not None else Counters()
 
     # -- views -----------------------------------------------------------------------------------
     def frame_view(self, mfn: int) -> memoryview:
@@ -112,6 +118,8 @@ class Arena:
         self.poison(mfn)
         self.flags[mfn] = 0
         self._free.append(mfn)
+        self.counters.frames_freed += 1
+        self.counters.frames_scrubbed += 1
 
     # -- contents --------------------------------------------------------------------------------
     def poison(self, mfn: int) -> None:

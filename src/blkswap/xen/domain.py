@@ -77,8 +77,9 @@ class Domain(GuestGrants):
             raise PageAccessError(f"d{self.domid}: gfn {gfn} is not populated")
         return self.p2m[gfn]
 
-    def _set_p2m(self, gfn: int, mfn: int) -> None:
-        """Point ``gfn`` at ``mfn`` (-1 = hole) and keep the M2P in step (counted)."""
+    def _set_p2m(self, gfn: int, mfn: int, charge: Domain | None = None) -> None:
+        """Point ``gfn`` at ``mfn`` (-1 = hole) and keep the M2P in step; counted on ``charge``
+        (the calling domain; default this one)."""
         m2p = self.xen.arena.m2p
         old = self.p2m[gfn]
         if old >= 0 and m2p[old] == gfn:
@@ -86,8 +87,8 @@ class Domain(GuestGrants):
         self.p2m[gfn] = mfn
         if mfn >= 0:
             m2p[mfn] = gfn
-        self.xen.count(self, "p2m_updates")
-        self.xen.count(self, "m2p_updates")
+        self.xen.count(charge or self, "p2m_updates")
+        self.xen.count(charge or self, "m2p_updates")
 
     def populate(self, gfn: int) -> int:
         """Back hole ``gfn`` with a fresh frame (Xen-internal; counted as an allocation)."""

@@ -170,6 +170,9 @@ class EventChannels:
     def close(self, domid: int, port: int) -> None:
         """EVTCHNOP_close: free ``port``; an interdomain peer falls back to unbound."""
         self._hypercall()
+        self._close(domid, port)
+
+    def _close(self, domid: int, port: int) -> None:
         p = self._port(domid, port)
         if p.state == "interdomain":
             peer = self._ports.get(p.remote_domid, {}).get(p.remote_port)
@@ -178,12 +181,17 @@ class EventChannels:
         del self._ports[domid][port]
 
     def close_all(self, domid: int) -> int:
-        """Close every port of ``domid`` (Xen ``evtchn_destroy`` at domain death); returns count."""
+        """Close every port of ``domid`` (Xen ``evtchn_destroy`` at domain death, no hypercall);
+        peers fall back to unbound. Returns the number of ports closed."""
         ports = list(self._ports.get(domid, {}))
         for port in ports:
-            self.close(domid, port)
+            self._close(domid, port)
         self._ports.pop(domid, None)
         return len(ports)
+
+    def domain_destroyed(self, domid: int) -> None:
+        """Hook called by the hypervisor's domain teardown."""
+        self.close_all(domid)
 
     def status(self, domid: int, port: int) -> str:
         """EVTCHNOP_status: ``"unbound"``, ``"interdomain"`` or ``"closed"`` (free)."""

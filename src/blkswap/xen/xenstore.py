@@ -107,6 +107,10 @@ class XenStore:
             self.client(PRIVILEGED_DOMID).rm(domain_home(domid))
         self.watches.fire_special("@releaseDomain")
 
+    def domain_destroyed(self, domid: int) -> None:
+        """Hook called by the hypervisor's domain teardown: :meth:`release_domain`."""
+        self.release_domain(domid)
+
     # -- inspection -------------------------------------------------------------------------
     def dump(self, prefix: str = "/") -> dict[str, str]:
         """``{path: value}`` of every committed node at or below ``prefix`` (sorted by path)."""

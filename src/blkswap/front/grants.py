@@ -1,0 +1,204 @@
+"""How blkfront grants a request's pages, per negotiated mode (LF xen-blkfront.c; DESIGN.md §4).
+
+Each strategy turns the bio's pages into grefs before the request is written (``grant``) and
+undoes that when the response arrives (``complete``):
+
+* :class:`FreshGrants` — one new read-write grant per page (Linux grants data pages read-write
+  even for writes); on completion end foreign access, which must succeed: a grant still mapped by
+  the backend is a backend bug (counted; retried later like Linux's deferred list).
+* :class:`PersistentGrants` — ``feature-persistent``: copy the data into a recycled set of granted
+  pages; grants the backend still maps go back to the head of the free list (LIFO), ones it
+  purged are re-granted on next use.
+* :class:`SwapGrants` — ``feature-swap``: neuter the kernel mapping of each page, grant it
+  read-write; on the response read the new frames (response slot extension and grant entry must
+  agree with the P2M), restore the mapping from the new frame, end access.
+* :class:`TransferGrants` — ``feature-transfer``: READs give the buffer frame back to Xen and
+  offer an accept-transfer grant for that gfn; the backend's frame arrives there. WRITEs use fresh
+  grants (the backend copies).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from blkswap.abi.swap_ext import decode_new_frames
+from blkswap.front.bio import Bio
+
+
+class BackendBroken(Exception):
+    """The backend did something no correct backend does (LF: "backend has not unmapped grant")."""
+
+
+@dataclass(slots=True)
+class Granted:
+    """Grant state of one in-flight request."""
+
+    grefs: list[int]
+    extra: Any = None  # strategy-specific (persistent: gfns of bounce pages; transfer: refs)
+    indirect: list[tuple[int, int]] = field(default_factory=list)  # (gref, gfn) of indirect pages
+
+
+class FreshGrants:
+    name = "fresh"
+
+    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+        self.port, self.backend, self.meter = port, backend, meter
+        self.deferred: deque[int] = deque()  # grants the backend kept mapped (LF deferred list)
+        self.backend_bugs = 0
+
+    def grant(self, bio: Bio) -> Granted:
+        return Granted([self.port.grant_access(gfn, self.backend, False) for gfn, _, _ in bio.segments])
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        for ref in g.grefs:
+            if not self.port.end_access(ref):
+                self.backend_bugs += 1
+                self.deferred.append(ref)
+        self.retry_deferred()
+
+    def abandon(self, bio: Bio, g: Granted) -> None:
+        """Undo the grants of a request that will never get a response (disconnect)."""
+        for ref in g.grefs:
+            if not self.port.end_access(ref):
+                self.deferred.append(ref)
+
+    def retry_deferred(self) -> None:
+        for _ in range(len(self.deferred)):
+            ref = self.deferred.popleft()
+            if not self.port.end_access(ref):
+                self.deferred.append(ref)
+
+    def teardown(self) -> None:
+        self.retry_deferred()
+
+
+class PersistentGrants(FreshGrants):
+    name = "persistent"
+
+    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+        super().__init__(port, backend, meter)
+        self.free: deque[list[int]] = deque()  # [gref or -1, gfn]; head = most recently used
+        self.pages = 0
+
+    def _take(self) -> list[int]:
+        if self.free:
+            ent = self.free.popleft()
+        else:
+            ent = [-1, self.port.alloc_page()]
+            self.pages += 1
+        if ent[0] < 0:
+            ent[0] = self.port.grant_access(ent[1], self.backend, False)
+        return ent
+
+    def grant(self, bio: Bio) -> Granted:
+        ents = [self._take() for _ in bio.segments]
+        if bio.is_write:
+            for (gfn, first, last), (_, pgfn) in zip(bio.segments, ents, strict=True):
+                self._copy(gfn, pgfn, first, last)
+        return Granted([e[0] for e in ents], extra=ents)
+
+    def _copy(self, src_gfn: int, dst_gfn: int, first: int, last: int) -> None:
+        lo, hi = first * 512, (last + 1) * 512
+        self.port.page_view(dst_gfn << 12)[lo:hi] = self.port.page_view(src_gfn << 12)[lo:hi]
+        self.meter.charge("memcpy", hi - lo)
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        if not bio.is_write and bio.status == 0:
+            for (gfn, first, last), (_, pgfn) in zip(bio.segments, g.extra, strict=True):
+                self._copy(pgfn, gfn, first, last)
+        for ent in g.extra:
+            if self.port.end_access(ent[0]):  # the backend purged it: re-grant on next use
+                ent[0] = -1
+                self.free.append(ent)
+            else:
+                self.free.appendleft(ent)
+
+    def abandon(self, bio: Bio, g: Granted) -> None:
+        for ent in g.extra:
+            self.free.appendleft(ent)
+
+    def teardown(self) -> None:
+        while self.free:
+            ref, gfn = self.free.popleft()
+            if ref >= 0 and not self.port.end_access(ref):
+                self.deferred.append(ref)
+            self.port.free_page(gfn)
+        super().teardown()
+
+
+class SwapGrants(FreshGrants):
+    name = "swap"
+
+    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+        super().__init__(port, backend, meter)
+        self.swapped_frames = 0
+
+    def grant(self, bio: Bio) -> Granted:
+        refs = []
+        for gfn, _, _ in bio.segments:
+            self.port.neuter(gfn)  # no kernel access while the frame may be swapped away
+            refs.append(self.port.grant_access(gfn, self.backend, False))
+        return Granted(refs)
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        swapped = bool(slot[response_size : response_size + 8].strip(b"\0")) and bio.segments
+        frames = decode_new_frames(slot, response_size, len(bio.segments)) if swapped else []
+        for i, ((gfn, _, _), ref) in enumerate(zip(bio.segments, g.grefs, strict=True)):
+            if frames:
+                entry_frame = self.port.grant_entry(ref)[2]
+                if entry_frame != frames[i] or self.port.gfn_to_mfn(gfn) != frames[i]:
+                    raise BackendBroken(f"swap: response frame {frames[i]:#x}, grant entry {entry_frame:#x}, "
+                                        f"P2M {self.port.gfn_to_mfn(gfn):#x} disagree for gfn {gfn}")
+                self.swapped_frames += 1
+            self.port.restore(gfn)
+        super().complete(bio, g, slot, response_size)
+
+    def abandon(self, bio: Bio, g: Granted) -> None:
+        for gfn, _, _ in bio.segments:
+            self.port.restore(gfn)
+        super().abandon(bio, g)
+
+
+class TransferGrants(FreshGrants):
+    name = "transfer"
+
+    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+        super().__init__(port, backend, meter)
+        self.frames_received = 0
+        self.lost = 0
+
+    def grant(self, bio: Bio) -> Granted:
+        if bio.is_write:
+            return super().grant(bio)
+        gfns = [gfn for gfn, _, _ in bio.segments]
+        self.port.decrease_reservation(gfns)  # give the buffer frames back (balloon out)
+        return Granted([self.port.grant_transfer(self.backend, gfn) for gfn in gfns])
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        if bio.is_write:
+            super().complete(bio, g, slot, response_size)
+            return
+        missing = []
+        for (gfn, _, _), ref in zip(bio.segments, g.grefs, strict=True):
+            if self.port.end_transfer(ref) is None:
+                missing.append(gfn)
+            else:
+                self.frames_received += 1
+        if missing:  # nothing arrived (error response): refill the holes ourselves
+            self.lost += len(missing)
+            for gfn in missing:
+                self.port.populate(gfn)
+
+
+    def abandon(self, bio: Bio, g: Granted) -> None:
+        if bio.is_write:
+            super().abandon(bio, g)
+            return
+        for (gfn, _, _), ref in zip(bio.segments, g.grefs, strict=True):
+            if self.port.end_transfer(ref) is None:
+                self.port.populate(gfn)
+
+
+STRATEGIES = {"fresh": FreshGrants, "persistent": PersistentGrants, "swap": SwapGrants, "transfer": TransferGrants}

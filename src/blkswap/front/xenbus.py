@@ -1,0 +1,223 @@
+"""blkfront's device: the xenbus handshake and the rings (LF xen-blkfront.c; xen-abi.md §4.3).
+
+:class:`BlkFront` drives the frontend half of the vbd state machine from watches on the backend's
+``state``: at InitWait it sets up its rings (grants the ring pages, allocates event channels) and
+writes all ring keys in ONE transaction → Initialised; at Connected it reads the disk's geometry
+and features → Connected and starts sending. Closing/Closed on the backend tear the rings down;
+:meth:`reconnect` goes through Closing → Closed → Initialising and re-sends the requests that were
+in flight, as LF ``blkif_recover`` does.
+
+Key notes: ``ring-page-order`` = min(own wish (Linux default 0), backend max); queues = min(own
+wish, ``multi-queue-max-queues``); ``feature-persistent``/``feature-swap``/``feature-transfer`` are
+written as 1 when this frontend supports them; the mode used is the one both sides offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from blkswap.abi import by_protocol
+from blkswap.abi.ring import FrontRing, SharedRing
+from blkswap.abi.xenbus import XenbusState
+from blkswap.front.bio import Bio
+from blkswap.front.blkfront import FrontQueue
+from blkswap.front.grants import STRATEGIES
+
+
+@dataclass(slots=True)
+class FrontConfig:
+    """What this guest's blkfront supports and asks for (LF module parameters)."""
+
+    protocol: str = "x86_64-abi"
+    ring_page_order: int = 0  #: LF max_ring_page_order default 0
+    queues: int = 1  #: LF xen_blkif_max_queues default 4 (capped by vCPUs); the lab asks for 1
+    persistent: bool = True  #: LF feature_persistent default 1
+    swap: bool = True  #: the lab's feature-swap
+    transfer: bool = True  #: the lab's feature-transfer
+    max_indirect_segments: int = 32  #: LF xen_blkif_max_segments default 32
+
+
+class NullMeter:
+    def charge(self, cause: str, amount: int) -> None:
+        pass
+
+
+class BlkFront:
+    """One virtual block device as the guest sees it."""
+
+    def __init__(self, port: Any, devid: int, config: FrontConfig | None = None, meter: Any = None) -> None:
+        self.port = port
+        self.devid = devid
+        self.config = config or FrontConfig()
+        self.codec = by_protocol(self.config.protocol)
+        self.meter = meter or NullMeter()
+        self.fe = f"/local/domain/{port.domid}/device/vbd/{devid}"
+        st = port.store
+        self.be = st.read(f"{self.fe}/backend")
+        self.backend_id = int(st.read(f"{self.fe}/backend-id"))
+        self.state = XenbusState.Initialising
+        self.queues: list[FrontQueue] = []
+        self.grants: Any = None
+        self.mode = "fresh"
+        self.sectors = 0
+        self.sector_size = 512
+        self.features: dict[str, int] = {}
+        self._ring_grants: list[tuple[int, int]] = []  # (gref, gfn) of ring pages
+        self._recovered: list[Bio] = []
+        self._reconnecting = False
+        #: called by an event-channel upcall; the timing layer replaces it to run the handler on a
+        #: guest vCPU. Default: handle now.
+        self.on_interrupt: Callable[[FrontQueue], None] = lambda q: q.handle_responses()
+        self.on_connected: Callable[[BlkFront], None] | None = None
+        self.on_broken: Callable[[BlkFront, str], None] | None = None
+
+    # -- handshake ---------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.port.store.watch(f"{self.be}/state", f"fe:{self.devid}", lambda _p, _t: self._backend_changed())
+
+    def _set_state(self, state: XenbusState) -> None:
+        self.state = state
+        self.port.store.write(f"{self.fe}/state", str(int(state)))
+
+    def _backend_changed(self) -> None:
+        bstate = self.port.store.read_int(f"{self.be}/state", default=XenbusState.Unknown)
+        if bstate == XenbusState.InitWait and self.state == XenbusState.Initialising:
+            self._talk_to_backend()
+        elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
+            self._connect()
+        elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (XenbusState.Closed, XenbusState.Initialising):
+            self._teardown()
+            self._set_state(XenbusState.Closed)
+        if bstate == XenbusState.Closed and self.state == XenbusState.Closed and self._reconnecting:
+            self._reconnecting = False
+            self._set_state(XenbusState.Initialising)
+
+    def _read_be(self, key: str, default: int) -> int:
+        return self.port.store.read_int(f"{self.be}/{key}", default=default)
+
+    def _talk_to_backend(self) -> None:
+        """Set up rings and publish their keys in one transaction (LF talk_to_blkback)."""
+        cfg, port, st = self.config, self.port, self.port.store
+        order = min(cfg.ring_page_order, self._read_be("max-ring-page-order", 0))
+        nqueues = max(1, min(cfg.queues, self._read_be("multi-queue-max-queues", 1)))
+        rings = [self._setup_ring(order) for _ in range(nqueues)]
+        keys: dict[str, str] = {}
+        for q, (refs, evtchn, _sring) in enumerate(rings):
+            prefix = "" if nqueues == 1 else f"queue-{q}/"
+            if order == 0:
+                keys[prefix + "ring-ref"] = str(refs[0])
+            else:
+                keys.update({f"{prefix}ring-ref{i}": str(r) for i, r in enumerate(refs)})
+            keys[prefix + "event-channel"] = str(evtchn)
+        if order:
+            keys["ring-page-order"] = str(order)
+        if nqueues > 1:
+            keys["multi-queue-num-queues"] = str(nqueues)
+        keys["protocol"] = self.codec.protocol
+        keys["feature-persistent"] = "1" if cfg.persistent else "0"
+        keys["feature-swap"] = "1" if cfg.swap else "0"
+        keys["feature-transfer"] = "1" if cfg.transfer else "0"
+        while True:
+            tx = st.transaction_start()
+            for k, v in keys.items():
+                st.write(f"{self.fe}/{k}", v, tx=tx)
+            try:
+                st.transaction_end(tx, commit=True)
+                break
+            except Exception as err:  # EAGAIN → retry (LF: "again:" label)
+                if getattr(err, "errno_name", "") != "EAGAIN":
+                    raise
+        self._pending_rings = rings
+        self._set_state(XenbusState.Initialised)
+
+    def _setup_ring(self, order: int) -> tuple[list[int], int, SharedRing]:
+        port = self.port
+        gfns = [port.alloc_page() for _ in range(1 << order)]
+        sring = SharedRing([port.page_view(g << 12) for g in gfns], self.codec.ring_entry_size)
+        sring.init()
+        refs = [port.grant_access(g, self.backend_id, False) for g in gfns]
+        self._ring_grants.extend(zip(refs, gfns, strict=True))
+        evtchn = port.evtchn_alloc_unbound(self.backend_id)
+        return refs, evtchn, sring
+
+    def _connect(self) -> None:
+        """Read the disk and negotiated features; start sending (LF blkfront_connect)."""
+        st = self.port.store
+        self.sectors = int(st.read(f"{self.be}/sectors"))
+        self.sector_size = int(st.read(f"{self.be}/sector-size"))
+        for key in ("feature-persistent", "feature-swap", "feature-transfer", "feature-flush-cache",
+                    "feature-barrier", "feature-discard", "feature-max-indirect-segments"):
+            self.features[key] = self._read_be(key, 0)
+        cfg = self.config
+        if cfg.swap and self.features["feature-swap"]:
+            self.mode = "swap"
+        elif cfg.transfer and self.features["feature-transfer"]:
+            self.mode = "transfer"
+        elif cfg.persistent and self.features["feature-persistent"]:
+            self.mode = "persistent"
+        else:
+            self.mode = "fresh"
+        if self.grants is None or self.grants.name != self.mode:
+            self.grants = STRATEGIES[self.mode](self.port, self.backend_id, self.meter)
+        max_ind = min(self.features["feature-max-indirect-segments"], cfg.max_indirect_segments)
+        max_ind = max_ind if max_ind > 11 else 0
+        self.queues = []
+        for q, (_refs, evtchn, sring) in enumerate(self._pending_rings):
+            fq = FrontQueue(self.port, q, FrontRing(sring), self.codec, evtchn, self.grants, max_ind, self.meter)
+            self.port.evtchn_bind_handler(evtchn, lambda _port, fq=fq: self._interrupt(fq))
+            self.queues.append(fq)
+        self._set_state(XenbusState.Connected)
+        recovered, self._recovered = self._recovered, []
+        for bio in recovered:
+            self.submit(bio)
+        if self.on_connected is not None:
+            self.on_connected(self)
+
+    def _interrupt(self, q: FrontQueue) -> None:
+        self.on_interrupt(q)
+        if q.broken and self.on_broken is not None:
+            self.on_broken(self, q.broken)
+
+    @property
+    def connected(self) -> bool:
+        return self.state == XenbusState.Connected
+
+    @property
+    def max_segments(self) -> int:
+        return max((q.max_indirect for q in self.queues), default=0) or 11
+
+    # -- I/O ---------------------------------------------------------------------------------------
+    def submit(self, bio: Bio) -> None:
+        """Queue ``bio``; it goes on the ring as soon as there is room (and we are connected)."""
+        if not self.queues:
+            self._recovered.append(bio)
+            return
+        q = self.queues[bio.queue % len(self.queues)]
+        q.queue(bio)
+        q.kick()
+
+    @property
+    def in_flight(self) -> int:
+        return sum(q.in_flight for q in self.queues)
+
+    # -- teardown / reconnect ----------------------------------------------------------------------
+    def _teardown(self) -> None:
+        for q in self.queues:
+            self._recovered.extend(q.take_in_flight())
+            self.port.evtchn_close(q.evtchn)
+        self.queues = []
+        for ref, gfn in self._ring_grants:
+            if self.port.end_access(ref):
+                self.port.free_page(gfn)
+        self._ring_grants = []
+
+    def reconnect(self) -> None:
+        """Close the device and connect again; in-flight requests are re-sent (LF blkif_recover)."""
+        self._reconnecting = True
+        self._set_state(XenbusState.Closing)
+
+    def close(self) -> None:
+        self._reconnecting = False
+        self._set_state(XenbusState.Closing)

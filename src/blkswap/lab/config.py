@@ -1,0 +1,97 @@
+"""Lab settings: the modelled host (guests, vCPUs, device, data path, costs, pools …).
+
+Every field is a documented knob with a unit and a default (STYLE.md lesson 8). The same names are
+used by the command-line flags (``--guest-vcpus`` ↔ ``guest_vcpus``) and scenario TOML files.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from blkswap.back.datapaths import DATAPATHS
+
+GUEST_ABIS = ("x86_64", "x86_32", "mixed")
+STORAGE_KINDS = ("raw", "ram", "null")
+
+
+class ConfigError(ValueError):
+    """A lab setting is invalid; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    guests: int = 1  #: guest domains, one VBD each
+    datapath: str = "map"  #: map | copy | swap | persistent | transfer | null
+    dom0_vcpus: int = 4  #: vCPUs of dom0 (TLB-flush IPIs reach every one of them)
+    guest_vcpus: int = 2  #: vCPUs per guest
+    backend_threads: int = 0  #: backend event loops (0 = one per dom0 vCPU, like per-ring kthreads)
+    device: str = "nvme"  #: device timing model: null | ram | nvme | ssd | hdd | net
+    shared_device: bool = True  #: all VBDs' images live on one physical device (one queue)
+    costs: str = "x86-modern"  #: cost profile name or TOML path
+    storage: str = "raw"  #: raw image files | ram | null
+    image_dir: str | None = None  #: where raw images go (a temporary folder when None)
+    direct_io: bool = False  #: open raw images with O_DIRECT
+    disk_size: int = 256 << 20  #: bytes per VBD
+    guest_abi: str = "x86_64"  #: x86_64 | x86_32 | mixed (alternating)
+    ring_page_order: int = 0  #: frontend's wish (Linux default 0); the backend allows ≤ 4
+    queues: int = 1  #: rings per VBD the frontend asks for
+    max_indirect_segments: int = 32  #: frontend cap (Linux default 32)
+    scrub: bool = True  #: swap/transfer: zero frames before they cross domains
+    swap_copyback: bool = False  #: swap: copy write data back into the guest's new frame
+    copy_flavour: str = "gntcopy"  #: copy path: gntcopy | blktap2
+    pool_frames: int = 0  #: dom0 frames for foreign I/O (0 = two rings worth per guest, min 704)
+    verify: bool = True  #: tag every written sector and verify every read
+    seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
+    guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
+    cost_overrides: dict[str, float] = field(default_factory=dict)  #: per-figure overrides of the profile
+
+    def validated(self) -> LabConfig:
+        def bad(name: str, why: str) -> ConfigError:
+            return ConfigError(f"{name}: {why}")
+
+        if self.guests < 1:
+            raise bad("guests", f"must be ≥ 1, got {self.guests}")
+        if self.datapath not in DATAPATHS:
+            raise bad("datapath", f"{self.datapath!r} is not one of {', '.join(DATAPATHS)}")
+        for name in ("dom0_vcpus", "guest_vcpus", "queues"):
+            if getattr(self, name) < 1:
+                raise bad(name, f"must be ≥ 1, got {getattr(self, name)}")
+        if not 0 <= self.ring_page_order <= 4:
+            raise bad("ring_page_order", f"must be 0..4, got {self.ring_page_order}")
+        if self.guest_abi not in GUEST_ABIS:
+            raise bad("guest_abi", f"{self.guest_abi!r} is not one of {', '.join(GUEST_ABIS)}")
+        if self.storage not in STORAGE_KINDS:
+            raise bad("storage", f"{self.storage!r} is not one of {', '.join(STORAGE_KINDS)}")
+        if self.disk_size < 1 << 20 or self.disk_size % 4096:
+            raise bad("disk_size", f"must be a multiple of 4096 and ≥ 1 MiB, got {self.disk_size}")
+        if self.copy_flavour not in ("gntcopy", "blktap2"):
+            raise bad("copy_flavour", f"{self.copy_flavour!r} is not gntcopy or blktap2")
+        return self
+
+    def guest_protocol(self, index: int) -> str:
+        if self.guest_abi == "mixed":
+            return "x86_64-abi" if index % 2 == 0 else "x86_32-abi"
+        return f"{self.guest_abi}-abi"
+
+    def with_(self, **kw: Any) -> LabConfig:
+        return replace(self, **kw)
+
+
+def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
+    """Read lab settings from a scenario TOML file (``[lab]`` table or top-level keys)."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"scenario {p}: no such file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"scenario {p}: {err}") from None
+    table = data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)})
+    known = {f.name for f in fields(LabConfig)}
+    unknown = set(table) - known
+    if unknown:
+        raise ConfigError(f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    return replace(base or LabConfig(), **table).validated()

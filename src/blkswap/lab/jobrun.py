@@ -1,0 +1,237 @@
+"""One fio job clone running in one guest: I/O generation, submission, completion, verification.
+
+A :class:`JobRunner` is a simulation process. It keeps up to ``iodepth`` I/Os in flight; each I/O
+is split into bios of at most the negotiated segment count, tagged (writes) in the guest's own
+buffer pages, and submitted through blkfront on a guest vCPU (the submission cost is what the
+meter prices: blkfront's work, grants, memcpy for persistent grants, the notify hypercall).
+Completion time is taken inside the guest's interrupt handler. Reads are verified against the
+disk's truth; every buffer page is scanned for other domains' tags or the freed-frame poison.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from blkswap.abi import blkif
+from blkswap.front.bio import Bio
+from blkswap.lab.truth import DiskTruth
+from blkswap.report.model import JobStats
+from blkswap.workload.generator import Io, IoGenerator
+from blkswap.workload.tags import check, classify, fill
+
+OPS = {"read": blkif.BLKIF_OP_READ, "write": blkif.BLKIF_OP_WRITE, "trim": blkif.BLKIF_OP_DISCARD,
+       "flush": blkif.BLKIF_OP_FLUSH_DISKCACHE}
+PAGE = 4096
+
+
+@dataclass
+class InFlight:
+    io: Io
+    slot: int
+    t_issue: float
+    t_submit: float = 0.0
+    pending: int = 0
+    status: int = 0
+    expected: Any = None
+    generation: int = 0
+    bios: list[Bio] = field(default_factory=list)
+
+
+class JobRunner:
+    def __init__(self, host: Any, guest: Any, truth: DiskTruth, job: Any, clone: int, stats: JobStats,
+                 poison: bytes, verify: bool, seed: int) -> None:
+        self.host, self.guest, self.truth, self.job = host, guest, truth, job
+        self.env, self.clock = host.env, host.clock
+        self.stats = stats
+        self.poison = poison
+        self.verify = verify
+        self.gen = IoGenerator(job, host.config.disk_size, clone=clone, seed=seed)
+        self.max_pages = max(1, math.ceil(max(self._max_bs(job), 512) / PAGE))
+        self.port = guest.port
+        self.slots = [[self.port.alloc_page() for _ in range(self.max_pages)] for _ in range(job.iodepth)]
+        self.free_slots = list(range(job.iodepth - 1, -1, -1))
+        self.inflight = 0
+        self.slot_freed = self.env.event()
+        self.vbd_tag = guest.index + 1
+        self.done_ios = 0
+        self.issued_bytes = [0, 0, 0]
+        self.issued_ios = [0, 0, 0]
+
+    @staticmethod
+    def _max_bs(job: Any) -> int:
+        sizes = list(job.bs)
+        if job.bsrange:
+            sizes += [hi for _, hi in job.bsrange]
+        if job.bssplit:
+            sizes += [b for d in job.bssplit for b, _ in d]
+        return max(sizes)
+
+    # -- the process -------------------------------------------------------------------------------
+    def run(self):
+        job, env = self.job, self.env
+        lo, hi = job.startdelay_us
+        if hi:
+            yield env.timeout(1000 * (lo + (hi - lo) * ((self.guest.index * 7919) % 101) / 100))
+        t0 = env.now
+        self.t0 = t0
+        self.stats.start_ns = int(t0 + job.ramp_time_us * 1000)
+        deadline = t0 + (job.ramp_time_us + job.runtime_us) * 1000 if job.runtime_us else math.inf
+        blocks = 0
+        while env.now < deadline:
+            while not self.free_slots:
+                yield self.slot_freed
+            io = self.gen.next()
+            if io is None:
+                break
+            yield from self._throttle(io, t0)
+            if env.now >= deadline:
+                break
+            yield from self._issue(io)
+            blocks += 1
+            if job.thinktime_us and blocks % max(1, job.thinktime_blocks) == 0:
+                yield env.timeout(job.thinktime_us * 1000)
+        while self.inflight:
+            yield self.slot_freed
+        self.stats.end_ns = int(env.now)
+
+    def _throttle(self, io: Io, t0: float):
+        d = ("read", "write", "trim").index(io.op) if io.op in ("read", "write", "trim") else None
+        if d is None:
+            return
+        wait = 0.0
+        rate, rate_iops = self.job.rate[d], self.job.rate_iops[d]
+        if rate:
+            wait = max(wait, t0 + self.issued_bytes[d] * 1e9 / rate - self.env.now)
+        if rate_iops:
+            wait = max(wait, t0 + self.issued_ios[d] * 1e9 / rate_iops - self.env.now)
+        self.issued_bytes[d] += io.length
+        self.issued_ios[d] += 1
+        if wait > 0:
+            yield self.env.timeout(wait)
+
+    def _issue(self, io: Io):
+        slot = self.free_slots.pop()
+        rec = InFlight(io, slot, self.env.now)
+        rec.bios = self._bios(io, rec)
+        if io.op == "write" and self.verify:
+            rec.generation = self.truth.begin_write(io.offset, io.length)
+            self._tag(rec)
+        elif io.op == "write":
+            self.truth.begin_write(io.offset, io.length)
+        elif io.op == "read" and self.verify:
+            rec.expected = self.truth.snapshot(io.offset, io.length)
+        elif io.op == "trim":
+            self.truth.trim(io.offset, io.length)
+        self.inflight += 1
+        self.stats.note_depth(self.inflight)
+        cpus = self.guest.cpus
+        req = cpus.res.request()
+        yield req
+        _, cost = self.clock.run_metered(cpus, lambda: [self.guest.front.submit(b) for b in rec.bios])
+        rec.t_submit = self.env.now + cost
+        yield self.env.timeout(cost)
+        cpus.res.release(req)
+
+    def _bios(self, io: Io, rec: InFlight) -> list[Bio]:
+        op = OPS[io.op]
+        if io.op in ("flush", "trim"):
+            n = io.length // 512
+            return [Bio(op, io.offset // 512, [], nr_sectors=n, done=self._bio_done, tag=rec)]
+        gfns = self.slots[rec.slot]
+        sectors = io.length // 512
+        segs = []
+        for i in range(math.ceil(sectors / 8)):
+            n = min(8, sectors - 8 * i)
+            segs.append((gfns[i], 0, n - 1))
+        maxseg = self.guest.front.max_segments
+        bios = []
+        for start in range(0, len(segs), maxseg):
+            chunk = segs[start : start + maxseg]
+            bios.append(Bio(op, io.offset // 512 + start * 8, chunk, done=self._bio_done, tag=rec))
+        rec.pending = len(bios)
+        return bios
+
+    def _views(self, rec: InFlight) -> list[memoryview]:
+        gfns = self.slots[rec.slot]
+        return [self.port.page_view(g << 12) for g in gfns[: math.ceil(rec.io.length / PAGE)]]
+
+    def _tag(self, rec: InFlight) -> None:
+        io = rec.io
+        for i, view in enumerate(self._views(rec)):
+            n = min(PAGE, io.length - i * PAGE)
+            fill(view[:n], thread=self.guest.domid, vbd=self.vbd_tag, offset=io.offset + i * PAGE, numberio=rec.generation)
+
+    # -- completion (runs inside the guest's interrupt handler) -------------------------------------
+    def _bio_done(self, bio: Bio) -> None:
+        rec: InFlight = bio.tag
+        if bio.status != blkif.BLKIF_RSP_OKAY:
+            rec.status = bio.status
+        rec.pending -= 1
+        if rec.pending > 0:
+            return
+        self.clock.charge("front_completion", 1)
+        t_done = self.clock.now()
+        io = rec.io
+        if io.op == "write":
+            self.truth.end_write(io.offset, io.length)
+        if self.verify and io.op in ("read", "write"):
+            self._inspect(rec)
+        if rec.status != blkif.BLKIF_RSP_OKAY and not self.stats.error:
+            self.stats.error = 5  # EIO
+        self._record(rec, t_done)
+        self.free_slots.append(rec.slot)
+        self.inflight -= 1
+        ev, self.slot_freed = self.slot_freed, self.env.event()
+        ev.succeed()
+
+    def _inspect(self, rec: InFlight) -> None:
+        f, io, me = self.truth.findings, rec.io, self.guest.domid
+        for i, view in enumerate(self._views(rec)):
+            verdict = classify(view, thread=me, poison=self.poison)
+            for dom, n in verdict.foreign.items():
+                f.leaked_bytes += n * 512
+                f.leaked_by_domain[dom] = f.leaked_by_domain.get(dom, 0) + n * 512
+            f.leaked_bytes += verdict.poison * 512
+            f.poison_bytes += verdict.poison * 512
+            if io.op != "read" or rec.status != blkif.BLKIF_RSP_OKAY:
+                continue
+            n = min(PAGE, io.length - i * PAGE)
+            off = io.offset + i * PAGE
+            exp = rec.expected
+            if exp is None or not self.truth.still_valid(io.offset, io.length, exp):
+                if i == 0:
+                    f.unverifiable_reads += 1
+                continue
+            v = check(view[:n], thread=me, vbd=self.vbd_tag, offset=off, expected=exp[i * 8 : i * 8 + n // 512], poison=self.poison)
+            f.verified_sectors += n // 512
+            bad = n // 512 - v.ok
+            if bad:
+                f.verify_errors += bad
+                if not f.first_error:
+                    f.first_error = f"read at offset {off}: {v}"
+                self.stats.error = 84  # EILSEQ, as fio's verify
+
+    def _record(self, rec: InFlight, t_done: float) -> None:
+        if rec.t_issue < self.stats.start_ns:
+            return  # ramp time
+        io = rec.io
+        slat = int(rec.t_submit - rec.t_issue)
+        clat = max(0, int(t_done - rec.t_submit))
+        done_ns = int(t_done - self.stats.start_ns)
+        if io.op == "flush":
+            self.stats.sync.add(0, slat, clat, done_ns)
+            return
+        self.stats.direction(io.op).add(io.length, slat, clat, done_ns)
+        self.done_ios += 1
+
+
+def verdict_total(v: Any) -> int:
+    return int(v.ok)
+
+
+_ = (np, Callable)

@@ -1,0 +1,204 @@
+"""One run, start to finish: size and build the host, connect, run the job groups, account, tear
+down and audit. Every figure reported comes from counters the layers keep (STYLE.md lesson 10)."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from blkswap.back.datapaths import COMPARED
+from blkswap.lab.config import LabConfig
+from blkswap.lab.host import DEVID, Host
+from blkswap.lab.jobrun import JobRunner
+from blkswap.lab.result import Result
+from blkswap.lab.truth import DiskTruth
+from blkswap.report import JobStats, RunStats
+from blkswap.workload.jobspec import JobFile
+from blkswap.xen import POISON
+
+HYPERVISOR_CAUSES = ("hypercall", "grant_map", "grant_unmap", "grant_unmap_and_replace", "grant_copy",
+                     "grant_transfer", "grant_swap", "grant_setup_table", "grant_query_size", "tlb_flush",
+                     "tlb_ipi", "p2m", "pte", "evtchn", "scrub")
+SAMPLE_NS = 1_000_000  # dom0 memory timeline sampling period (1 ms simulated)
+
+
+def guest_pages_for(config: LabConfig, jobfile: JobFile) -> int:
+    """Pages each guest needs: I/O buffers of every job clone, persistent bounce pages, rings."""
+    if config.guest_pages:
+        return config.guest_pages
+    buffers = 0
+    for job in jobfile.jobs:
+        sizes = list(job.bs) + [hi for _, hi in job.bsrange or ()] + [b for d in job.bssplit or () for b, _ in d]
+        buffers += job.numjobs * job.iodepth * max(1, math.ceil(max(sizes) / 4096))
+    ring_entries = 32 << config.ring_page_order
+    bounce = config.queues * ring_entries * (max(11, config.max_indirect_segments) + 1)
+    return buffers + bounce + 256
+
+
+def split_groups(jobfile: JobFile) -> list[list[Any]]:
+    """fio's reporting groups: a job with stonewall/new_group starts a new one."""
+    groups: list[list[Any]] = []
+    for job in jobfile.jobs:
+        if not groups or job.stonewall or job.new_group:
+            groups.append([])
+        groups[-1].append(job)
+    return groups
+
+
+def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result:
+    host = Host(config, guest_pages_for(config, jobfile))
+    try:
+        host.connect()
+        env = host.env
+        truths = [DiskTruth(config.disk_size) for _ in host.guests]
+        verify = config.verify and config.datapath != "null"
+        runners: list[JobRunner] = []
+        sampler = env.process(_sample_memory(host))
+        started = time.time()
+        for gi, group in enumerate(split_groups(jobfile)):
+            procs = []
+            for job in group:
+                for clone in range(job.numjobs):
+                    for guest in host.guests:
+                        stats = JobStats(jobname=job.name, groupid=gi, job_options=dict(job.options),
+                                         description=job.description, percentile_list=tuple(job.percentile_list),
+                                         job_start_ms=int(started * 1000))
+                        r = JobRunner(host, guest, truths[guest.index], job, clone, stats, POISON, verify, config.seed)
+                        runners.append(r)
+                        procs.append(env.process(r.run()))
+            done = env.all_of(procs)
+            while not done.processed:
+                env.run(until=min(env.now + 50_000_000, env.peek() + 50_000_000))
+                if progress is not None:
+                    progress(host, runners)
+        sampler.interrupt("done") if sampler.is_alive else None
+        run = RunStats(jobs=[r.stats for r in runners], global_options=dict(jobfile.global_options),
+                       timestamp=time.time(), group_reporting=any(j.group_reporting for j in jobfile.jobs))
+        for r in runners:
+            r.stats.blkswap = job_figures(host, r)
+        run.blkswap = host_figures(host)
+        run.disk_util = disk_util(host)
+        audit = teardown(host)
+        run.blkswap["audit"] = audit
+        return Result(config, run, audit)
+    finally:
+        host.close()
+
+
+def _sample_memory(host: Host):
+    reserve, va = host.backend.reserve, host.backend.va
+    timeline = host.memory_timeline = []
+    try:
+        while True:
+            timeline.append([int(host.env.now), reserve.in_use + va.in_use])
+            yield host.env.timeout(SAMPLE_NS)
+    except Exception:  # Interrupt at the end of the run
+        return
+
+
+def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
+    """The per-job ``"blkswap"`` object: the job's VBD as the hypervisor and backend saw it."""
+    g = r.guest
+    vbd = host.backend.vbd(g.domid, DEVID)
+    front_stats = {k: sum(q.stats[k] for q in g.front.queues) for k in ("requests", "segments", "notifies", "indirect", "ring_full")}
+    ring_stats: dict[str, int] = {}
+    counters: dict[str, Any] = {}
+    if vbd is not None:
+        for ring in vbd.rings:
+            for k, v in ring.stats.items():
+                ring_stats[k] = ring_stats.get(k, 0) + v
+            for k, v in ring.counters.items():
+                if isinstance(v, dict):
+                    d = counters.setdefault(k, {})
+                    for kk, vv in v.items():
+                        d[kk] = d.get(kk, 0) + vv
+                else:
+                    counters[k] = counters.get(k, 0) + v
+    f = r.truth.findings
+    grant_ops = {k: v for k, v in counters.get("grant_ops", {}).items() if v}
+    return {
+        "guest": g.index + 1,
+        "domid": g.domid,
+        "vbd": "xvda",
+        "protocol": g.front.codec.protocol,
+        "datapath": vbd.datapath if vbd is not None else host.config.datapath,
+        "datapath_requested": host.config.datapath,
+        "front_mode": g.front.mode,
+        "requests": front_stats["requests"],
+        "segments": front_stats["segments"],
+        "indirect_requests": front_stats["indirect"],
+        "notifies": front_stats["notifies"],
+        "ring_full": front_stats["ring_full"],
+        "hypercalls": counters.get("hypercalls", 0),
+        "guest_hypercalls": g.port.counters.hypercalls,
+        "grant_ops": grant_ops,
+        "tlb_flushes": counters.get("tlb_flushes", 0),
+        "tlb_flush_vcpus": counters.get("tlb_flush_vcpus", 0),
+        "bytes_copied": counters.get("bytes_copied", 0),
+        "verified_sectors": f.verified_sectors,
+        "verify_errors": f.verify_errors,
+        "unverifiable_reads": f.unverifiable_reads,
+        "leaked_bytes": f.leaked_bytes,
+        "leaked_by_domain": {str(k): v for k, v in f.leaked_by_domain.items()},
+        "poison_bytes": f.poison_bytes,
+        "first_error": f.first_error,
+        "backend": dict(sorted(ring_stats.items())),
+        "dom0_frames_peak": host.backend.reserve.peak + host.backend.va.peak,
+        "cpu_ns": {"guest": round(g.cpus.total_ns)},
+    }
+
+
+def host_figures(host: Host) -> dict[str, Any]:
+    cpus = [host.dom0_cpus] + [g.cpus for g in host.guests]
+    by_domain = {c.name: round(c.total_ns) for c in cpus}
+    by_cause: dict[str, float] = {}
+    for c in cpus:
+        for k, v in c.busy_ns.items():
+            by_cause[k] = by_cause.get(k, 0.0) + v
+    reserve, va = host.backend.reserve, host.backend.va
+    return {
+        "datapath": host.config.datapath,
+        "compared": list(COMPARED),
+        "guests": host.config.guests,
+        "dom0_vcpus": host.config.dom0_vcpus,
+        "guest_vcpus": host.config.guest_vcpus,
+        "device": host.config.device,
+        "costs": host.costs.name,
+        "sim_ns": int(host.env.now),
+        "cpu_ns_by_domain": by_domain,
+        "cpu_ns_by_cause": {k: round(v) for k, v in sorted(by_cause.items())},
+        "xen_ns": round(sum(v for k, v in by_cause.items() if k in HYPERVISOR_CAUSES)),
+        "dom0_memory": {
+            "reserve_frames": reserve.frames,
+            "reserve_peak": reserve.peak,
+            "mapping_slots_peak": va.peak,
+            "frames_peak": reserve.peak + va.peak,
+            "timeline": getattr(host, "memory_timeline", []),
+        },
+        "counters": host.xen.counters.as_dict(),
+        "device_ios": sum(d.ios for d in host.devices.values()),
+    }
+
+
+def disk_util(host: Host) -> list[dict[str, Any]]:
+    out = []
+    for g in host.guests:
+        vbd = host.backend.vbd(g.domid, DEVID)
+        st: dict[str, int] = {}
+        for ring in vbd.rings if vbd else ():
+            for k, v in ring.stats.items():
+                st[k] = st.get(k, 0) + v
+        out.append({"name": f"xvda.{g.domid}", "read_ios": st.get("rd_req", 0), "write_ios": st.get("wr_req", 0),
+                    "read_sectors": st.get("rd_sect", 0), "write_sectors": st.get("wr_sect", 0),
+                    "read_merges": 0, "write_merges": 0, "read_ticks": 0, "write_ticks": 0, "in_queue": 0,
+                    "util": 0.0})
+    return out
+
+
+def teardown(host: Host) -> list[str]:
+    """Close every frontend, let the backends disconnect, then audit the hypervisor."""
+    for g in host.guests:
+        g.front.close()
+    host.env.run(until=host.env.now + 10_000_000)
+    return host.xen.audit()

@@ -1,0 +1,44 @@
+"""HYPERVISOR_multicall (xen-abi.md §1.10)."""
+
+from __future__ import annotations
+
+from xen_helpers import granted_page, host, pack, unpack, va
+
+from blkswap.abi import gnttab as g
+from blkswap.xen import MulticallEntry
+
+GNT = g.HYPERVISOR_grant_table_op
+
+
+def test_multicall_runs_all_entries_and_counts_one_hypercall():
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"mc")
+    mbuf = pack(g.GNTTABOP_map_grant_ref, [dict(host_addr=va(d0), flags=g.GNTMAP_host_map, ref=ref, dom=1)])
+    entries = [
+        MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref, mbuf, 1)),
+        MulticallEntry(GNT, (g.GNTTABOP_dump_table, bytearray(4), 1)),  # fails: -ENOSYS
+        MulticallEntry(g.HYPERVISOR_multicall, ([],)),  # nested: -EINVAL
+        MulticallEntry(999, ()),  # unknown hypercall
+        MulticallEntry(GNT, ("not", "args")),  # unusable args: -EFAULT
+        MulticallEntry(GNT, (g.GNTTABOP_copy, b"read-only bytes" * 3, 1)),  # -EFAULT
+    ]
+    before = d0.counters.snapshot()
+    results = xen.multicall(0, entries)
+    delta = d0.counters - before
+    assert results == [0, -38, -22, -38, -14, -14]
+    assert [e.result for e in entries] == results
+    assert delta.hypercalls == 1 and delta.multicalls == 1
+    assert delta.grant_op_calls["map"] == 1 and delta.grant_op_calls["dump_table"] == 1
+    (m,) = unpack(g.GNTTABOP_map_grant_ref, mbuf)
+    assert m["status"] == 0 and d0.read_va(va(d0), 2) == b"mc"
+    ubuf = pack(g.GNTTABOP_unmap_grant_ref, [dict(host_addr=va(d0), handle=m["handle"])])
+    assert d0.multicall([MulticallEntry(GNT, (g.GNTTABOP_unmap_grant_ref, ubuf, 1))]) == [0]
+    assert unpack(g.GNTTABOP_unmap_grant_ref, ubuf)[0]["status"] == 0
+
+
+def test_registered_hypercall_handlers_are_dispatched():
+    xen, d0, _ = host()
+    seen = []
+    xen.hypercall_table[32] = lambda caller, *a: seen.append((caller.domid, a)) or 0
+    assert xen.multicall(0, [MulticallEntry(32, (4, 7))]) == [0]
+    assert seen == [(0, (4, 7))]
