@@ -34,7 +34,9 @@ def make_capture_job(name: str = "/dev/nvme8n2", seed: int = 7, groupid: int = 0
     step = CAPTURE_RUNTIME_NS // CAPTURE_IOS
     for i in range(CAPTURE_IOS):
         nbytes = 4096 + (extra if i == 0 else 0)
-        job.write.add(nbytes, rng.randint(1262, 600_000), rng.randint(819_196, 12_000_000), (i + 1) * step)
+        job.write.add(
+            nbytes, rng.randint(1262, 600_000), rng.randint(819_196, 12_000_000), (i + 1) * step
+        )
         job.note_depth(16 if i > 50 else 1 + i % 8)
     return job
 

@@ -11,7 +11,17 @@ from blkswap import __version__
 from blkswap.report import RunStats, dumps_fio, format_fio_json, to_fio_json
 from blkswap.report.model import DEFAULT_PERCENTILES
 
-TOP_KEYS = ["fio version", "blkswap version", "timestamp", "timestamp_ms", "time", "global options", "jobs", "disk_util", "blkswap"]
+TOP_KEYS = [
+    "fio version",
+    "blkswap version",
+    "timestamp",
+    "timestamp_ms",
+    "time",
+    "global options",
+    "jobs",
+    "disk_util",
+    "blkswap",
+]
 JOB_KEYS = [
     "jobname", "groupid", "job_start", "error", "eta", "elapsed", "job options", "read", "write",
     "trim", "sync", "job_runtime", "usr_cpu", "sys_cpu", "ctx", "majf", "minf", "iodepth_level",
@@ -38,7 +48,18 @@ def test_key_order(capture_run: RunStats) -> None:
     assert list(job["write"]["slat_ns"]) == ["min", "max", "mean", "stddev", "N"]
     assert list(job["iodepth_level"]) == ["1", "2", "4", "8", "16", "32", ">=64"]
     assert list(job["iodepth_submit"]) == ["0", "4", "8", "16", "32", "64", ">=64"]
-    assert list(job["latency_ns"]) == ["2", "4", "10", "20", "50", "100", "250", "500", "750", "1000"]
+    assert list(job["latency_ns"]) == [
+        "2",
+        "4",
+        "10",
+        "20",
+        "50",
+        "100",
+        "250",
+        "500",
+        "750",
+        "1000",
+    ]
     assert list(job["latency_ms"])[-2:] == ["2000", ">=2000"]
     assert list(doc["disk_util"][0])[:11] == [
         "name", "read_ios", "write_ios", "read_sectors", "write_sectors", "read_merges",
@@ -86,7 +107,10 @@ def test_percentile_keys_spelled_like_fio(capture_run: RunStats) -> None:
 def test_job_options_always_have_plot_keys() -> None:
     from blkswap.report import JobStats
 
-    run = RunStats(jobs=[JobStats("j1", job_options={"bs": "8k"})], global_options={"rw": "randread", "iodepth": 4})
+    run = RunStats(
+        jobs=[JobStats("j1", job_options={"bs": "8k"})],
+        global_options={"rw": "randread", "iodepth": 4},
+    )
     opts = to_fio_json(run)["jobs"][0]["job options"]
     assert opts == {"name": "j1", "bs": "8k", "rw": "randread", "iodepth": "4", "numjobs": "1"}
     assert all(isinstance(v, str) for v in opts.values())
@@ -120,7 +144,10 @@ def _clat2csv_rows(doc: dict) -> list[list[tuple[int, int, int, float]]]:
                 run_total = [bins[0][1]]  # the tool indexes [0]: an empty "bins" would crash it
                 for _, count in bins[1:]:
                     run_total.append(run_total[-1] + count)
-                rows += [(ns, c, t, t / run_total[-1]) for (ns, c), t in zip(bins, run_total, strict=True)]
+                rows += [
+                    (ns, c, t, t / run_total[-1])
+                    for (ns, c), t in zip(bins, run_total, strict=True)
+                ]
         out.append(rows)
     return out
 
@@ -173,7 +200,10 @@ def test_dumps_fio_rejects_what_json_cannot_hold() -> None:
         dumps_fio({"x": float("nan")})
     with pytest.raises(TypeError, match="set"):
         dumps_fio({"x": {1, 2}})
-    assert dumps_fio({"t": True, "n": None, "c": "a\nb"}) == '{\n  "t" : true,\n  "n" : null,\n  "c" : "a\\u000ab"\n}'
+    assert (
+        dumps_fio({"t": True, "n": None, "c": "a\nb"})
+        == '{\n  "t" : true,\n  "n" : null,\n  "c" : "a\\u000ab"\n}'
+    )
 
 
 def test_blkswap_objects_pass_through(capture_run: RunStats) -> None:

@@ -92,7 +92,11 @@ def test_uniform_1_to_10000() -> None:
         h.add(v)
     # p1: 100th sample = 100 (exact region); p50: 5000th = 5000 -> bucket 4992..5055, value
     # 4096 + 14*64 + 32; p99: 9900th = 9900 -> bucket 9856..9983, value 8192 + 13*128 + 64.
-    assert h.percentiles([1.0, 50.0, 99.0]) == {"1.000000": 100, "50.000000": 5024, "99.000000": 9920}
+    assert h.percentiles([1.0, 50.0, 99.0]) == {
+        "1.000000": 100,
+        "50.000000": 5024,
+        "99.000000": 9920,
+    }
     assert h.n == 10000 and h.min == 1 and h.max == 10000
     assert h.mean == 5000.5
     assert math.isclose(h.stddev, statistics.stdev(range(1, 10001)), rel_tol=1e-12)
@@ -108,7 +112,12 @@ def _reference_percentile(values: list[int], p: float) -> int:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.integers(min_value=0, max_value=50_000_000), min_size=1, max_size=300),
-    st.lists(st.sampled_from([1.0, 10.0, 25.0, 50.0, 75.0, 90.0, 99.0, 99.5, 100.0]), min_size=1, max_size=5, unique=True),
+    st.lists(
+        st.sampled_from([1.0, 10.0, 25.0, 50.0, 75.0, 90.0, 99.0, 99.5, 100.0]),
+        min_size=1,
+        max_size=5,
+        unique=True,
+    ),
 )
 def test_percentiles_match_sorted_reference(values: list[int], plist: list[float]) -> None:
     h = LatencyHistogram()
@@ -142,7 +151,13 @@ def test_merge_equals_adding_everything() -> None:
         both.add(v)
     a.merge(b)
     assert a.counts == both.counts
-    assert (a.n, a.min, a.max, a.mean, a.stddev) == (both.n, both.min, both.max, both.mean, both.stddev)
+    assert (a.n, a.min, a.max, a.mean, a.stddev) == (
+        both.n,
+        both.min,
+        both.max,
+        both.mean,
+        both.stddev,
+    )
     empty = LatencyHistogram()
     empty.merge(LatencyHistogram())
     assert empty.n == 0 and empty.min == 0
@@ -155,7 +170,12 @@ def test_merge_equals_adding_everything() -> None:
 def test_bins_are_nonzero_buckets_keyed_by_value() -> None:
     h = LatencyHistogram()
     h.add_many(np.array([5, 5, 129, 50016, 50017, 1_000_000], dtype=np.int64))
-    assert h.bins() == {"5": 2, "129": 1, "49920": 2, str(plat_idx_to_val(plat_val_to_idx(1_000_000))): 1}
+    assert h.bins() == {
+        "5": 2,
+        "129": 1,
+        "49920": 2,
+        str(plat_idx_to_val(plat_val_to_idx(1_000_000))): 1,
+    }
     assert sum(h.bins().values()) == h.n
     assert LatencyHistogram().bins() == {}
     assert LatencyHistogram().percentiles([50.0]) == {}

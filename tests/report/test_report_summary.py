@@ -18,7 +18,25 @@ from blkswap.report.summary import (
     xen_line,
 )
 
-CAPTURE_PCT_USEC = [2278, 3097, 3621, 4359, 4948, 5538, 6128, 6718, 7439, 8225, 9503, 10552, 12649, 13435, 16450, 17957, 22152]
+CAPTURE_PCT_USEC = [
+    2278,
+    3097,
+    3621,
+    4359,
+    4948,
+    5538,
+    6128,
+    6718,
+    7439,
+    8225,
+    9503,
+    10552,
+    12649,
+    13435,
+    16450,
+    17957,
+    22152,
+]
 
 
 def test_display_lat_lines_from_capture() -> None:
@@ -31,13 +49,24 @@ def test_display_lat_lines_from_capture() -> None:
     assert display_lat(" lat", 823202, 26972336, 6641910.892868, 2397301.100098) == (
         "     lat (usec): min=823, max=26972, avg=6641.91, stdev=2397.30\n"
     )
-    assert display_lat("clat", 3_000_000, 500_000_000, 9e7, 5e6).startswith("    clat (msec): min=3, max=500,")
+    assert display_lat("clat", 3_000_000, 500_000_000, 9e7, 5e6).startswith(
+        "    clat (msec): min=3, max=500,"
+    )
 
 
 def test_percentile_table_from_capture() -> None:
     # capture ns values where printed (e.g. 1% = 2277376), else the usec value minus 500 ns;
     # fio rounds up when scaling, so both print as the capture's usec numbers.
-    known = {0: 2277376, 1: 3096576, 6: 6127616, 12: 12648448, 13: 13434880, 14: 16449536, 15: 17956864, 16: 22151168}
+    known = {
+        0: 2277376,
+        1: 3096576,
+        6: 6127616,
+        12: 12648448,
+        13: 13434880,
+        14: 16449536,
+        15: 17956864,
+        16: 22151168,
+    }
     ovals = [known.get(i, u * 1000 - 500) for i, u in enumerate(CAPTURE_PCT_USEC)]
     assert format_percentiles(DEFAULT_PERCENTILES, ovals, "clat") == (
         "    clat percentiles (usec):\n"
@@ -89,9 +118,15 @@ def test_full_summary_of_capture_shaped_run(capture_run: RunStats) -> None:
     ]  # fmt: skip
     text = format_normal(capture_run)
     lines = text.splitlines()
-    assert re.fullmatch(r"/dev/nvme8n2: \(groupid=0, jobs=1\): err= 0: pid=0: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", lines[0])
+    assert re.fullmatch(
+        r"/dev/nvme8n2: \(groupid=0, jobs=1\): err= 0: pid=0: \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}",
+        lines[0],
+    )
     assert lines[1] == "  write: IOPS=3600, BW=14.1MiB/s (14.8MB/s)(141MiB/10005msec)"
-    m = re.match(r"  (read|write|trim): IOPS=([\d.]+k?), BW=([\d.]+[KMG]iB/s) \(([\d.]+[kMG]B/s)\)\(([\d.]+[KMG]iB)/(\d+)msec\)", lines[1])
+    m = re.match(
+        r"  (read|write|trim): IOPS=([\d.]+k?), BW=([\d.]+[KMG]iB/s) \(([\d.]+[kMG]B/s)\)\(([\d.]+[KMG]iB)/(\d+)msec\)",
+        lines[1],
+    )
     assert m and m.group(6) == "10005"
     assert "  cpu          : usr=1.32%, sys=3.06%, ctx=33220, majf=0, minf=2858" in lines
     assert "     issued rwts: total=0,36026,0,0 short=0,0,0,0 dropped=0,0,0,0" in lines
@@ -136,7 +171,9 @@ def test_job_without_io_prints_nothing_but_group_header() -> None:
 
 
 def test_banner_and_per_direction_bs() -> None:
-    run = RunStats(jobs=[JobStats("j", job_options={"rw": "randrw", "bs": "4k,64k", "iodepth": "8"})])
+    run = RunStats(
+        jobs=[JobStats("j", job_options={"rw": "randrw", "bs": "4k,64k", "iodepth": "8"})]
+    )
     assert format_banner(run).splitlines() == [
         "j: (g=0): rw=randrw, bs=(R) 4096B-4096B, (W) 64.0KiB-64.0KiB, (T) 64.0KiB-64.0KiB, ioengine=xen-blkfront, iodepth=8",
         "fio-3.42-compat (blkswap 0.1.0)",

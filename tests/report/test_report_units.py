@@ -48,7 +48,14 @@ def test_num2str_rejects_negative() -> None:
 
 @pytest.mark.parametrize(
     ("secs", "text"),
-    [(11, "00m:11s"), (3456, "57m:36s"), (5 * 3600 + 7, "05h:00m:07s"), (2 * 86400, "02d:00h:00m:00s"), (None, "--"), (-1, "--")],
+    [
+        (11, "00m:11s"),
+        (3456, "57m:36s"),
+        (5 * 3600 + 7, "05h:00m:07s"),
+        (2 * 86400, "02d:00h:00m:00s"),
+        (None, "--"),
+        (-1, "--"),
+    ],
 )
 def test_eta_to_str(secs: int | None, text: str) -> None:
     assert eta_to_str(secs) == text

@@ -32,7 +32,9 @@ def test_issued_bytes_and_end() -> None:
     g = IoGenerator(spec("rw=rw\nbs=4k\nsize=1m\nio_size=3m"), 64 * MiB)
     ios = list(g)
     assert sum(io.length for io in ios) == 3 * MiB
-    assert g.issued_bytes["read"] + g.issued_bytes["write"] == 3 * MiB and g.issued_bytes["trim"] == 0
+    assert (
+        g.issued_bytes["read"] + g.issued_bytes["write"] == 3 * MiB and g.issued_bytes["trim"] == 0
+    )
     assert g.issued_bytes["read"] == sum(io.length for io in ios if io.op == "read")
     assert g.next() is None
     reads = [io.offset for io in ios if io.op == "read"]
@@ -91,7 +93,9 @@ def test_rwmix_split() -> None:
     ios = IoGenerator(spec("rw=randrw\nrwmixread=70\ntime_based"), 64 * MiB).take(20000)
     reads = sum(io.op == "read" for io in ios) / len(ios)
     assert 0.68 < reads < 0.72
-    assert {io.op for io in IoGenerator(spec("rw=randrw\nrwmixread=100\ntime_based"), MiB).take(500)} == {"read"}
+    assert {
+        io.op for io in IoGenerator(spec("rw=randrw\nrwmixread=100\ntime_based"), MiB).take(500)
+    } == {"read"}
 
 
 def test_bssplit_proportions_and_alignment() -> None:
@@ -138,7 +142,12 @@ def test_trim_modes() -> None:
     for t, w in zip(ios[0::2], ios[1::2], strict=True):
         assert (t.op, w.op) == ("trim", "write") and (t.offset, t.length) == (w.offset, w.length)
     seq = run("rw=trimwrite\nbs=4k\nsize=16k")
-    assert [(io.op, io.offset) for io in seq[:4]] == [("trim", 0), ("write", 0), ("trim", 4096), ("write", 4096)]
+    assert [(io.op, io.offset) for io in seq[:4]] == [
+        ("trim", 0),
+        ("write", 0),
+        ("trim", 4096),
+        ("write", 4096),
+    ]
 
 
 def test_random_runs_rw_seq_nr() -> None:

@@ -78,7 +78,9 @@ bs=,16k
 
 
 def test_comments_and_trailing_comments() -> None:
-    j = job("; header\n# another\n[a] ; section comment\n  bs=8k ; note\nrw=write # note\n\n   ;x\n")
+    j = job(
+        "; header\n# another\n[a] ; section comment\n  bs=8k ; note\nrw=write # note\n\n   ;x\n"
+    )
     assert j.bs == (8192,) * 3 and j.rw == "write" and j.options == {"bs": "8k", "rw": "write"}
 
 
@@ -131,7 +133,11 @@ def test_bsrange_swapped_and_per_direction() -> None:
     j = job("[a]\nblocksize_range=1k:4k,8k-32k\n")
     assert j.bsrange == ((1024, 4096), (8192, 32768), (8192, 32768))
     assert job("[a]\nbsrange=1k-4k/8k-32k\n").bsrange[1] == (8192, 32768)
-    assert job("[a]\nbs=8k\nbsrange=,1k-2k,\n").bsrange == ((8192, 8192), (1024, 2048), (8192, 8192))
+    assert job("[a]\nbs=8k\nbsrange=,1k-2k,\n").bsrange == (
+        (8192, 8192),
+        (1024, 2048),
+        (8192, 8192),
+    )
 
 
 def test_sizes_offsets_and_aliases() -> None:
@@ -156,11 +162,17 @@ def test_rates_distribution_and_misc() -> None:
     assert j.rate == (1 << 20, 512000, 512000) and j.rate_iops == (None, 200, 200)
     assert job("[a]\nrate=,500k\n").rate == (None, 512000, 512000)
     assert job("[a]\nrandom_distribution=zipf:1.2\n").random_distribution == ("zipf", 1.2, None)
-    assert job("[a]\nrandom_distribution=normal:30:0.25\n").random_distribution == ("normal", 30.0, 0.25)
+    assert job("[a]\nrandom_distribution=normal:30:0.25\n").random_distribution == (
+        "normal",
+        30.0,
+        0.25,
+    )
     assert job("[a]\nrandom_distribution=pareto:0.9\n").random_distribution[:2] == ("pareto", 0.9)
     assert "theta" in str(err("[a]\nrandom_distribution=zipf:1\n"))
     assert "unsupported" in str(err("[a]\nrandom_distribution=zoned:50/5:50/95\n"))
-    j = job("[a]\npercentile_list=50:99:99.9\nrandseed=0x1234\nwait_for_previous\nallrandrepeat=0\n")
+    j = job(
+        "[a]\npercentile_list=50:99:99.9\nrandseed=0x1234\nwait_for_previous\nallrandrepeat=0\n"
+    )
     assert j.percentile_list == (50.0, 99.0, 99.9) and j.randseed == 0x1234 and j.randseed_set
     assert j.stonewall and j.randrepeat is False
     assert "too many" in str(err("[a]\npercentile_list=" + ":".join(["50"] * 21) + "\n"))
@@ -180,7 +192,10 @@ def test_host_only_options_warn_once_and_echo() -> None:
     assert a.options == {"direct": "0"}
     assert sum("direct" in w for w in jf.warnings) == 1
     assert sum("ioengine" in w for w in jf.warnings) == 1
-    assert not any("ioengine" in w for w in parse_jobtext("[a]\nioengine=xen-blkfront\n", env={}, quiet=True).warnings)
+    assert not any(
+        "ioengine" in w
+        for w in parse_jobtext("[a]\nioengine=xen-blkfront\n", env={}, quiet=True).warnings
+    )
 
 
 def test_warnings_printed_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
@@ -211,7 +226,11 @@ def test_error_messages_name_file_line_option() -> None:
     assert str(e) == "job.fio:4: bs: invalid size '4x'"
     assert (e.path, e.line, e.option) == ("job.fio", 4, "bs")
     e = err("[a]\nblocksiz=4k\n")
-    assert e.option == "blocksiz" and "unknown option" in str(e) and "did you mean 'blocksize'" in str(e)
+    assert (
+        e.option == "blocksiz"
+        and "unknown option" in str(e)
+        and "did you mean 'blocksize'" in str(e)
+    )
     e = err("bs=4k\n[a]\n")
     assert str(e) == "job.fio:1: bs: option <bs=4k> outside of [] job section"
     assert err("[a]\niodepth=0\n").option == "iodepth"

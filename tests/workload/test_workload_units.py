@@ -53,7 +53,9 @@ def test_size_golden(text: str, kb_base: int, want: int) -> None:
     assert parse_size(text, kb_base=kb_base) == want
 
 
-@pytest.mark.parametrize("text", ["4x", "4kx", "k", "", "1.5m", "0x10k", "4 k k", "-4k", "(4k", "(4q)"])
+@pytest.mark.parametrize(
+    "text", ["4x", "4kx", "k", "", "1.5m", "0x10k", "4 k k", "-4k", "(4k", "(4q)"]
+)
 def test_size_invalid(text: str) -> None:
     with pytest.raises(ValueProblem):
         parse_size(text)
@@ -134,7 +136,12 @@ def test_split_ddir_too_many() -> None:
 
 @pytest.mark.parametrize(
     ("text", "want"),
-    [("1k-4k", ("1k", "4k")), ("1k:4k", ("1k", "4k")), ("4k", ("4k", "4k")), ("(8k-4k)-16k", ("(8k-4k)", "16k"))],
+    [
+        ("1k-4k", ("1k", "4k")),
+        ("1k:4k", ("1k", "4k")),
+        ("4k", ("4k", "4k")),
+        ("(8k-4k)-16k", ("(8k-4k)", "16k")),
+    ],
 )
 def test_split_range(text: str, want: tuple[str, str]) -> None:
     assert split_range(text) == want
@@ -149,10 +156,22 @@ def test_bool_and_float_list() -> None:
         parse_float_list(":".join(["1"] * 21))
 
 
-@given(st.integers(0, 10**6), st.sampled_from(["", "k", "m", "g", "kib", "mib", "b"]), st.sampled_from([1000, 1024]))
+@given(
+    st.integers(0, 10**6),
+    st.sampled_from(["", "k", "m", "g", "kib", "mib", "b"]),
+    st.sampled_from([1000, 1024]),
+)
 def test_size_suffix_property(n: int, suffix: str, kb_base: int) -> None:
     other = 1000 if kb_base == 1024 else 1024
-    mult = {"": 1, "b": 1, "k": kb_base, "m": kb_base**2, "g": kb_base**3, "kib": other, "mib": other**2}
+    mult = {
+        "": 1,
+        "b": 1,
+        "k": kb_base,
+        "m": kb_base**2,
+        "g": kb_base**3,
+        "kib": other,
+        "mib": other**2,
+    }
     assert parse_size(f"{n}{suffix}", kb_base=kb_base) == n * mult[suffix]
     assert parse_size(f"{n}{suffix.upper()}", kb_base=kb_base) == n * mult[suffix]
 

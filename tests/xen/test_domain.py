@@ -20,7 +20,11 @@ from blkswap.xen import (
 def test_domids_in_creation_order_and_p2m_m2p():
     xen = Xen(frames=1024)
     doms = [xen.create_domain(pages=16, vcpus=v) for v in (4, 1, 2)]
-    assert [d.domid for d in doms] == [0, 1, 2] and xen.domains == {0: doms[0], 1: doms[1], 2: doms[2]}
+    assert [d.domid for d in doms] == [0, 1, 2] and xen.domains == {
+        0: doms[0],
+        1: doms[1],
+        2: doms[2],
+    }
     assert [d.vcpus for d in doms] == [4, 1, 2] and doms[1].pages == 16
     for d in doms:
         for gfn in range(16):

@@ -158,7 +158,9 @@ def test_one_flush_per_32_unmaps_and_bits_cleared_after():
     assert statuses(out) == [0] * 70
     assert [d0.read_va(va(d0, i), 1) for i in (0, 69)] == [b"\x00", b"\x45"]
     before = d0.counters.snapshot()
-    rc, out2 = op(d0, UNMAP, [dict(host_addr=va(d0, i), handle=o["handle"]) for i, o in enumerate(out)])
+    rc, out2 = op(
+        d0, UNMAP, [dict(host_addr=va(d0, i), handle=o["handle"]) for i, o in enumerate(out)]
+    )
     delta = d0.counters - before
     assert statuses(out2) == [0] * 70
     assert delta.tlb_flushes == 3  # 32 + 32 + 6
@@ -175,7 +177,9 @@ def test_pin_overflow_after_128_pins():
     # the host-writable counter may be bumped while its top bit (0x80) is clear: 0..127 -> 128
     assert statuses(out) == [0] * 128 + [g.GNTST_general_error]
     assert d1.gt.pin[ref] == 128
-    rc, out2 = op(d0, UNMAP, [dict(host_addr=va(d0, i), handle=o["handle"]) for i, o in enumerate(out[:128])])
+    rc, out2 = op(
+        d0, UNMAP, [dict(host_addr=va(d0, i), handle=o["handle"]) for i, o in enumerate(out[:128])]
+    )
     assert statuses(out2) == [0] * 128 and d1.gt.pin[ref] == 0
 
 
@@ -188,7 +192,14 @@ def test_readonly_and_writable_counters_are_separate():
     rc, out = op(d0, MAP, rows)
     assert statuses(out) == [0] * 129 + [g.GNTST_general_error]
     assert d1.grant_entry(ref)[0] == g.GTF_permit_access | g.GTF_reading | g.GTF_writing
-    rc, out2 = op(d0, UNMAP, [dict(host_addr=r["host_addr"], handle=o["handle"]) for r, o in zip(rows[:129], out)])
+    rc, out2 = op(
+        d0,
+        UNMAP,
+        [
+            dict(host_addr=r["host_addr"], handle=o["handle"])
+            for r, o in zip(rows[:129], out, strict=False)
+        ],
+    )
     assert statuses(out2) == [0] * 129
 
 
@@ -198,7 +209,9 @@ def test_pinned_entry_ignores_later_entry_changes():
     other = d1.alloc_page()
     d1.write(other, 0, b"other")
     h1 = map_one(d0, d1, ref, slot=0)["handle"]
-    d1.gt.write_entry(ref, g.GTF_permit_access | g.GTF_reading | g.GTF_writing, 0, d1.gfn_to_mfn(other))
+    d1.gt.write_entry(
+        ref, g.GTF_permit_access | g.GTF_reading | g.GTF_writing, 0, d1.gfn_to_mfn(other)
+    )
     h2 = map_one(d0, d1, ref, slot=1)["handle"]
     assert d0.read_va(va(d0, 1), 5) == b"first"  # the active entry's frame, not the shared one
     d1.gt.set_frame(ref, d1.gfn_to_mfn(gfn))
@@ -235,7 +248,7 @@ def test_maptrack_exhaustion_is_no_space():
     assert statuses(out) == [0] * 256 + [g.GNTST_no_space]
     rows = [
         dict(host_addr=r["host_addr"], dev_bus_addr=o["dev_bus_addr"], handle=o["handle"])
-        for r, o in zip(ro + rw + dv, out[:256])
+        for r, o in zip(ro + rw + dv, out[:256], strict=False)
     ]
     rc, out2 = op(d0, UNMAP, rows)
     assert statuses(out2) == [0] * 256
@@ -267,7 +280,9 @@ def test_unmap_and_replace_zero_new_addr_is_plain_unmap_and_bad_new_addr_fails()
     xen, d0, (d1,) = host()
     _gfn, ref = granted_page(d1, d0, b"x")
     h = map_one(d0, d1, ref)["handle"]
-    rc, out = op(d0, g.GNTTABOP_unmap_and_replace, [dict(host_addr=va(d0), new_addr=va(d0, 9), handle=h)])
+    rc, out = op(
+        d0, g.GNTTABOP_unmap_and_replace, [dict(host_addr=va(d0), new_addr=va(d0, 9), handle=h)]
+    )
     assert statuses(out) == [g.GNTST_general_error]  # nothing mapped at new_addr
     rc, out = op(d0, g.GNTTABOP_unmap_and_replace, [dict(host_addr=va(d0), new_addr=0, handle=h)])
     assert statuses(out) == [g.GNTST_okay]

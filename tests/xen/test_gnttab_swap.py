@@ -147,8 +147,15 @@ def test_swap_grant_ref_exchanges_own_entries():
     ga, ra = granted_page(d1, d0, b"a")
     gb, rb = granted_page(d1, d0, b"b", readonly=True)
     ea, eb = d1.grant_entry(ra), d1.grant_entry(rb)
-    rc, out = op(d1, SWAP_REF, [dict(ref_a=ra, ref_b=rb), dict(ref_a=ra, ref_b=ra),
-                                dict(ref_a=ra, ref_b=d1.gt.nr_entries)])
+    rc, out = op(
+        d1,
+        SWAP_REF,
+        [
+            dict(ref_a=ra, ref_b=rb),
+            dict(ref_a=ra, ref_b=ra),
+            dict(ref_a=ra, ref_b=d1.gt.nr_entries),
+        ],
+    )
     assert statuses(out) == [0, 0, g.GNTST_bad_gntref]
     assert d1.grant_entry(ra) == eb and d1.grant_entry(rb) == ea
     h = map_one(d0, d1, rb)["handle"]  # rb now holds a's writable grant

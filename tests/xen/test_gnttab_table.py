@@ -41,12 +41,16 @@ def test_unwritable_buffer_is_efault():
 def test_setup_table_grows_and_writes_frame_list():
     xen, d0, (d1,) = host()
     list_gfn = d1.alloc_page()
-    rc, out = op(d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=3, frame_list=list_gfn << 12)])
+    rc, out = op(
+        d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=3, frame_list=list_gfn << 12)]
+    )
     assert rc == 0 and statuses(out) == [0]
     assert len(d1.gt.frames) == 3
     assert list(struct.unpack("<3Q", d1.read(list_gfn, 0, 24))) == d1.gt.frames
     assert all(xen.frame_owner(m) == 1 for m in d1.gt.frames)
-    rc, out = op(d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=65, frame_list=list_gfn << 12)])
+    rc, out = op(
+        d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=65, frame_list=list_gfn << 12)]
+    )
     assert statuses(out) == [g.GNTST_general_error]
     rc, out = op(d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=1, frame_list=1 << 40)])
     assert statuses(out) == [g.GNTST_bad_virt_addr]
@@ -69,7 +73,10 @@ def test_query_size_and_versions():
     buf = pack(g.GNTTABOP_get_version, [dict(dom=SELF)])
     assert d1.grant_table_op(g.GNTTABOP_get_version, buf, 1) == 0
     assert unpack(g.GNTTABOP_get_version, buf)[0]["version"] == 1
-    assert d1.grant_table_op(g.GNTTABOP_get_version, pack(g.GNTTABOP_get_version, [dict(dom=40)]), 1) == -3
+    assert (
+        d1.grant_table_op(g.GNTTABOP_get_version, pack(g.GNTTABOP_get_version, [dict(dom=40)]), 1)
+        == -3
+    )
     rc, out = op(d1, g.GNTTABOP_get_status_frames, [dict(nr_frames=1, dom=SELF)])
     assert statuses(out) == [g.GNTST_general_error]
 

@@ -56,7 +56,9 @@ def test_transfer_failures():
     busy = mfns[3]
     xen.get_page(busy)
     rows = [
-        dict(mfn=d1.gfn_to_mfn(d1.alloc_page()), domid=1, ref=ref),  # not the caller's frame: kept by its owner
+        dict(
+            mfn=d1.gfn_to_mfn(d1.alloc_page()), domid=1, ref=ref
+        ),  # not the caller's frame: kept by its owner
         dict(mfn=busy, domid=1, ref=ref),  # extra reference: cannot be stolen, stays
         dict(mfn=mfns[0], domid=55, ref=ref),  # no such domain: page lost
         dict(mfn=mfns[1], domid=1, ref=d1.gt.nr_entries),  # bad ref: page lost

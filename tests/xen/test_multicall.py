@@ -13,7 +13,9 @@ GNT = g.HYPERVISOR_grant_table_op
 def test_multicall_runs_all_entries_and_counts_one_hypercall():
     xen, d0, (d1,) = host()
     _gfn, ref = granted_page(d1, d0, b"mc")
-    mbuf = pack(g.GNTTABOP_map_grant_ref, [dict(host_addr=va(d0), flags=g.GNTMAP_host_map, ref=ref, dom=1)])
+    mbuf = pack(
+        g.GNTTABOP_map_grant_ref, [dict(host_addr=va(d0), flags=g.GNTMAP_host_map, ref=ref, dom=1)]
+    )
     entries = [
         MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref, mbuf, 1)),
         MulticallEntry(GNT, (g.GNTTABOP_dump_table, bytearray(4), 1)),  # fails: -ENOSYS

@@ -45,9 +45,17 @@ class World:
             return
         mapper = self.doms[0 if b % 4 else 1 + b % 2]
         self.slot += 1
-        flags = g.GNTMAP_host_map | (g.GNTMAP_readonly if flag else 0) | (g.GNTMAP_device_map * (b % 3 == 0))
+        flags = (
+            g.GNTMAP_host_map
+            | (g.GNTMAP_readonly if flag else 0)
+            | (g.GNTMAP_device_map * (b % 3 == 0))
+        )
         addr = mapper.grant_va_base + (self.slot << 12)
-        rc, out = op(mapper, g.GNTTABOP_map_grant_ref, [dict(host_addr=addr, flags=flags, ref=r[1], dom=r[0])])
+        rc, out = op(
+            mapper,
+            g.GNTTABOP_map_grant_ref,
+            [dict(host_addr=addr, flags=flags, ref=r[1], dom=r[0])],
+        )
         if out[0]["status"] == 0:
             self.handles.append((mapper.domid, out[0]["handle"], addr, out[0]["dev_bus_addr"]))
 
@@ -59,7 +67,9 @@ class World:
         rows = [dict(host_addr=addr, dev_bus_addr=bus, handle=h)]
         if flag:  # through a multicall, sometimes with a bogus second element
             buf = pack(g.GNTTABOP_unmap_grant_ref, rows + [dict(handle=b)])
-            entry = MulticallEntry(g.HYPERVISOR_grant_table_op, (g.GNTTABOP_unmap_grant_ref, buf, 2))
+            entry = MulticallEntry(
+                g.HYPERVISOR_grant_table_op, (g.GNTTABOP_unmap_grant_ref, buf, 2)
+            )
             self.xen.multicall(m, [entry])
         else:
             op(self.doms[m], g.GNTTABOP_unmap_grant_ref, rows)
@@ -74,7 +84,12 @@ class World:
             return
         src = {"source.u": r[1], "source.domid": r[0], "dest.u": mfn, "dest.domid": g.DOMID_SELF}
         if flag:
-            src = {"source.u": mfn, "source.domid": g.DOMID_SELF, "dest.u": r[1], "dest.domid": r[0]}
+            src = {
+                "source.u": mfn,
+                "source.domid": g.DOMID_SELF,
+                "dest.u": r[1],
+                "dest.domid": r[0],
+            }
         row = {**src, "len": b % 5000, "source.offset": a % 4096, "dest.offset": b % 4096}
         row["flags"] = g.GNTCOPY_dest_gref if flag else g.GNTCOPY_source_gref
         op(d0, g.GNTTABOP_copy, [row, row])
@@ -137,8 +152,10 @@ class World:
         for d in self.doms:
             mt = d.maptrack
             granted = {mt.gt[h].act_mfn[mt.ref[h]] for h in mt.live()}
-            for vpn, (mfn, _ro, kind) in d.vmap.items():
-                assert (kind == GRANT and mfn in granted) or (kind == LOCAL and arena.owner[mfn] == d.domid)
+            for _vpn, (mfn, _ro, kind) in d.vmap.items():
+                assert (kind == GRANT and mfn in granted) or (
+                    kind == LOCAL and arena.owner[mfn] == d.domid
+                )
             for gfn, mfn in enumerate(d.p2m):
                 if mfn >= 0 and gfn not in d.neutered and gfn not in d.vmap:
                     assert arena.owner[mfn] == d.domid
@@ -146,12 +163,18 @@ class World:
 
     def teardown(self) -> None:
         for m, h, addr, bus in self.handles:
-            op(self.doms[m], g.GNTTABOP_unmap_grant_ref, [dict(host_addr=addr, dev_bus_addr=bus, handle=h)])
+            op(
+                self.doms[m],
+                g.GNTTABOP_unmap_grant_ref,
+                [dict(host_addr=addr, dev_bus_addr=bus, handle=h)],
+            )
         for mfn in self.held:
             self.xen.put_page(mfn)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(step, min_size=1, max_size=40))
 def test_random_op_sequences_keep_invariants(steps):
     w = World()

@@ -25,7 +25,12 @@ STRUCT_OF = {
 
 
 def host(
-    frames: int = 2048, guests: int = 1, pages: int = 64, dom0_vcpus: int = 4, vcpus: int = 2, **kw: Any
+    frames: int = 2048,
+    guests: int = 1,
+    pages: int = 64,
+    dom0_vcpus: int = 4,
+    vcpus: int = 2,
+    **kw: Any,
 ) -> tuple[Xen, Domain, list[Domain]]:
     """A Xen with dom0 (``pages`` pages, ``dom0_vcpus``) and ``guests`` guests."""
     xen = Xen(frames=frames, **kw)
@@ -73,13 +78,17 @@ def map_one(
 
 def unmap_one(mapper: Domain, handle: int, *, slot: int = 0, dev: int = 0) -> dict[str, int]:
     rc, out = op(
-        mapper, g.GNTTABOP_unmap_grant_ref, [dict(host_addr=va(mapper, slot), dev_bus_addr=dev, handle=handle)]
+        mapper,
+        g.GNTTABOP_unmap_grant_ref,
+        [dict(host_addr=va(mapper, slot), dev_bus_addr=dev, handle=handle)],
     )
     assert rc == 0
     return out[0]
 
 
-def granted_page(guest: Domain, backend: Domain, data: bytes, readonly: bool = False) -> tuple[int, int]:
+def granted_page(
+    guest: Domain, backend: Domain, data: bytes, readonly: bool = False
+) -> tuple[int, int]:
     """A guest page holding ``data`` granted to ``backend``: (gfn, ref)."""
     gfn = guest.alloc_page()
     guest.write(gfn, 0, data)

@@ -115,10 +115,15 @@ class BlkBack:
             self._set_state(dev, XenbusState.InitWait)  # frontend reconnecting
 
     def _read_front(self, dev: _Device, key: str, default: int | None = None) -> int | None:
+        path = f"{dev.fe}/{key}"
+        st = self.port.store
+        if not st.exists(path):
+            return default
+        text = st.read(path)
         try:
-            return self.port.store.read_int(f"{dev.fe}/{key}", default=default)
-        except ValueError as err:
-            raise NegotiationError(f"{dev.fe}/{key}: {err}") from None
+            return int(text.strip(), 10)
+        except ValueError:
+            raise NegotiationError(f"{path}: {text[:32]!r} is not a number") from None
 
     def _connect_rings(self, dev: _Device) -> None:
         """Read the frontend's ring keys, map the rings, bind the event channels (LB connect_ring)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from blkswap.workload.tags import GenerationMap
+from blkswap.workload.genmap import GenerationMap
 
 
 @dataclass

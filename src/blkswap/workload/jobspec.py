@@ -92,6 +92,10 @@ class JobSpec:
     host_only: dict[str, str] = field(default_factory=dict)
     lab_options: dict[str, str] = field(default_factory=dict)
 
+    def __hash__(self) -> int:
+        """Hash of name + effective options (the dict fields themselves are not hashable)."""
+        return hash((self.name, tuple(sorted(self.effective.items()))))
+
     @property
     def is_random(self) -> bool:
         """True for the rand* modes."""

@@ -10,8 +10,9 @@ Frame flags:
 * ``RESERVED`` -- never allocated (mfn 0, so a zero frame number is never a valid guest frame).
 * ``SHARED``   -- a grant-table frame Xen shares with its owner (Xen heap page in real Xen): it is
   owned by the domain but not in its P2M and not counted in its tot_pages.
-* ``DYING``    -- released by its owner while still referenced (extra page refs or grant pins);
-  the frame goes back to the free list, poisoned, when the last reference is dropped.
+* ``DYING``    -- released by its owner while still referenced (extra page refs or grant pins).
+  As in Xen, the frame keeps its owner (it is out of the owner's P2M and tot_pages) until the last
+  reference is dropped; then it goes back to the free list, poisoned.
 
 Freed frames are overwritten with :data:`POISON` (8 bytes repeated over the page) so that any
 byte of a freed frame that later reaches a domain is recognisable as a leak. Allocation order is
@@ -88,7 +89,9 @@ class Arena:
     def alloc(self, owner: int, flags: int = 0) -> int:
         """Take the next free frame for ``owner``; contents are whatever the frame last held."""
         if not self._free:
-            raise OutOfMemoryError(f"arena exhausted ({self.frames} frames) allocating for d{owner}")
+            raise OutOfMemoryError(
+                f"arena exhausted ({self.frames} frames) allocating for d{owner}"
+            )
         mfn = self._free.popleft()
         self.owner[mfn] = owner
         self.flags[mfn] = flags
@@ -99,7 +102,8 @@ class Arena:
         free is deferred (DYING) because of extra page references or grant pins."""
         if self.owner[mfn] == FREE:
             raise FrameError(f"mfn {mfn} released but it is not allocated")
-        self.owner[mfn] = FREE
+        if self.flags[mfn] & DYING:
+            raise FrameError(f"mfn {mfn} released twice")
         self.m2p[mfn] = -1
         if self.refs[mfn] or self.pins[mfn]:
             self.flags[mfn] = DYING
@@ -116,6 +120,7 @@ class Arena:
 
     def _to_free_list(self, mfn: int) -> None:
         self.poison(mfn)
+        self.owner[mfn] = FREE
         self.flags[mfn] = 0
         self._free.append(mfn)
         self.counters.frames_freed += 1

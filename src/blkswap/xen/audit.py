@@ -3,8 +3,9 @@
 Checked (each violation is one human-readable string):
 
 * frames: an MFN in two P2M entries (owned twice); a P2M entry whose frame's owner or M2P
-  disagrees; an owned ordinary frame that is in no P2M; a free frame with references, pins or an
-  M2P entry; negative reference or pin counts; a frame pinned by grants but owned by nobody.
+  disagrees; an owned ordinary frame that is in no P2M (released-but-referenced DYING frames are
+  fine); a free frame with grant pins (mapped but owned by nobody) or an M2P entry; negative
+  reference or pin counts.
 * grant tables: GTF_reading/GTF_writing set while the pin is 0 or clear while pinned (writing vs
   writable pins); pin counts that differ from what the mappers' maptrack entries account for (pins
   without maptrack, maptrack without pins); per-frame pin counts that differ from the active
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from blkswap.abi import gnttab as g
-from blkswap.xen.arena import FREE, RESERVED, SHARED
+from blkswap.xen.arena import DYING, FREE, RESERVED, SHARED
 from blkswap.xen.domain import GRANT
 from blkswap.xen.grant_table import PIN_WRITABLE, GrantTable, pin_increment
 
@@ -55,7 +56,9 @@ def _frames(xen: Xen) -> list[str]:
             if a.owner[mfn] != d.domid:
                 out.append(f"d{d.domid} gfn {gfn} -> mfn {mfn} but owner is {a.owner[mfn]}")
             if a.m2p[mfn] != gfn:
-                out.append(f"P2M/M2P mismatch: d{d.domid} gfn {gfn} -> mfn {mfn}, M2P says {a.m2p[mfn]}")
+                out.append(
+                    f"P2M/M2P mismatch: d{d.domid} gfn {gfn} -> mfn {mfn}, M2P says {a.m2p[mfn]}"
+                )
         if d.tot_pages != sum(1 for m in d.p2m if m >= 0):
             out.append(f"d{d.domid} tot_pages {d.tot_pages} != populated gfns")
     owner = np.asarray(a.owner)
@@ -70,7 +73,7 @@ def _frames(xen: Xen) -> list[str]:
         out.append(f"mfn {mfn} is mapped through a grant but owned by no domain")
     for mfn in np.flatnonzero(free & (m2p != -1)).tolist():
         out.append(f"free mfn {mfn} still has M2P entry {a.m2p[mfn]}")
-    ordinary = ~free & ((flags & (SHARED | RESERVED)) == 0)
+    ordinary = ~free & ((flags & (SHARED | RESERVED | DYING)) == 0)
     for mfn in np.flatnonzero(ordinary).tolist():
         if mfn not in seen:
             out.append(f"mfn {mfn} owned by d{a.owner[mfn]} but in no P2M")

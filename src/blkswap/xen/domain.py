@@ -176,7 +176,9 @@ class Domain(GuestGrants):
         e = self.vmap.get(vpn)
         if e is not None:
             if write and e[1]:
-                raise PageAccessError(f"d{self.domid}: va {vpn << PAGE_SHIFT:#x} is mapped read-only")
+                raise PageAccessError(
+                    f"d{self.domid}: va {vpn << PAGE_SHIFT:#x} is mapped read-only"
+                )
             return e[0]
         if vpn < self.max_pages and self.p2m[vpn] >= 0:
             return self._own_mfn(vpn)

@@ -93,8 +93,13 @@ class EventChannels:
         self.dropped_sends = 0
 
     # -- helpers --------------------------------------------------------------------------
-    def _hypercall(self) -> None:
+    def _hypercall(self, domid: int) -> None:
+        """Count one event-channel hypercall, host-wide and for the calling domain (the timing
+        layer charges the caller's vCPU)."""
         self.xen.counters.hypercalls += 1
+        counters = getattr(self.xen.domains.get(domid), "counters", None)
+        if counters is not None:
+            counters.hypercalls += 1
 
     def _check_domain(self, domid: int, what: str) -> int:
         if domid not in self.xen.domains:
@@ -121,7 +126,7 @@ class EventChannels:
     # -- EVTCHNOP_* ------------------------------------------------------------------------
     def alloc_unbound(self, domid: int, remote_domid: int) -> int:
         """EVTCHNOP_alloc_unbound: a new port of ``domid`` that ``remote_domid`` may bind."""
-        self._hypercall()
+        self._hypercall(domid)
         self._check_domain(domid, "local")
         remote = self._resolve_remote(domid, remote_domid)
         port = self._free_port(domid)
@@ -134,7 +139,7 @@ class EventChannels:
         The remote port must be unbound *for this domain* (XG ``evtchn_bind_interdomain``:
         ``rchn->state != ECS_UNBOUND || rchn->u.unbound.remote_domid != ld`` → -EINVAL).
         """
-        self._hypercall()
+        self._hypercall(domid)
         self._check_domain(domid, "local")
         remote = self._resolve_remote(domid, remote_domid)
         rp = self._ports.get(remote, {}).get(remote_port)
@@ -159,8 +164,11 @@ class EventChannels:
 
     def send(self, domid: int, port: int) -> None:
         """EVTCHNOP_send: notify the peer of ``port``; a no-op on an unbound port (as Xen)."""
-        self._hypercall()
+        self._hypercall(domid)
         self.xen.counters.evtchn_sends += 1
+        counters = getattr(self.xen.domains.get(domid), "counters", None)
+        if counters is not None:
+            counters.evtchn_sends += 1
         p = self._port(domid, port)
         if p.state != "interdomain":  # XG evtchn_send: ECS_UNBOUND → silently dropped
             self.dropped_sends += 1
@@ -169,7 +177,7 @@ class EventChannels:
 
     def close(self, domid: int, port: int) -> None:
         """EVTCHNOP_close: free ``port``; an interdomain peer falls back to unbound."""
-        self._hypercall()
+        self._hypercall(domid)
         self._close(domid, port)
 
     def _close(self, domid: int, port: int) -> None:

@@ -133,7 +133,11 @@ class GrantTable:
                 mfn = self._m32[(off >> 2) + 1]
                 arena = self.arena
                 # PV: entry.frame is an MFN the granter must own (step 8 -> bad_page)
-                if mfn >= arena.frames or arena.owner[mfn] != self.domid or arena.flags[mfn] & _BAD_FRAME:
+                if (
+                    mfn >= arena.frames
+                    or arena.owner[mfn] != self.domid
+                    or arena.flags[mfn] & _BAD_FRAME
+                ):
                     return g.GNTST_bad_page
                 self.act_mfn[ref] = mfn
                 self.act_domid[ref] = domid

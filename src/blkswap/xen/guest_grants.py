@@ -74,9 +74,7 @@ class GuestGrants:
         """
         promised = self._promised_gfns()
         if gfn is None:
-            gfn = next(
-                (n for n in range(self.max_pages) if self._is_free_hole(n, promised)), None
-            )
+            gfn = next((n for n in range(self.max_pages) if self._is_free_hole(n, promised)), None)
             if gfn is None:
                 gfn = self.alloc_page()  # type: ignore[attr-defined]
                 self.decrease_reservation([gfn])  # type: ignore[attr-defined]

@@ -73,7 +73,9 @@ class Xen:
         self.store = _optional("xenstore", "XenStore", self)
 
     # -- domains --------------------------------------------------------------------------------
-    def create_domain(self, pages: int = 256, vcpus: int = 1, max_pages: int | None = None) -> Domain:
+    def create_domain(
+        self, pages: int = 256, vcpus: int = 1, max_pages: int | None = None
+    ) -> Domain:
         """A new PV domain with ``pages`` populated gfns (0..pages-1, all free in its kernel
         allocator), ``vcpus`` vCPUs and a one-frame grant table. Domids: 0, 1, 2, ..."""
         return lifecycle.create_domain(self, pages, vcpus, max_pages)
@@ -100,7 +102,8 @@ class Xen:
         return self.arena.frame_view(mfn)
 
     def frame_owner(self, mfn: int) -> int | None:
-        """Owner domid of ``mfn`` (None if free, dying or reserved)."""
+        """Owner domid of ``mfn`` (None if free or reserved; a frame released while still
+        referenced keeps its owner until it is really freed, as in Xen)."""
         self.arena.check(mfn)
         owner = self.arena.owner[mfn]
         return None if owner == FREE else owner

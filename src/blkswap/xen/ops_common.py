@@ -21,7 +21,15 @@ ESRCH = errno.ESRCH  # 3
 EAGAIN = errno.EAGAIN  # 11
 
 _EXPECTED: dict[str, tuple[str, ...]] = {
-    "gnttab_map_grant_ref": ("host_addr", "flags", "ref", "dom", "status", "handle", "dev_bus_addr"),
+    "gnttab_map_grant_ref": (
+        "host_addr",
+        "flags",
+        "ref",
+        "dom",
+        "status",
+        "handle",
+        "dev_bus_addr",
+    ),
     "gnttab_unmap_grant_ref": ("host_addr", "dev_bus_addr", "handle", "status"),
     "gnttab_unmap_and_replace": ("host_addr", "new_addr", "handle", "status"),
     "gnttab_copy": (

@@ -89,7 +89,9 @@ def _precheck(xen: Xen, me: int, sdom: int, sgref: int, ddom: int, dgref: int) -
     if (not sgref and sdom != _SELF) or (not dgref and ddom != _SELF):
         return g.GNTST_permission_denied
     domains = xen.domains
-    if (me if sdom == _SELF else sdom) not in domains or (me if ddom == _SELF else ddom) not in domains:
+    if (me if sdom == _SELF else sdom) not in domains or (
+        me if ddom == _SELF else ddom
+    ) not in domains:
         return g.GNTST_bad_domain
     return OK
 

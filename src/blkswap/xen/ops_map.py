@@ -100,7 +100,9 @@ def unmap_and_replace(xen: Xen, ld: Domain, buf: bytearray, count: int) -> int:
     return 0
 
 
-def _batched(xen: Xen, ld: Domain, buf: bytearray, count: int, st, size: int, replace: bool) -> None:
+def _batched(
+    xen: Xen, ld: Domain, buf: bytearray, count: int, st, size: int, replace: bool
+) -> None:
     for first in range(0, count, UNMAP_BATCH):
         done = []
         mt = ld.maptrack
