@@ -110,10 +110,10 @@ def unpack_swaps(args: bytearray, count: int) -> list[tuple[int, int]]:
 
 
 def pack_transfers(items: Sequence[tuple[int, int, int]]) -> bytearray:
-    """Argument array of ``gnttab_transfer`` from ``(own_gfn, domid, ref)`` triples."""
+    """Argument array of ``gnttab_transfer`` from ``(own_mfn, domid, ref)`` triples."""
     args = bytearray(_TRANSFER.size * len(items))
-    for i, (gfn, domid, ref) in enumerate(items):
-        _TRANSFER.pack_into(args, i * _TRANSFER.size, mfn=gfn, domid=domid, ref=ref)
+    for i, (mfn, domid, ref) in enumerate(items):
+        _TRANSFER.pack_into(args, i * _TRANSFER.size, mfn=mfn, domid=domid, ref=ref)
     return args
 
 

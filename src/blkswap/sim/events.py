@@ -57,6 +57,8 @@ class Event:
     event when the environment processes it. ``a & b`` waits for both, ``a | b`` for either.
     """
 
+    __slots__ = ("env", "callbacks", "_value", "_ok", "_defused")
+
     def __init__(self, env: Environment) -> None:
         self.env = env
         """The environment the event lives in."""
@@ -137,6 +139,8 @@ class Event:
 class Timeout(Event):
     """An event that succeeds with *value* after *delay* units of simulated time."""
 
+    __slots__ = ("_delay",)
+
     def __init__(self, env: Environment, delay: float, value: Any = None) -> None:
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
@@ -159,6 +163,8 @@ class Timeout(Event):
 class _Initialize(Event):
     """Starts a process: an URGENT event scheduled when the process is created."""
 
+    __slots__ = ()
+
     def __init__(self, env: Environment, process: Process) -> None:
         self.env = env
         self.callbacks = [process._resume]
@@ -172,6 +178,8 @@ class _Interruption(Event):
 
     If the process ends before the interruption is processed, nothing happens.
     """
+
+    __slots__ = ("process",)
 
     def __init__(self, process: Process, cause: Any) -> None:
         if process._value is not PENDING:
@@ -205,6 +213,8 @@ class Process(Event):
     While alive, ``target`` is the event the generator waits for; the process resumes when
     that event is processed (a failed event's exception is thrown into the generator).
     """
+
+    __slots__ = ("_generator", "_target")
 
     def __init__(self, env: Environment, generator: ProcessGenerator) -> None:
         if not hasattr(generator, "throw"):
@@ -279,6 +289,8 @@ class ConditionValue:
     """The value of a condition: the events that had been processed when it fired, in the
     order they were given (nested conditions flattened), usable like a dict event → value."""
 
+    __slots__ = ("events",)
+
     def __init__(self, events: list[Event] | None = None) -> None:
         self.events: list[Event] = [] if events is None else events
 
@@ -321,6 +333,8 @@ class ConditionValue:
 class Condition(Event):
     """Fires when ``evaluate(events, processed_count)`` becomes true; fails as soon as one of
     the events fails (with that event's exception). Its value is a :class:`ConditionValue`."""
+
+    __slots__ = ("_evaluate", "_events", "_count")
 
     def __init__(
         self,
@@ -397,12 +411,16 @@ class Condition(Event):
 class AllOf(Condition):
     """Succeeds when all *events* succeeded; fails at the first failure."""
 
+    __slots__ = ()
+
     def __init__(self, env: Environment, events: Iterable[Event]) -> None:
         super().__init__(env, Condition.all_events, events)
 
 
 class AnyOf(Condition):
     """Succeeds when any of *events* succeeded; fails at the first failure."""
+
+    __slots__ = ()
 
     def __init__(self, env: Environment, events: Iterable[Event]) -> None:
         super().__init__(env, Condition.any_events, events)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class _Ask(Event):
     """A put/get request; a context manager that cancels itself if still pending on exit."""
 
+    __slots__ = ("_queue",)
+
     _queue: list[Any]
 
     def __enter__(self) -> _Ask:
@@ -52,6 +54,8 @@ class Request(_Ask):
     ``with resource.request() as req:`` releases the slot on exit, or withdraws the request if it
     was never granted (both, as SimPy: a release event is issued in either case).
     """
+
+    __slots__ = ("resource", "usage_since")
 
     def __init__(self, resource: Resource) -> None:
         self.env = resource._env
@@ -87,6 +91,8 @@ class Request(_Ask):
 class Release(Event):
     """Gives the slot of *request* back (done at once); the event is processed at the current
     time and then lets the head of the queue in."""
+
+    __slots__ = ("resource", "request")
 
     def __init__(self, resource: Resource, request: Request) -> None:
         self.env = resource._env
@@ -149,6 +155,8 @@ class Resource:
 class StorePut(_Ask):
     """Puts *item* into *store*; succeeds once there is room."""
 
+    __slots__ = ("item",)
+
     def __init__(self, store: Store, item: Any) -> None:
         self.env = store._env
         self.callbacks = [store._get_head]
@@ -162,6 +170,8 @@ class StorePut(_Ask):
 
 class StoreGet(_Ask):
     """Takes the oldest item out of *store*; succeeds with it once there is one."""
+
+    __slots__ = ()
 
     def __init__(self, store: Store) -> None:
         self.env = store._env

@@ -14,10 +14,7 @@ caller's domid filled in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from blkswap.xen.multicall import MulticallEntry
+from typing import Any, Protocol
 
 
 class DomainPort(Protocol):
@@ -29,7 +26,7 @@ class DomainPort(Protocol):
 
     # hypercalls
     def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int: ...
-    def multicall(self, entries: Sequence[MulticallEntry]) -> list[int]: ...
+    def multicall(self, entries: Sequence[tuple[int, tuple]]) -> list[int]: ...
     def evtchn_alloc_unbound(self, remote_domid: int) -> int: ...
     def evtchn_bind_interdomain(self, remote_domid: int, remote_port: int) -> int: ...
     def evtchn_send(self, port: int) -> None: ...
@@ -62,8 +59,11 @@ class EmulatedPort:
     def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
         return self.xen.grant_table_op(self.domid, cmd, args, count)
 
-    def multicall(self, entries: Sequence[MulticallEntry]) -> list[int]:
-        return self.xen.multicall(self.domid, list(entries))
+    def multicall(self, entries: Sequence[tuple[int, tuple]]) -> list[int]:
+        """``entries``: ``(op, args)`` pairs, e.g. ``(20, (GNTTABOP_swap, array, 1))``."""
+        from blkswap.xen.multicall import MulticallEntry
+
+        return self.xen.multicall(self.domid, [MulticallEntry(op, args) for op, args in entries])
 
     def evtchn_alloc_unbound(self, remote_domid: int) -> int:
         return self.xen.evtchn.alloc_unbound(self.domid, remote_domid)

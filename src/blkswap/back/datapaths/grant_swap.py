@@ -80,11 +80,16 @@ class SwapPath:
         req.state = None
 
     def _swap(self, req: PendingReq) -> list[int]:
-        """Swap every segment's guest frame with our reserve frame, in one multicall."""
+        """Swap every segment's guest frame with our reserve frame, in one multicall.
+
+        The multicall carries one GNTTABOP_swap sub-call with all the request's elements, so Xen
+        flushes each domain's TLB once per request rather than once per segment.
+        """
         port, dom = self.ctx.port, self.ctx.frontend_domid
-        arrays = [pack_swaps([(port.gfn_to_mfn(gfn), s.gref, dom)]) for gfn, s in zip(req.state, req.segments, strict=True)]
-        port.multicall([(HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, a, 1)) for a in arrays])
-        results = [unpack_swaps(a, 1)[0] for a in arrays]
+        n = len(req.segments)
+        args = pack_swaps([(port.gfn_to_mfn(gfn), s.gref, dom) for gfn, s in zip(req.state, req.segments, strict=True)])
+        port.multicall([(HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, args, n))])
+        results = unpack_swaps(args, n)
         if any(st != gnttab.GNTST_okay for st, _ in results):
             # Segments that did swap stay swapped (their frames are now ours/theirs); the request
             # fails as a whole, like a failed map in blkback.

@@ -68,7 +68,9 @@ class TransferPath:
             self.ctx.reserve.give(gfns)
             return
         dom = self.ctx.frontend_domid
-        args = pack_transfers([(gfn, dom, s.gref) for gfn, s in zip(gfns, req.segments, strict=True)])
+        # PV: the transfer names the caller's frame by machine frame number (xen-abi.md §1.6)
+        port = self.ctx.port
+        args = pack_transfers([(port.gfn_to_mfn(gfn), dom, s.gref) for gfn, s in zip(gfns, req.segments, strict=True)])
         self.ctx.port.grant_table_op(gnttab.GNTTABOP_transfer, args, len(gfns))
         statuses = transfer_statuses(args, len(gfns))
         # The page is lost to the donor even when the transfer fails (xen-abi.md §1.9, §6), except
