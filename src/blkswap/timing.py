@@ -23,6 +23,7 @@ from typing import Any
 
 from blkswap.sim import Environment, Resource
 from blkswap.sim.costs import CostProfile
+from blkswap.xen.counters import Counters
 
 
 class Cpus:
@@ -49,12 +50,14 @@ class Cpus:
 class Meter:
     """Prices one activity while it runs (see module docstring)."""
 
-    __slots__ = ("costs", "cpus", "start", "explicit", "by_cause")
+    __slots__ = ("costs", "cpus", "tally", "explicit", "by_cause")
 
     def __init__(self, costs: CostProfile, cpus: Cpus) -> None:
         self.costs = costs
         self.cpus = cpus
-        self.start = cpus.domain.counters.snapshot()
+        # every count the hypervisor charges to this domain while the activity runs lands here too
+        self.tally = Counters()
+        cpus.domain.tallies.append(self.tally)
         self.explicit = 0.0
         self.by_cause: dict[str, float] = {}
 
@@ -64,12 +67,14 @@ class Meter:
         self.by_cause[cause] = self.by_cause.get(cause, 0.0) + ns
 
     def elapsed(self) -> float:
-        scratch: dict[str, float] = {}
-        return self.explicit + self.costs.hypervisor_ns(self.cpus.domain.counters - self.start, scratch)
+        return self.explicit + self.costs.hypervisor_ns(self.tally, {})
 
     def close(self) -> float:
         """Final price of the activity; accounts it on the domain (and IPI time on targets)."""
-        delta = self.cpus.domain.counters - self.start
+        popped = self.cpus.domain.tallies.pop()  # meters nest strictly (LIFO)
+        if popped is not self.tally:
+            raise RuntimeError("meter tally stack out of order")
+        delta = self.tally
         total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause)
         if delta.tlb_flush_vcpus:
             self.cpus.stolen_debt_ns += delta.tlb_flush_vcpus * self.costs.tlb_ipi_handler_ns
@@ -173,7 +178,8 @@ class DeviceQueue:
         self.clock = clock
         self.model = model
         self.perform = perform
-        self.slots = Resource(env, capacity=max(1, model.queue_depth))
+        self.slots = Resource(env, capacity=max(1, model.service_slots))
+        self.channel = Resource(env, capacity=1 if model.bandwidth_shared else 2)
         self.ios = 0
         self.busy_ns = 0.0
         self.last_end: dict[int, int] = {}  # per store: end offset of the last I/O (sequential detection)
@@ -186,19 +192,31 @@ class DeviceQueue:
     def _io(self, req: Any, store: Any, done: Callable[[Any], None], delay: float):
         if delay:
             yield self.env.timeout(delay)
+        model = self.model
+        offset, nbytes = req.sector_number * 512, req.nbytes
+        key = id(store)
+        sequential = self.last_end.get(key) == offset
+        self.last_end[key] = offset + nbytes
+        op = self._op(req)
         with self.slots.request() as slot:
             yield slot
-            offset = req.sector_number * 512
-            nbytes = req.nbytes
-            key = id(store)
-            sequential = self.last_end.get(key) == offset
-            self.last_end[key] = offset + nbytes
-            op = "read" if not req.is_write else "write"
-            if req.op in (3, 2) and not req.segments:  # FLUSH_DISKCACHE / WRITE_BARRIER without data
-                op = "flush"
-            service = self.model.service_ns(op, nbytes, sequential)
-            yield self.env.timeout(service)
-            self.busy_ns += service
+            latency = model.latency_ns(op, sequential)
+            yield self.env.timeout(latency)
+            transfer = model.transfer_ns(op, nbytes)
+            if transfer:
+                # the device's data channel: bandwidth is a shared ceiling across service slots
+                with self.channel.request() as ch:
+                    yield ch
+                    yield self.env.timeout(transfer)
+            self.busy_ns += latency + transfer
             self.ios += 1
             req.status = self.perform(req, store)
         done(req)
+
+    @staticmethod
+    def _op(req: Any) -> str:
+        if req.op == 5:  # BLKIF_OP_DISCARD
+            return "discard"
+        if not req.segments:
+            return "flush"  # FLUSH_DISKCACHE / WRITE_BARRIER without data
+        return "write" if req.is_write else "read"

@@ -88,9 +88,8 @@ class BackendLoop:
             while self._completions or self._pending:
                 while self._completions:
                     req = self._completions.popleft()
-                    before = self.port.counters.snapshot()
-                    self._finish(req)
-                    req.ring.attribute(self.port.counters - before)
+                    with req.ring.attributing():
+                        self._finish(req)
                     done += 1
                 self._retry_parked()
                 if self._pending:
@@ -115,9 +114,8 @@ class BackendLoop:
                 if sring.request_cons_overflow():
                     return handled
                 raw = sring.get_request()  # a private copy of the slot (RING_COPY_REQUEST)
-                before = self.port.counters.snapshot()
-                self._dispatch(ring, raw)
-                ring.attribute(self.port.counters - before)
+                with ring.attributing():
+                    self._dispatch(ring, raw)
                 handled += 1
             if not sring.final_check_for_requests():
                 return handled

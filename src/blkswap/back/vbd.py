@@ -8,6 +8,8 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,24 +56,33 @@ class BackendRing:
         self.broken = False
         self.broken_reason = ""
         self.loop: Any = None  #: the BackendLoop serving this ring
-        self.counters: dict[str, Any] = {}  #: hypervisor work done for this ring (summed counter deltas)
+        self.tally: Any = None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
+        self._tallies: list | None = None
         self.stats: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
         return f"{self.vbd.name}/q{self.index}"
 
-    def attribute(self, delta: Any) -> None:
-        """Add a counters delta (work dom0 did for this ring) to the ring's total."""
-        total = self.counters
-        for k, v in delta.as_dict().items():
-            if isinstance(v, dict):
-                sub = total.setdefault(k, {})
-                for kk, vv in v.items():
-                    if vv:
-                        sub[kk] = sub.get(kk, 0) + vv
-            elif v:
-                total[k] = total.get(k, 0) + v
+    @contextmanager
+    def attributing(self) -> Iterator[None]:
+        """Count the hypervisor work done inside the block for this ring (when the port can)."""
+        tallies = self._tallies
+        if tallies is None:
+            yield
+            return
+        tallies.append(self.tally)
+        try:
+            yield
+        finally:
+            popped = tallies.pop()  # strictly nested (LIFO); Counters compare by value, so no remove()
+            if popped is not self.tally:
+                raise RuntimeError(f"{self.name}: tally stack out of order")
+
+    @property
+    def counters(self) -> dict[str, Any]:
+        """Hypervisor work done for this ring (counters as a plain dict; empty without a tally)."""
+        return self.tally.as_dict() if self.tally is not None else {}
 
 
 @dataclass(slots=True)

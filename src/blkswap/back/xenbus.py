@@ -185,6 +185,8 @@ class BlkBack:
         local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
         ctx = BackendContext(self.port, vbd.frontend_domid, self.reserve, self.va, self.options, self.meter, self.clock)
         ring = BackendRing(vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps)
+        if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
+            ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies
         # One loop per ring, spread like blkback's per-ring kthreads: device d's queue q runs on
         # loop (d + q) mod n, so more rings can use more dom0 vCPUs.
         ring.loop = self.loops[(dev.index + q) % len(self.loops)]

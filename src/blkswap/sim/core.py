@@ -27,6 +27,7 @@ from blkswap.sim.events import (
 )
 
 Infinity = float("inf")
+_new = object.__new__
 
 
 class EmptySchedule(Exception):
@@ -84,8 +85,25 @@ class Environment:
         return Process(self, generator)
 
     def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
-        """An event that succeeds with *value* after *delay*."""
-        return Timeout(self, delay, value)
+        """An event that succeeds with *value* after *delay*.
+
+        The hot path of most models: builds the Timeout without its constructor and schedules
+        it with one heappush (or one append when it is due now), not through ``schedule``.
+        """
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        event = _new(Timeout)
+        event.env = self
+        event.callbacks = []
+        event._delay = delay
+        event._ok = True
+        event._value = value
+        at = self._now + delay
+        if at == self._now:
+            self._normal.append(event)
+        else:
+            heappush(self._queue, (at, NORMAL, next(self._seq), event))
+        return event
 
     def event(self) -> Event:
         """A bare event, triggered by ``succeed``/``fail``."""

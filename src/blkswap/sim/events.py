@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from blkswap.sim.core import Environment
 
+_new = object.__new__
+
 PENDING: Any = object()
 """Value of an event that has not been triggered yet."""
 
@@ -137,7 +139,10 @@ class Event:
 
 
 class Timeout(Event):
-    """An event that succeeds with *value* after *delay* units of simulated time."""
+    """An event that succeeds with *value* after *delay* units of simulated time.
+
+    ``Environment.timeout`` builds it without calling this constructor (see there).
+    """
 
     __slots__ = ("_delay",)
 
@@ -161,16 +166,10 @@ class Timeout(Event):
 
 
 class _Initialize(Event):
-    """Starts a process: an URGENT event scheduled when the process is created."""
+    """Starts a process: an URGENT event scheduled when the process is created (built by
+    ``Process.__init__`` without a constructor call)."""
 
     __slots__ = ()
-
-    def __init__(self, env: Environment, process: Process) -> None:
-        self.env = env
-        self.callbacks = [process._resume]
-        self._ok = True
-        self._value = None
-        env.schedule(self, URGENT)
 
 
 class _Interruption(Event):
@@ -199,7 +198,7 @@ class _Interruption(Event):
         if process._value is not PENDING:
             return
         # The process stops waiting for its target; a resource request it made stays queued.
-        process._target.callbacks.remove(process._resume)
+        process._target.callbacks.remove(process._resume_cb)
         process._resume(self)
 
 
@@ -214,7 +213,7 @@ class Process(Event):
     that event is processed (a failed event's exception is thrown into the generator).
     """
 
-    __slots__ = ("_generator", "_target")
+    __slots__ = ("_generator", "_target", "_resume_cb")
 
     def __init__(self, env: Environment, generator: ProcessGenerator) -> None:
         if not hasattr(generator, "throw"):
@@ -223,7 +222,16 @@ class Process(Event):
         self.callbacks = []
         self._value = PENDING
         self._generator = generator
-        self._target: Event | None = _Initialize(env, self)
+        # One bound method for every wait (not one per yield); dropped when the process ends,
+        # which breaks the process -> bound method -> process cycle.
+        self._resume_cb = resume = self._resume
+        init = _new(_Initialize)  # = _Initialize + env.schedule(init, URGENT), inlined
+        init.env = env
+        init.callbacks = [resume]
+        init._ok = True
+        init._value = None
+        env._urgent.append(init)
+        self._target: Event | None = init
 
     def _desc(self) -> str:
         return f"{type(self).__name__}({self.name})"
@@ -248,7 +256,11 @@ class Process(Event):
         _Interruption(self, cause)
 
     def _resume(self, event: Event) -> None:
-        """Feed *event*'s outcome into the generator until it yields a pending event or ends."""
+        """Feed *event*'s outcome into the generator until it yields a pending event or ends.
+
+        An event that is already processed when yielded is fed back at once (no queue hop),
+        as SimPy does.
+        """
         env = self.env
         env._active_proc = self
         generator = self._generator
@@ -262,14 +274,10 @@ class Process(Event):
             except StopIteration as stop:
                 self._ok = True
                 self._value = stop.value
-                env._normal.append(self)  # = env.schedule(self), inlined (hot path)
-                event = None
                 break
             except BaseException as exc:
                 self._ok = False
                 self._value = exc
-                env._normal.append(self)  # = env.schedule(self), inlined (hot path)
-                event = None
                 break
             try:
                 callbacks = event.callbacks
@@ -279,9 +287,13 @@ class Process(Event):
                     f"process {self.name!r} yielded {event!r}, which is not an event"
                 ) from None
             if callbacks is not None:
-                callbacks.append(self._resume)
-                break
-        self._target = event
+                callbacks.append(self._resume_cb)
+                self._target = event
+                env._active_proc = None
+                return
+        env._normal.append(self)  # = env.schedule(self), inlined (hot path)
+        self._resume_cb = None
+        self._target = None
         env._active_proc = None
 
 
@@ -334,7 +346,7 @@ class Condition(Event):
     """Fires when ``evaluate(events, processed_count)`` becomes true; fails as soon as one of
     the events fails (with that event's exception). Its value is a :class:`ConditionValue`."""
 
-    __slots__ = ("_evaluate", "_events", "_count")
+    __slots__ = ("_evaluate", "_events", "_count", "_check_cb", "_nested")
 
     def __init__(
         self,
@@ -343,24 +355,30 @@ class Condition(Event):
         events: Iterable[Event],
     ) -> None:
         self.env = env
-        self.callbacks = []
         self._value = PENDING
         self._evaluate = evaluate
         self._events = events = tuple(events)
         self._count = 0
-        check = self._check
+        self._nested = False
+        self._check_cb = None
         if not events:
+            self.callbacks = []
             self.succeed(ConditionValue())
             return
         for event in events:
             if event.env is not env:
                 raise ValueError("a condition cannot mix events from different environments")
+            if isinstance(event, Condition):
+                self._nested = True
+        self.callbacks = [self._build_value]
+        # One bound method registered on every event, so _detach can find it by identity.
+        self._check_cb = check = self._check
         for event in events:
-            if event.callbacks is None:
+            callbacks = event.callbacks
+            if callbacks is None:
                 check(event)
             else:
-                event.callbacks.append(check)
-        self.callbacks.append(self._build_value)
+                callbacks.append(check)
 
     def _desc(self) -> str:
         return f"{type(self).__name__}({self._evaluate.__name__}, {self._events})"
@@ -373,13 +391,25 @@ class Condition(Event):
         if not event._ok:
             event._defused = True
             self.fail(event._value)
-        elif self._evaluate(self._events, self._count):
-            self.succeed()
+        elif self._evaluate is _any_events or self._evaluate(self._events, self._count):
+            self._ok = True  # = self.succeed(), inlined (hot path)
+            self._value = None
+            self.env._normal.append(self)
 
     def _build_value(self, event: Event) -> None:
         """First callback of the condition itself: detach, then collect the processed events."""
         processed: list[Event] = []
-        self._detach(processed)
+        if self._nested:
+            self._detach(processed)
+        else:  # = self._detach(processed) for a flat condition, inlined (hot path)
+            check = self._check_cb
+            for ev in self._events:
+                callbacks = ev.callbacks
+                if callbacks is None:
+                    processed.append(ev)
+                elif check in callbacks:
+                    callbacks.remove(check)
+        self._check_cb = None  # breaks the condition -> bound method -> condition cycle
         if event._ok:
             self._value = ConditionValue(processed)
 
@@ -387,7 +417,7 @@ class Condition(Event):
         """Remove our checks from events still pending (so they do not keep this condition
         alive) and append the processed events to *processed*, descending into nested
         conditions (which are flattened, not listed themselves)."""
-        check = self._check  # equal to (not identical with) the bound method appended earlier
+        check = self._check_cb
         for event in self._events:
             callbacks = event.callbacks
             if callbacks and check in callbacks:
@@ -406,6 +436,9 @@ class Condition(Event):
     def any_events(events: tuple[Event, ...], count: int) -> bool:
         """True when at least one event has been processed."""
         return count > 0 or len(events) == 0
+
+
+_any_events = Condition.any_events
 
 
 class AllOf(Condition):

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from blkswap.sim.events import PENDING, Event
 
+_new = object.__new__
+
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -85,7 +87,21 @@ class Request(_Ask):
         if self._value is PENDING:  # never granted: withdraw it (= self.cancel())
             self._queue.remove(self)
         if exc_type is not GeneratorExit:
-            Release(self.resource, self)
+            # = Release(self.resource, self), inlined (hot path). Nobody can reach this Release
+            # event, so it shares one callbacks list per resource (the loop never mutates it).
+            resource = self.resource
+            try:
+                resource.users.remove(self)
+            except ValueError:
+                pass
+            release = _new(Release)
+            release.env = env = self.env
+            release.callbacks = resource._grant_callbacks
+            release.resource = resource
+            release.request = self
+            release._ok = True
+            release._value = None
+            env._normal.append(release)
 
 
 class Release(Event):
@@ -121,6 +137,8 @@ class Resource:
         """Granted requests, in grant order."""
         self.queue: list[Request] = []
         """Requests waiting for a slot, oldest first."""
+        self._grant_callbacks = [self._grant_head]
+        """Callbacks of the Release events issued by ``with`` blocks (see Request.__exit__)."""
 
     @property
     def capacity(self) -> int:

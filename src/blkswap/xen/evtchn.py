@@ -97,9 +97,10 @@ class EventChannels:
         """Count one event-channel hypercall, host-wide and for the calling domain (the timing
         layer charges the caller's vCPU)."""
         self.xen.counters.hypercalls += 1
-        counters = getattr(self.xen.domains.get(domid), "counters", None)
-        if counters is not None:
-            counters.hypercalls += 1
+        dom = self.xen.domains.get(domid)
+        for c in (getattr(dom, "counters", None), *getattr(dom, "tallies", ())):
+            if c is not None:
+                c.hypercalls += 1
 
     def _check_domain(self, domid: int, what: str) -> int:
         if domid not in self.xen.domains:
@@ -166,9 +167,10 @@ class EventChannels:
         """EVTCHNOP_send: notify the peer of ``port``; a no-op on an unbound port (as Xen)."""
         self._hypercall(domid)
         self.xen.counters.evtchn_sends += 1
-        counters = getattr(self.xen.domains.get(domid), "counters", None)
-        if counters is not None:
-            counters.evtchn_sends += 1
+        dom = self.xen.domains.get(domid)
+        for c in (getattr(dom, "counters", None), *getattr(dom, "tallies", ())):
+            if c is not None:
+                c.evtchn_sends += 1
         p = self._port(domid, port)
         if p.state != "interdomain":  # XG evtchn_send: ECS_UNBOUND → silently dropped
             self.dropped_sends += 1

@@ -119,8 +119,9 @@ class Xen:
         before = self.counters.frames_freed
         self.arena.release(mfn)
         if d is not None and self.counters.frames_freed != before:
-            d.counters.frames_freed += 1
-            d.counters.frames_scrubbed += 1
+            for c in (d.counters, *d.tallies):
+                c.frames_freed += 1
+                c.frames_scrubbed += 1
 
     def scrub_frame(self, mfn: int, d: Domain | None = None) -> None:
         """Zero ``mfn`` (a scrub a backend may request before a frame crosses domains)."""
@@ -193,10 +194,12 @@ class Xen:
         setattr(self.counters, name, getattr(self.counters, name) + n)
         if d is not None:
             setattr(d.counters, name, getattr(d.counters, name) + n)
+            for t in d.tallies:
+                setattr(t, name, getattr(t, name) + n)
 
     def count_op(self, d: Domain, op: str, elements: int) -> None:
         """One call of grant op ``op`` with ``elements`` elements."""
-        for c in (self.counters, d.counters):
+        for c in (self.counters, d.counters, *d.tallies):
             c.grant_op_calls[op] += 1
             c.grant_ops[op] += elements
 

@@ -86,6 +86,18 @@ class EmulatedPort:
         # grant_access, end_access, neuter, restore, increase_reservation, …).
         return getattr(self.dom, name)
 
+    # lab instrumentation: attribute hypervisor work to a consumer (no meaning on a real Xen)
+    @property
+    def tallies(self) -> list:
+        """Counters that also receive every count charged to this domain while listed."""
+        return self.dom.tallies
+
+    @staticmethod
+    def new_tally() -> Any:
+        from blkswap.xen.counters import Counters
+
+        return Counters()
+
     # page references: in-flight I/O holding a page (xen-abi.md §5.3)
     def get_page(self, mfn: int) -> None:
         self.xen.get_page(mfn)
