@@ -41,37 +41,103 @@ class CliError(Exception):
 
 def _add_lab_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("host (same names as scenario-file keys)")
-    g.add_argument("--scenario", metavar="FILE.toml", help="lab settings from a scenario file; flags override it")
-    g.add_argument("--guests", type=int, help="guest domains, one disk (xvda) each [default 1; main job 4]")
-    g.add_argument("--dom0-vcpus", type=int, help="dom0 vCPUs; TLB-flush IPIs reach all of them [default 4]")
+    g.add_argument(
+        "--scenario",
+        metavar="FILE.toml",
+        help="lab settings from a scenario file; flags override it",
+    )
+    g.add_argument(
+        "--guests", type=int, help="guest domains, one disk (xvda) each [default 1; main job 4]"
+    )
+    g.add_argument(
+        "--dom0-vcpus", type=int, help="dom0 vCPUs; TLB-flush IPIs reach all of them [default 4]"
+    )
     g.add_argument("--guest-vcpus", type=int, help="vCPUs per guest [default 2]")
-    g.add_argument("--backend-threads", type=int, help="backend event loops (0 = one per dom0 vCPU) [default 0]")
+    g.add_argument(
+        "--backend-threads",
+        type=int,
+        help="backend event loops (0 = one per dom0 vCPU) [default 0]",
+    )
     g.add_argument("--device", help="device model: null, ram, nvme, ssd, hdd, net [default nvme]")
-    g.add_argument("--costs", help="cost profile: x86-2010, x86-modern, or a TOML file [default x86-modern]")
-    g.add_argument("--storage", choices=("raw", "ram", "null"), help="disk images: raw files, RAM, or null [default raw]")
-    g.add_argument("--image-dir", metavar="DIR", help="where raw images go [default: a temporary folder]")
-    g.add_argument("--direct", dest="direct_io", action="store_true", default=None, help="open raw images with O_DIRECT")
-    g.add_argument("--disk-size", type=_size, help="bytes per disk, fio suffixes allowed [default 256m]")
-    g.add_argument("--guest-abi", choices=("x86_64", "x86_32", "mixed"), help="guest ABI [default x86_64]")
-    g.add_argument("--ring-page-order", type=int, help="frontend ring-page-order wish, 0-4 [default 0]")
+    g.add_argument(
+        "--costs", help="cost profile: x86-2010, x86-modern, or a TOML file [default x86-modern]"
+    )
+    g.add_argument(
+        "--storage",
+        choices=("raw", "ram", "null"),
+        help="disk images: raw files, RAM, or null [default raw]",
+    )
+    g.add_argument(
+        "--image-dir", metavar="DIR", help="where raw images go [default: a temporary folder]"
+    )
+    g.add_argument(
+        "--direct",
+        dest="direct_io",
+        action="store_true",
+        default=None,
+        help="open raw images with O_DIRECT",
+    )
+    g.add_argument(
+        "--disk-size", type=_size, help="bytes per disk, fio suffixes allowed [default 256m]"
+    )
+    g.add_argument(
+        "--guest-abi", choices=("x86_64", "x86_32", "mixed"), help="guest ABI [default x86_64]"
+    )
+    g.add_argument(
+        "--ring-page-order", type=int, help="frontend ring-page-order wish, 0-4 [default 0]"
+    )
     g.add_argument("--queues", type=int, help="rings per disk the frontend asks for [default 1]")
-    g.add_argument("--max-indirect-segments", type=int, help="frontend indirect cap (≤11 disables) [default 32]")
-    g.add_argument("--no-swap-scrub", dest="scrub", action="store_false", default=None,
-                   help="swap/transfer: do NOT zero frames before they cross domains (shows the leak)")
-    g.add_argument("--swap-copyback", action="store_true", default=None,
-                   help="swap: copy write data back into the guest's new frame")
-    g.add_argument("--copy-flavour", choices=("gntcopy", "blktap2"), help="copy path flavour [default gntcopy]")
-    g.add_argument("--pool-frames", type=int, help="dom0 frames for foreign I/O [default 704, 'two rings worth']")
-    g.add_argument("--no-verify", dest="verify", action="store_false", default=None, help="do not tag and verify data")
+    g.add_argument(
+        "--max-indirect-segments",
+        type=int,
+        help="frontend indirect cap (≤11 disables) [default 32]",
+    )
+    g.add_argument(
+        "--no-swap-scrub",
+        dest="scrub",
+        action="store_false",
+        default=None,
+        help="swap/transfer: do NOT zero frames before they cross domains (shows the leak)",
+    )
+    g.add_argument(
+        "--swap-copyback",
+        action="store_true",
+        default=None,
+        help="swap: copy write data back into the guest's new frame",
+    )
+    g.add_argument(
+        "--copy-flavour", choices=("gntcopy", "blktap2"), help="copy path flavour [default gntcopy]"
+    )
+    g.add_argument(
+        "--pool-frames",
+        type=int,
+        help="dom0 frames for foreign I/O [default 704, 'two rings worth']",
+    )
+    g.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        default=None,
+        help="do not tag and verify data",
+    )
     g.add_argument("--seed", type=int, help="run seed [default 0]")
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("output (as fio)")
-    g.add_argument("--output-format", default="normal", help="normal, json, json+ or a comma list [default normal]")
+    g.add_argument(
+        "--output-format",
+        default="normal",
+        help="normal, json, json+ or a comma list [default normal]",
+    )
     g.add_argument("--output", metavar="FILE", help="write the output there instead of stdout")
     g.add_argument("--report", metavar="DIR", help="write JSON, CSV and PNG plots to DIR")
-    g.add_argument("--eta", choices=("auto", "always", "never"), default="auto", help="progress line [default auto: on a terminal]")
+    g.add_argument(
+        "--eta",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="progress line [default auto: on a terminal]",
+    )
 
 
 def _size(text: str) -> int:
@@ -84,34 +150,59 @@ def _size(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="blkswap", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="Run `blkswap COMMAND --help` for a command's options.")
+    p = argparse.ArgumentParser(
+        prog="blkswap",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `blkswap COMMAND --help` for a command's options.",
+    )
     p.add_argument("--version", action="version", version=f"blkswap {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run fio job files through the emulated host",
-                         description="Run fio job files in every guest and report fio-style results plus what "
-                                     "the hypervisor did. Without JOB: the built-in comparison of all five data paths.",
-                         epilog=EPILOG_RUN, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("job", nargs="?", metavar="JOB.fio", help="fio job file [default: the built-in demo job]")
-    run.add_argument("--datapath", help="map, copy, swap, persistent, transfer, null, or all [default map; main job all]")
+    run = sub.add_parser(
+        "run",
+        help="run fio job files through the emulated host",
+        description="Run fio job files in every guest and report fio-style results plus what "
+        "the hypervisor did. Without JOB: the built-in comparison of all five data paths.",
+        epilog=EPILOG_RUN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "job", nargs="?", metavar="JOB.fio", help="fio job file [default: the built-in demo job]"
+    )
+    run.add_argument(
+        "--datapath",
+        help="map, copy, swap, persistent, transfer, null, or all [default map; main job all]",
+    )
     _add_lab_options(run)
     _add_output_options(run)
 
-    cmp_ = sub.add_parser("compare", help="one job through several data paths, side by side",
-                          formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG_RUN)
-    cmp_.add_argument("job", nargs="?", metavar="JOB.fio", help="fio job file [default: the built-in demo job]")
-    cmp_.add_argument("--datapaths", default="map,copy,swap,persistent,transfer",
-                      help="comma list of data paths [default: the five compared paths]")
+    cmp_ = sub.add_parser(
+        "compare",
+        help="one job through several data paths, side by side",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG_RUN,
+    )
+    cmp_.add_argument(
+        "job", nargs="?", metavar="JOB.fio", help="fio job file [default: the built-in demo job]"
+    )
+    cmp_.add_argument(
+        "--datapaths",
+        default="map,copy,swap,persistent,transfer",
+        help="comma list of data paths [default: the five compared paths]",
+    )
     _add_lab_options(cmp_)
     _add_output_options(cmp_)
 
-    abi = sub.add_parser("abi", help="struct sizes and field offsets per ABI (checked against gcc in the tests)")
+    abi = sub.add_parser(
+        "abi", help="struct sizes and field offsets per ABI (checked against gcc in the tests)"
+    )
     abi.add_argument("--json", action="store_true", help="machine-readable output")
 
     costs = sub.add_parser("costs", help="show a cost profile's figures")
-    costs.add_argument("profile", nargs="?", default="x86-modern", help="x86-2010, x86-modern or a TOML file")
+    costs.add_argument(
+        "profile", nargs="?", default="x86-modern", help="x86-2010, x86-modern or a TOML file"
+    )
     return p
 
 
@@ -130,7 +221,9 @@ def _formats(text: str) -> list[str]:
     out = [f.strip() for f in text.split(",") if f.strip()]
     bad = [f for f in out if f not in OUTPUT_FORMATS]
     if bad or not out:
-        raise CliError(f"--output-format: {', '.join(bad) or text!r} not one of {', '.join(OUTPUT_FORMATS)}")
+        raise CliError(
+            f"--output-format: {', '.join(bad) or text!r} not one of {', '.join(OUTPUT_FORMATS)}"
+        )
     return out
 
 
@@ -165,7 +258,9 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     names = [n.strip() for n in args.datapaths.split(",") if n.strip()]
     unknown = [n for n in names if n not in DATAPATHS]
     if unknown or not names:
-        raise CliError(f"--datapaths: {', '.join(unknown) or args.datapaths!r}: choose from {', '.join(DATAPATHS)}")
+        raise CliError(
+            f"--datapaths: {', '.join(unknown) or args.datapaths!r}: choose from {', '.join(DATAPATHS)}"
+        )
     formats = _formats(args.output_format)
     defaults = {"guests": 4} if main_job else {}
     config = _lab_config(args, defaults)
@@ -191,8 +286,13 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
 
             costs = load_profile(config.costs).with_overrides(**config.cost_overrides)
             crossover = crossover_grid(results["swap"], results["copy"], costs)
-        paths = write_report({n: r.run for n, r in results.items()}, Path(report), crossover=crossover)
-        print(f"report: {len(paths)} files in {report}/", file=sys.stderr if json_to_stdout else sys.stdout)
+        paths = write_report(
+            {n: r.run for n, r in results.items()}, Path(report), crossover=crossover
+        )
+        print(
+            f"report: {len(paths)} files in {report}/",
+            file=sys.stderr if json_to_stdout else sys.stdout,
+        )
     return 0
 
 
@@ -265,5 +365,14 @@ def _is_user_error(err: Exception) -> bool:
     from blkswap.storage import StorageError
     from blkswap.workload.errors import JobFileError
 
-    return isinstance(err, CliError | ConfigError | CostProfileError | JobFileError | StorageError | FileNotFoundError
-                      | IsADirectoryError | PermissionError)
+    return isinstance(
+        err,
+        CliError
+        | ConfigError
+        | CostProfileError
+        | JobFileError
+        | StorageError
+        | FileNotFoundError
+        | IsADirectoryError
+        | PermissionError,
+    )

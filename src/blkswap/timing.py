@@ -67,7 +67,7 @@ class Meter:
         self.by_cause[cause] = self.by_cause.get(cause, 0.0) + ns
 
     def elapsed(self) -> float:
-        return self.explicit + self.costs.hypervisor_ns(self.tally, {})
+        return self.explicit + self.costs.hypervisor_ns(self.tally)
 
     def close(self) -> float:
         """Final price of the activity; accounts it on the domain (and IPI time on targets)."""
@@ -129,7 +129,9 @@ class Clock:
 class Worker:
     """A wakeable activity run on one of a domain's vCPUs (backend loop, interrupt handler)."""
 
-    def __init__(self, clock: Clock, cpus: Cpus, fn: Callable[[], Any], name: str, irq: bool = False) -> None:
+    def __init__(
+        self, clock: Clock, cpus: Cpus, fn: Callable[[], Any], name: str, irq: bool = False
+    ) -> None:
         self.clock = clock
         self.env = clock.env
         self.cpus = cpus
@@ -173,7 +175,9 @@ class Worker:
 class DeviceQueue:
     """A storage device: ``queue_depth`` slots, service time from a device model."""
 
-    def __init__(self, env: Environment, clock: Clock, model: Any, perform: Callable[[Any, Any], int]) -> None:
+    def __init__(
+        self, env: Environment, clock: Clock, model: Any, perform: Callable[[Any, Any], int]
+    ) -> None:
         self.env = env
         self.clock = clock
         self.model = model
@@ -182,7 +186,9 @@ class DeviceQueue:
         self.channel = Resource(env, capacity=1 if model.bandwidth_shared else 2)
         self.ios = 0
         self.busy_ns = 0.0
-        self.last_end: dict[int, int] = {}  # per store: end offset of the last I/O (sequential detection)
+        self.last_end: dict[
+            int, int
+        ] = {}  # per store: end offset of the last I/O (sequential detection)
 
     def submit(self, req: Any, store: Any, done: Callable[[Any], None]) -> None:
         """StorageIo protocol: start after the submitter's elapsed time, complete later."""

@@ -18,7 +18,9 @@ MAX_FRAMES = 11
 
 def encode_new_frames(frames: list[int]) -> bytes:
     if len(frames) > MAX_FRAMES:
-        raise ValueError(f"swap response extension holds at most {MAX_FRAMES} frames, got {len(frames)}")
+        raise ValueError(
+            f"swap response extension holds at most {MAX_FRAMES} frames, got {len(frames)}"
+        )
     return struct.pack(f"<{len(frames)}Q", *frames)
 
 

@@ -35,7 +35,9 @@ class Mapping:
     mfn: int
 
 
-def map_grants(port, domid: int, refs: Sequence[int], vas: Sequence[int], readonly: bool) -> list[Mapping]:
+def map_grants(
+    port, domid: int, refs: Sequence[int], vas: Sequence[int], readonly: bool
+) -> list[Mapping]:
     """Map ``refs`` of ``domid`` at ``vas`` (GNTMAP_host_map [+readonly]) in batches of ≤11 ops."""
     flags = gnttab.GNTMAP_host_map | (gnttab.GNTMAP_readonly if readonly else 0)
     out: list[Mapping] = []
@@ -43,7 +45,9 @@ def map_grants(port, domid: int, refs: Sequence[int], vas: Sequence[int], readon
         chunk = range(start, min(start + MAP_BATCH, len(refs)))
         args = bytearray(_MAP.size * len(chunk))
         for i, k in enumerate(chunk):
-            _MAP.pack_into(args, i * _MAP.size, host_addr=vas[k], flags=flags, ref=refs[k], dom=domid)
+            _MAP.pack_into(
+                args, i * _MAP.size, host_addr=vas[k], flags=flags, ref=refs[k], dom=domid
+            )
         port.grant_table_op(gnttab.GNTTABOP_map_grant_ref, args, len(chunk))
         for i, k in enumerate(chunk):
             r = _MAP.unpack_from(args, i * _MAP.size)
@@ -86,7 +90,9 @@ def grant_copy(port, ops: Sequence[CopyOp]) -> list[int]:
         own_side = {"u": op.mfn, "domid": gnttab.DOMID_SELF, "offset": op.frame_offset}
         src, dst = (own_side, gref_side) if op.to_guest else (gref_side, own_side)
         flag = gnttab.GNTCOPY_dest_gref if op.to_guest else gnttab.GNTCOPY_source_gref
-        values = {f"source.{k}": v for k, v in src.items()} | {f"dest.{k}": v for k, v in dst.items()}
+        values = {f"source.{k}": v for k, v in src.items()} | {
+            f"dest.{k}": v for k, v in dst.items()
+        }
         _COPY.pack_into(args, i * _COPY.size, values, len=op.length, flags=flag)
     port.grant_table_op(gnttab.GNTTABOP_copy, args, len(ops))
     return [_COPY.read_field(args, i * _COPY.size, "status") for i in range(len(ops))]

@@ -14,17 +14,24 @@ from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.back.request import RequestError
 
 
-def read_indirect_segments(port, domid: int, va: VaSpace, grefs: tuple[int, ...], nr_segments: int) -> tuple[blkif.Segment, ...]:
+def read_indirect_segments(
+    port, domid: int, va: VaSpace, grefs: tuple[int, ...], nr_segments: int
+) -> tuple[blkif.Segment, ...]:
     per_page = blkif.SEGS_PER_INDIRECT_FRAME
     pages = -(-nr_segments // per_page)
     if pages > len(grefs) or pages > blkif.BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST:
-        raise RequestError(blkif.BLKIF_RSP_ERROR, f"{nr_segments} segments need {pages} indirect pages")
+        raise RequestError(
+            blkif.BLKIF_RSP_ERROR, f"{nr_segments} segments need {pages} indirect pages"
+        )
     vas = va.take(pages)
     maps = map_grants(port, domid, list(grefs[:pages]), vas, readonly=True)
     try:
         bad = [m for m in maps if m.status != gnttab.GNTST_okay]
         if bad:
-            raise RequestError(blkif.BLKIF_RSP_ERROR, f"map of indirect gref {bad[0].ref} failed: GNTST {bad[0].status}")
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR,
+                f"map of indirect gref {bad[0].ref} failed: GNTST {bad[0].status}",
+            )
         segs: list[blkif.Segment] = []
         left = nr_segments
         for m in maps:

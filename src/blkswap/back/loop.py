@@ -33,8 +33,14 @@ from blkswap.back.vbd import BackendRing, stat_key
 class BackendLoop:
     """A single-threaded backend serving any number of rings."""
 
-    def __init__(self, port: Any, io: StorageIo | None = None, meter: Meter | None = None,
-                 clock: Callable[[], int] | None = None, name: str = "tapdisk0") -> None:
+    def __init__(
+        self,
+        port: Any,
+        io: StorageIo | None = None,
+        meter: Meter | None = None,
+        clock: Callable[[], int] | None = None,
+        name: str = "tapdisk0",
+    ) -> None:
         self.port = port
         self.io = io or SyncIo()
         self.meter = meter or NullMeter()
@@ -124,8 +130,13 @@ class BackendLoop:
         self.meter.charge("request", 1)
         decoded = ring.codec.decode_request(raw)  # any bytes decode; unknown ops are answered below
         ring.in_flight += 1
-        req = PendingReq(ring=ring, id=decoded.id, operation=decoded.operation, op=decoded.operation,
-                         sector_number=decoded.sector_number, t_start=self.clock())
+        req = PendingReq(
+            ring=ring,
+            id=decoded.id,
+            operation=decoded.operation,
+            op=decoded.operation,
+            sector_number=decoded.sector_number,
+        )
         try:
             self._resolve(ring, decoded, req)
         except RequestError as err:
@@ -147,8 +158,9 @@ class BackendLoop:
             return
         if isinstance(decoded, blkif.IndirectRequest):
             req.indirect_grefs = decoded.indirect_grefs
-            req.segments = read_indirect_segments(self.port, vbd.frontend_domid, ring.datapath.ctx.va,
-                                                  decoded.indirect_grefs, nseg)
+            req.segments = read_indirect_segments(
+                self.port, vbd.frontend_domid, ring.datapath.ctx.va, decoded.indirect_grefs, nseg
+            )
         else:
             req.segments = decoded.segments[:nseg]
         req.nr_sectors = check_segments(req.segments)
@@ -156,7 +168,11 @@ class BackendLoop:
 
     def _start(self, ring: BackendRing, req: PendingReq) -> None:
         dp = ring.datapath
-        if dp.frames_needed(req) > dp.ctx.reserve.available and req.segments and "dom0_frames" in dp.caps:
+        if (
+            dp.frames_needed(req) > dp.ctx.reserve.available
+            and req.segments
+            and "dom0_frames" in dp.caps
+        ):
             ring.stats["frame_waits"] += 1
             self._parked.append((ring, req))
             return
@@ -196,9 +212,13 @@ class BackendLoop:
         if ring not in self._pending:
             self._pending.append(ring)  # a freed pending_req may unblock the ring
 
-    def _respond(self, ring: BackendRing, req_id: int, operation: int, status: int, extra: bytes = b"") -> None:
+    def _respond(
+        self, ring: BackendRing, req_id: int, operation: int, status: int, extra: bytes = b""
+    ) -> None:
         """Write one response and notify if the front asked (LB blkback.c make_response)."""
-        rsp = ring.codec.encode_response(blkif.Response(id=req_id, operation=operation, status=status))
+        rsp = ring.codec.encode_response(
+            blkif.Response(id=req_id, operation=operation, status=status)
+        )
         ring.sring.put_response(rsp + extra)
         self.responses += 1
         ring.stats["responses"] += 1

@@ -13,7 +13,9 @@ from typing import Any
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
 
-SECTORS_PER_PAGE = 8  # 4096 / 512: first_sect/last_sect are 512-byte units within one page (xen-abi.md §3.4)
+SECTORS_PER_PAGE = (
+    8  # 4096 / 512: first_sect/last_sect are 512-byte units within one page (xen-abi.md §3.4)
+)
 
 #: Operations the backend serves through the read/write path (LB blkback.c __do_block_io_op).
 RW_OPS = (
@@ -62,7 +64,6 @@ class PendingReq:
     status: int = blkif.BLKIF_RSP_OKAY
     #: extra bytes written after the response in the ring slot (swap: new frames)
     rsp_extra: bytes = b""
-    t_start: int = 0
 
     @property
     def nbytes(self) -> int:
@@ -70,7 +71,11 @@ class PendingReq:
 
     @property
     def is_write(self) -> bool:
-        return self.op in (blkif.BLKIF_OP_WRITE, blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_FLUSH_DISKCACHE)
+        return self.op in (
+            blkif.BLKIF_OP_WRITE,
+            blkif.BLKIF_OP_WRITE_BARRIER,
+            blkif.BLKIF_OP_FLUSH_DISKCACHE,
+        )
 
 
 class RequestError(Exception):
@@ -114,13 +119,18 @@ def validate(req: Request | DiscardRequest | IndirectRequest, limits: VbdLimits)
             raise RequestError(blkif.BLKIF_RSP_ERROR, "discard on a read-only VBD")
         end = req.sector_number + req.nr_sectors
         if req.nr_sectors == 0 or end > limits.sectors or end < req.sector_number:
-            raise RequestError(blkif.BLKIF_RSP_ERROR, f"discard beyond the device: {req.sector_number}+{req.nr_sectors}")
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR,
+                f"discard beyond the device: {req.sector_number}+{req.nr_sectors}",
+            )
         return blkif.BLKIF_OP_DISCARD, 0
     if isinstance(req, IndirectRequest):
         if limits.max_indirect_segments == 0:
             raise RequestError(blkif.BLKIF_RSP_EOPNOTSUPP, "indirect requests not offered")
         if req.indirect_op not in (blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE):
-            raise RequestError(blkif.BLKIF_RSP_ERROR, f"indirect_op {req.indirect_op} is not READ or WRITE")
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR, f"indirect_op {req.indirect_op} is not READ or WRITE"
+            )
         nseg = req.nr_segments
         if nseg == 0 or nseg > limits.max_indirect_segments:
             raise RequestError(blkif.BLKIF_RSP_ERROR, f"indirect nr_segments {nseg} out of range")
@@ -145,7 +155,13 @@ def check_range(sector_number: int, nr_sectors: int, limits: VbdLimits) -> None:
     """Sector range inside the device and aligned to the logical block size (LB xen_vbd_translate)."""
     end = sector_number + nr_sectors
     if end > limits.sectors or end < sector_number:
-        raise RequestError(blkif.BLKIF_RSP_ERROR, f"access beyond the device: sectors {sector_number}+{nr_sectors} > {limits.sectors}")
+        raise RequestError(
+            blkif.BLKIF_RSP_ERROR,
+            f"access beyond the device: sectors {sector_number}+{nr_sectors} > {limits.sectors}",
+        )
     ls = limits.logical_sectors
     if ls > 1 and (sector_number % ls or nr_sectors % ls):
-        raise RequestError(blkif.BLKIF_RSP_ERROR, f"sector {sector_number}+{nr_sectors} not aligned to {ls * 512} bytes")
+        raise RequestError(
+            blkif.BLKIF_RSP_ERROR,
+            f"sector {sector_number}+{nr_sectors} not aligned to {ls * 512} bytes",
+        )

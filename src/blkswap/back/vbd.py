@@ -41,8 +41,17 @@ class VbdConfig:
 class BackendRing:
     """One shared ring of a VBD, as the backend sees it."""
 
-    def __init__(self, vbd: Vbd, index: int, sring: BackRing, codec: Any, evtchn: int, nr_pages: int,
-                 datapath: Any, ring_maps: list) -> None:
+    def __init__(
+        self,
+        vbd: Vbd,
+        index: int,
+        sring: BackRing,
+        codec: Any,
+        evtchn: int,
+        nr_pages: int,
+        datapath: Any,
+        ring_maps: list,
+    ) -> None:
         self.vbd = vbd
         self.index = index
         self.sring = sring
@@ -56,7 +65,9 @@ class BackendRing:
         self.broken = False
         self.broken_reason = ""
         self.loop: Any = None  #: the BackendLoop serving this ring
-        self.tally: Any = None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
+        self.tally: Any = (
+            None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
+        )
         self._tallies: list | None = None
         self.stats: Counter[str] = Counter()
 
@@ -75,7 +86,9 @@ class BackendRing:
         try:
             yield
         finally:
-            popped = tallies.pop()  # strictly nested (LIFO); Counters compare by value, so no remove()
+            popped = (
+                tallies.pop()
+            )  # strictly nested (LIFO); Counters compare by value, so no remove()
             if popped is not self.tally:
                 raise RuntimeError(f"{self.name}: tally stack out of order")
 

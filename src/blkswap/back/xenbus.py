@@ -54,9 +54,17 @@ class _Device:
 class BlkBack:
     """The backend driver: one per backend domain; devices are spread over its loops."""
 
-    def __init__(self, port: Any, loops: list[BackendLoop] | None = None, *, options: DataPathOptions | None = None,
-                 reserve: FrameReserve | None = None, reserve_frames: int = 704, meter: Meter | None = None,
-                 clock: Any = None) -> None:
+    def __init__(
+        self,
+        port: Any,
+        loops: list[BackendLoop] | None = None,
+        *,
+        options: DataPathOptions | None = None,
+        reserve: FrameReserve | None = None,
+        reserve_frames: int = 704,
+        meter: Meter | None = None,
+        clock: Any = None,
+    ) -> None:
         self.port = port
         self.loops = loops or [BackendLoop(port, meter=meter, clock=clock)]
         self.options = options or DataPathOptions()
@@ -76,7 +84,9 @@ class BlkBack:
         self.devices[(config.frontend_domid, config.devid)] = dev
         dp = config.datapath
         if dp not in datapaths.DATAPATHS:
-            raise ValueError(f"unknown data path {dp!r}; choose one of {', '.join(datapaths.DATAPATHS)}")
+            raise ValueError(
+                f"unknown data path {dp!r}; choose one of {', '.join(datapaths.DATAPATHS)}"
+            )
         if dp not in ("swap",):  # swap carries new frames in the slot: ≤ 11 segments (abi.swap_ext)
             st.write(f"{be}/feature-max-indirect-segments", str(config.max_indirect_segments))
         st.write(f"{be}/multi-queue-max-queues", str(config.max_queues))
@@ -84,8 +94,11 @@ class BlkBack:
         st.write(f"{be}/feature-swap", "1" if dp == "swap" else "0")
         st.write(f"{be}/feature-transfer", "1" if dp == "transfer" else "0")
         self._set_state(dev, XenbusState.InitWait)
-        st.watch(f"{fe}/state", f"be:{config.frontend_domid}:{config.devid}",
-                 lambda _path, _token, d=dev: self._frontend_changed(d))
+        st.watch(
+            f"{fe}/state",
+            f"be:{config.frontend_domid}:{config.devid}",
+            lambda _path, _token, d=dev: self._frontend_changed(d),
+        )
 
     def _set_state(self, dev: _Device, state: XenbusState) -> None:
         dev.state = state
@@ -128,12 +141,17 @@ class BlkBack:
     def _connect_rings(self, dev: _Device) -> None:
         """Read the frontend's ring keys, map the rings, bind the event channels (LB connect_ring)."""
         st, cfg = self.port.store, dev.config
-        protocol = st.read(f"{dev.fe}/protocol") if st.exists(f"{dev.fe}/protocol") else DEFAULT_PROTOCOL
+        protocol = (
+            st.read(f"{dev.fe}/protocol") if st.exists(f"{dev.fe}/protocol") else DEFAULT_PROTOCOL
+        )
         try:
             codec = by_protocol(protocol)
         except AbiError:
             raise NegotiationError(f"unknown protocol {protocol!r}") from None
-        feats = {f: self._read_front(dev, f"feature-{f}", 0) == 1 for f in ("persistent", "swap", "transfer")}
+        feats = {
+            f: self._read_front(dev, f"feature-{f}", 0) == 1
+            for f in ("persistent", "swap", "transfer")
+        }
         name = cfg.datapath
         need = datapaths.NEEDS_FEATURE.get(name)
         if need and not feats[need]:
@@ -143,13 +161,25 @@ class BlkBack:
             raise NegotiationError(f"multi-queue-num-queues {queues} not in 1..{cfg.max_queues}")
         order = self._read_front(dev, "ring-page-order", None)
         if order is not None and not 0 <= order <= cfg.max_ring_page_order:
-            raise NegotiationError(f"ring-page-order {order} > max-ring-page-order {cfg.max_ring_page_order}")
+            raise NegotiationError(
+                f"ring-page-order {order} > max-ring-page-order {cfg.max_ring_page_order}"
+            )
         sectors = cfg.store.size // 512
-        limits = VbdLimits(sectors=sectors, readonly=cfg.readonly,
-                           max_indirect_segments=0 if name == "swap" else cfg.max_indirect_segments,
-                           logical_sectors=cfg.sector_size // 512)
-        vbd = Vbd(cfg, limits, protocol=protocol, persistent=name == "persistent", swap=name == "swap",
-                  transfer=name == "transfer", datapath=name)
+        limits = VbdLimits(
+            sectors=sectors,
+            readonly=cfg.readonly,
+            max_indirect_segments=0 if name == "swap" else cfg.max_indirect_segments,
+            logical_sectors=cfg.sector_size // 512,
+        )
+        vbd = Vbd(
+            cfg,
+            limits,
+            protocol=protocol,
+            persistent=name == "persistent",
+            swap=name == "swap",
+            transfer=name == "transfer",
+            datapath=name,
+        )
         for q in range(queues):
             qdir = dev.fe if queues == 1 else f"{dev.fe}/queue-{q}"
             vbd.rings.append(self._map_ring(dev, vbd, q, qdir, order, codec))
@@ -157,7 +187,9 @@ class BlkBack:
         for ring in vbd.rings:
             ring.loop.add_ring(ring)
 
-    def _map_ring(self, dev: _Device, vbd: Vbd, q: int, qdir: str, order: int | None, codec: Any) -> BackendRing:
+    def _map_ring(
+        self, dev: _Device, vbd: Vbd, q: int, qdir: str, order: int | None, codec: Any
+    ) -> BackendRing:
         nr_pages = 1 if order is None else 1 << order
         keys = ["ring-ref"] if order is None else [f"ring-ref{i}" for i in range(nr_pages)]
         prefix = "" if qdir == dev.fe else qdir[len(dev.fe) + 1 :] + "/"
@@ -183,8 +215,18 @@ class BlkBack:
             self.va.give(vas)
             raise NegotiationError("req_prod - rsp_prod exceeds the ring size")
         local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
-        ctx = BackendContext(self.port, vbd.frontend_domid, self.reserve, self.va, self.options, self.meter, self.clock)
-        ring = BackendRing(vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps)
+        ctx = BackendContext(
+            self.port,
+            vbd.frontend_domid,
+            self.reserve,
+            self.va,
+            self.options,
+            self.meter,
+            self.clock,
+        )
+        ring = BackendRing(
+            vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps
+        )
         if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
             ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies
         # One loop per ring, spread like blkback's per-ring kthreads: device d's queue q runs on
@@ -198,11 +240,17 @@ class BlkBack:
         assert vbd is not None
         info = 0x4 if vbd.config.readonly else 0  # VDISK_READONLY
         keys = {
-            "feature-flush-cache": "1", "feature-barrier": "1", "feature-discard": "1",
-            "discard-granularity": str(vbd.config.sector_size), "discard-alignment": "0", "discard-secure": "0",
+            "feature-flush-cache": "1",
+            "feature-barrier": "1",
+            "feature-discard": "1",
+            "discard-granularity": str(vbd.config.sector_size),
+            "discard-alignment": "0",
+            "discard-secure": "0",
             "feature-persistent": "1" if vbd.persistent else "0",
-            "sectors": str(vbd.limits.sectors), "info": str(info),
-            "sector-size": str(vbd.config.sector_size), "physical-sector-size": str(vbd.config.sector_size),
+            "sectors": str(vbd.limits.sectors),
+            "info": str(info),
+            "sector-size": str(vbd.config.sector_size),
+            "physical-sector-size": str(vbd.config.sector_size),
         }
         while True:
             tx = st.transaction_start()

@@ -33,8 +33,17 @@ class Shadow:
 class FrontQueue:
     """One ring of a frontend device."""
 
-    def __init__(self, port: Any, index: int, ring: FrontRing, codec: Any, evtchn: int, grants: Any,
-                 max_indirect: int, meter: Any) -> None:
+    def __init__(
+        self,
+        port: Any,
+        index: int,
+        ring: FrontRing,
+        codec: Any,
+        evtchn: int,
+        grants: Any,
+        max_indirect: int,
+        meter: Any,
+    ) -> None:
         self.port = port
         self.index = index
         self.ring = ring
@@ -76,35 +85,60 @@ class FrontQueue:
         rid = self.free_ids.popleft()
         self.meter.charge("front_request", 1)
         granted = self.grants.grant(bio)
-        segs = tuple(blkif.Segment(ref, first, last)
-                     for ref, (_, first, last) in zip(granted.grefs, bio.segments, strict=True))
+        segs = tuple(
+            blkif.Segment(ref, first, last)
+            for ref, (_, first, last) in zip(granted.grefs, bio.segments, strict=True)
+        )
         if bio.op == blkif.BLKIF_OP_DISCARD:
-            req = blkif.DiscardRequest(operation=bio.op, flag=0, handle=0, id=rid, sector_number=bio.sector,
-                                       nr_sectors=bio.nr_sectors)
+            req = blkif.DiscardRequest(
+                operation=bio.op,
+                flag=0,
+                handle=0,
+                id=rid,
+                sector_number=bio.sector,
+                nr_sectors=bio.nr_sectors,
+            )
         elif len(segs) > blkif.BLKIF_MAX_SEGMENTS_PER_REQUEST:
             req = self._indirect(bio, rid, segs, granted)
         else:
-            req = blkif.Request(operation=bio.op, nr_segments=len(segs), handle=0, id=rid,
-                                sector_number=bio.sector, segments=segs)
+            req = blkif.Request(
+                operation=bio.op,
+                nr_segments=len(segs),
+                handle=0,
+                id=rid,
+                sector_number=bio.sector,
+                segments=segs,
+            )
         self.shadow[rid] = Shadow(bio, granted, req.operation)
         self.ring.put_request(self.codec.encode_request(req))
         self.stats["requests"] += 1
         self.stats["segments"] += len(segs)
 
-    def _indirect(self, bio: Bio, rid: int, segs: tuple[blkif.Segment, ...], granted: Granted) -> blkif.IndirectRequest:
+    def _indirect(
+        self, bio: Bio, rid: int, segs: tuple[blkif.Segment, ...], granted: Granted
+    ) -> blkif.IndirectRequest:
         if len(segs) > self.max_indirect:
             raise ValueError(f"{len(segs)} segments > the negotiated maximum {self.max_indirect}")
         per = blkif.SEGS_PER_INDIRECT_FRAME
         grefs = []
         for start in range(0, len(segs), per):
             gfn = self.port.alloc_page()
-            self.port.page_view(gfn << 12)[: 8 * len(segs[start : start + per])] = blkif.encode_segments(segs[start : start + per])
+            self.port.page_view(gfn << 12)[: 8 * len(segs[start : start + per])] = (
+                blkif.encode_segments(segs[start : start + per])
+            )
             ref = self.port.grant_access(gfn, self.grants.backend, True)
             granted.indirect.append((ref, gfn))
             grefs.append(ref)
         self.stats["indirect"] += 1
-        return blkif.IndirectRequest(operation=blkif.BLKIF_OP_INDIRECT, indirect_op=bio.op, nr_segments=len(segs),
-                                     id=rid, sector_number=bio.sector, handle=0, indirect_grefs=tuple(grefs))
+        return blkif.IndirectRequest(
+            operation=blkif.BLKIF_OP_INDIRECT,
+            indirect_op=bio.op,
+            nr_segments=len(segs),
+            id=rid,
+            sector_number=bio.sector,
+            handle=0,
+            indirect_grefs=tuple(grefs),
+        )
 
     # -- completion --------------------------------------------------------------------------------
     def handle_responses(self) -> list[Bio]:
@@ -137,7 +171,9 @@ class FrontQueue:
             return None
         sh = self.shadow[rsp.id]
         if rsp.operation != sh.operation:
-            self._declare_broken(f"response op {rsp.operation} for a request with op {sh.operation}")
+            self._declare_broken(
+                f"response op {rsp.operation} for a request with op {sh.operation}"
+            )
             return None
         self.shadow[rsp.id] = None
         self.free_ids.append(rsp.id)

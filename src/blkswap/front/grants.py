@@ -49,7 +49,9 @@ class FreshGrants:
         self.backend_bugs = 0
 
     def grant(self, bio: Bio) -> Granted:
-        return Granted([self.port.grant_access(gfn, self.backend, False) for gfn, _, _ in bio.segments])
+        return Granted(
+            [self.port.grant_access(gfn, self.backend, False) for gfn, _, _ in bio.segments]
+        )
 
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         for ref in g.grefs:
@@ -149,8 +151,10 @@ class SwapGrants(FreshGrants):
             if frames:
                 entry_frame = self.port.grant_entry(ref)[2]
                 if entry_frame != frames[i] or self.port.gfn_to_mfn(gfn) != frames[i]:
-                    raise BackendBroken(f"swap: response frame {frames[i]:#x}, grant entry {entry_frame:#x}, "
-                                        f"P2M {self.port.gfn_to_mfn(gfn):#x} disagree for gfn {gfn}")
+                    raise BackendBroken(
+                        f"swap: response frame {frames[i]:#x}, grant entry {entry_frame:#x}, "
+                        f"P2M {self.port.gfn_to_mfn(gfn):#x} disagree for gfn {gfn}"
+                    )
                 self.swapped_frames += 1
             self.port.restore(gfn)
         super().complete(bio, g, slot, response_size)
@@ -191,7 +195,6 @@ class TransferGrants(FreshGrants):
             for gfn in missing:
                 self.port.populate(gfn)
 
-
     def abandon(self, bio: Bio, g: Granted) -> None:
         if bio.is_write:
             super().abandon(bio, g)
@@ -201,4 +204,9 @@ class TransferGrants(FreshGrants):
                 self.port.populate(gfn)
 
 
-STRATEGIES = {"fresh": FreshGrants, "persistent": PersistentGrants, "swap": SwapGrants, "transfer": TransferGrants}
+STRATEGIES = {
+    "fresh": FreshGrants,
+    "persistent": PersistentGrants,
+    "swap": SwapGrants,
+    "transfer": TransferGrants,
+}

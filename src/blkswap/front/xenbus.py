@@ -47,7 +47,9 @@ class NullMeter:
 class BlkFront:
     """One virtual block device as the guest sees it."""
 
-    def __init__(self, port: Any, devid: int, config: FrontConfig | None = None, meter: Any = None) -> None:
+    def __init__(
+        self, port: Any, devid: int, config: FrontConfig | None = None, meter: Any = None
+    ) -> None:
         self.port = port
         self.devid = devid
         self.config = config or FrontConfig()
@@ -75,7 +77,9 @@ class BlkFront:
 
     # -- handshake ---------------------------------------------------------------------------------
     def start(self) -> None:
-        self.port.store.watch(f"{self.be}/state", f"fe:{self.devid}", lambda _p, _t: self._backend_changed())
+        self.port.store.watch(
+            f"{self.be}/state", f"fe:{self.devid}", lambda _p, _t: self._backend_changed()
+        )
 
     def _set_state(self, state: XenbusState) -> None:
         self.state = state
@@ -87,7 +91,10 @@ class BlkFront:
             self._talk_to_backend()
         elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
             self._connect()
-        elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (XenbusState.Closed, XenbusState.Initialising):
+        elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (
+            XenbusState.Closed,
+            XenbusState.Initialising,
+        ):
             self._teardown()
             self._set_state(XenbusState.Closed)
         if bstate == XenbusState.Closed and self.state == XenbusState.Closed and self._reconnecting:
@@ -99,7 +106,7 @@ class BlkFront:
 
     def _talk_to_backend(self) -> None:
         """Set up rings and publish their keys in one transaction (LF talk_to_blkback)."""
-        cfg, port, st = self.config, self.port, self.port.store
+        cfg, st = self.config, self.port.store
         order = min(cfg.ring_page_order, self._read_be("max-ring-page-order", 0))
         nqueues = max(1, min(cfg.queues, self._read_be("multi-queue-max-queues", 1)))
         rings = [self._setup_ring(order) for _ in range(nqueues)]
@@ -147,8 +154,15 @@ class BlkFront:
         st = self.port.store
         self.sectors = int(st.read(f"{self.be}/sectors"))
         self.sector_size = int(st.read(f"{self.be}/sector-size"))
-        for key in ("feature-persistent", "feature-swap", "feature-transfer", "feature-flush-cache",
-                    "feature-barrier", "feature-discard", "feature-max-indirect-segments"):
+        for key in (
+            "feature-persistent",
+            "feature-swap",
+            "feature-transfer",
+            "feature-flush-cache",
+            "feature-barrier",
+            "feature-discard",
+            "feature-max-indirect-segments",
+        ):
             self.features[key] = self._read_be(key, 0)
         cfg = self.config
         if cfg.swap and self.features["feature-swap"]:
@@ -165,7 +179,9 @@ class BlkFront:
         max_ind = max_ind if max_ind > 11 else 0
         self.queues = []
         for q, (_refs, evtchn, sring) in enumerate(self._pending_rings):
-            fq = FrontQueue(self.port, q, FrontRing(sring), self.codec, evtchn, self.grants, max_ind, self.meter)
+            fq = FrontQueue(
+                self.port, q, FrontRing(sring), self.codec, evtchn, self.grants, max_ind, self.meter
+            )
             self.port.evtchn_bind_handler(evtchn, lambda _port, fq=fq: self._interrupt(fq))
             self.queues.append(fq)
         self._set_state(XenbusState.Connected)

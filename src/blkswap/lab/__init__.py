@@ -39,8 +39,12 @@ class Lab:
         result.wall_s = time.perf_counter() - t0
         return result
 
-    def compare(self, job: JobFile | str | Path | None = None, datapaths: tuple[str, ...] | None = None,
-                progress: Any = None) -> dict[str, Result]:
+    def compare(
+        self,
+        job: JobFile | str | Path | None = None,
+        datapaths: tuple[str, ...] | None = None,
+        progress: Any = None,
+    ) -> dict[str, Result]:
         """The same job through several data paths (default: the five compared paths)."""
         from blkswap.back.datapaths import COMPARED
 

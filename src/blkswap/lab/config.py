@@ -46,7 +46,9 @@ class LabConfig:
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
-    cost_overrides: dict[str, float] = field(default_factory=dict)  #: per-figure overrides of the profile
+    cost_overrides: dict[str, float] = field(
+        default_factory=dict
+    )  #: per-figure overrides of the profile
 
     def validated(self) -> LabConfig:
         def bad(name: str, why: str) -> ConfigError:
@@ -93,5 +95,7 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
     known = {f.name for f in fields(LabConfig)}
     unknown = set(table) - known
     if unknown:
-        raise ConfigError(f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
+        )
     return replace(base or LabConfig(), **table).validated()

@@ -15,8 +15,17 @@ from blkswap.sim.costs import CostProfile
 
 MEMCPY_GBPS = [1, 2, 3, 5, 7, 10, 14, 20, 28, 40]
 HYPERCALL_NS = [100, 200, 300, 500, 700, 1000, 1500, 2000, 3000]
-SCALARS = ("hypercalls", "bytes_copied", "tlb_flushes", "tlb_flush_vcpus", "p2m_updates", "m2p_updates",
-           "pte_updates", "evtchn_sends", "frames_scrubbed")
+SCALARS = (
+    "hypercalls",
+    "bytes_copied",
+    "tlb_flushes",
+    "tlb_flush_vcpus",
+    "p2m_updates",
+    "m2p_updates",
+    "pte_updates",
+    "evtchn_sends",
+    "frames_scrubbed",
+)
 
 
 def per_request_work(result: Any) -> SimpleNamespace:
@@ -57,5 +66,9 @@ def crossover_grid(swap: Any, copy: Any, costs: CostProfile) -> dict[str, Any]:
             p = costs.with_overrides(memcpy_Bps=gbps * 1e9, hypercall_ns=hc)
             row.append(round(p.hypervisor_ns(ws, {}) - p.hypervisor_ns(wc, {}), 1))
         grid.append(row)
-    return {"memcpy_GBps": MEMCPY_GBPS, "hypercall_ns": HYPERCALL_NS, "swap_minus_copy_ns": grid,
-            "work_per_request": {"swap": vars(ws), "copy": vars(wc)}}
+    return {
+        "memcpy_GBps": MEMCPY_GBPS,
+        "hypercall_ns": HYPERCALL_NS,
+        "swap_minus_copy_ns": grid,
+        "work_per_request": {"swap": vars(ws), "copy": vars(wc)},
+    }

@@ -91,10 +91,22 @@ class Host:
 
     def _make_backend(self, pool: int) -> BlkBack:
         cfg = self.config
-        options = DataPathOptions(scrub=cfg.scrub, swap_copyback=cfg.swap_copyback, copy_flavour=cfg.copy_flavour)
+        options = DataPathOptions(
+            scrub=cfg.scrub, swap_copyback=cfg.swap_copyback, copy_flavour=cfg.copy_flavour
+        )
         nloops = cfg.backend_threads or cfg.dom0_vcpus
-        loops = [BackendLoop(self.port0, meter=self.clock, clock=self.clock.now, name=f"tapdisk{i}") for i in range(nloops)]
-        back = BlkBack(self.port0, loops, options=options, reserve_frames=pool, meter=self.clock, clock=self.clock.now)
+        loops = [
+            BackendLoop(self.port0, meter=self.clock, clock=self.clock.now, name=f"tapdisk{i}")
+            for i in range(nloops)
+        ]
+        back = BlkBack(
+            self.port0,
+            loops,
+            options=options,
+            reserve_frames=pool,
+            meter=self.clock,
+            clock=self.clock.now,
+        )
         for loop in loops:
             worker = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True)
             loop.wake = worker.wake
@@ -104,7 +116,9 @@ class Host:
     def device_for(self, index: int) -> DeviceQueue:
         key = 0 if self.config.shared_device else index
         if key not in self.devices:
-            self.devices[key] = DeviceQueue(self.env, self.clock, device_model(self.config.device), perform)
+            self.devices[key] = DeviceQueue(
+                self.env, self.clock, device_model(self.config.device), perform
+            )
         return self.devices[key]
 
     def _make_guest(self, i: int, pages: int) -> Guest:
@@ -113,15 +127,36 @@ class Host:
         self.xen.store.introduce_domain(dom.domid)  # the toolstack's job (xenstored home dir)
         port = EmulatedPort(self.xen, dom.domid)
         image = self.image_dir / f"guest{i + 1}-xvda.img" if self.image_dir else None
-        store = open_store(cfg.storage, cfg.disk_size, path=image, direct=cfg.direct_io) if image else open_store(cfg.storage, cfg.disk_size)
+        store = (
+            open_store(cfg.storage, cfg.disk_size, path=image, direct=cfg.direct_io)
+            if image
+            else open_store(cfg.storage, cfg.disk_size)
+        )
         protocol = cfg.guest_protocol(i)
-        add_vbd(self.port0.store, 0, dom.domid, DEVID, params=str(image or cfg.storage), protocol=protocol)
-        vbd = VbdConfig(frontend_domid=dom.domid, devid=DEVID, store=store, datapath=cfg.datapath, name=f"xvda.{dom.domid}")
+        add_vbd(
+            self.port0.store,
+            0,
+            dom.domid,
+            DEVID,
+            params=str(image or cfg.storage),
+            protocol=protocol,
+        )
+        vbd = VbdConfig(
+            frontend_domid=dom.domid,
+            devid=DEVID,
+            store=store,
+            datapath=cfg.datapath,
+            name=f"xvda.{dom.domid}",
+        )
         self.backend.attach(vbd)
         # each loop submits to the device model of the disk it serves (a per-VBD submitter)
         cpus = Cpus(self.env, f"guest{i + 1}", dom, cfg.guest_vcpus)
-        fcfg = FrontConfig(protocol=protocol, ring_page_order=cfg.ring_page_order, queues=cfg.queues,
-                           max_indirect_segments=cfg.max_indirect_segments)
+        fcfg = FrontConfig(
+            protocol=protocol,
+            ring_page_order=cfg.ring_page_order,
+            queues=cfg.queues,
+            max_indirect_segments=cfg.max_indirect_segments,
+        )
         front = BlkFront(port, DEVID, fcfg, meter=self.clock)
         guest = Guest(i, dom.domid, port, cpus, front, store, image)
         workers: dict[int, Worker] = {}
@@ -129,7 +164,9 @@ class Host:
         def interrupt(q, guest=guest, workers=workers):
             w = workers.get(q.index)
             if w is None:
-                w = workers[q.index] = Worker(self.clock, cpus, q.handle_responses, f"{guest.name}-q{q.index}", irq=True)
+                w = workers[q.index] = Worker(
+                    self.clock, cpus, q.handle_responses, f"{guest.name}-q{q.index}", irq=True
+                )
                 guest.workers.append(w)
             w.fn = q.handle_responses
             w.wake()
@@ -152,7 +189,9 @@ class Host:
         missing = [g.name for g in self.guests if not g.front.connected]
         if missing:
             errors = {k: d.errors for k, d in self.backend.devices.items() if d.errors}
-            raise HostError(f"xenbus handshake did not complete for {', '.join(missing)}; backend errors: {errors}")
+            raise HostError(
+                f"xenbus handshake did not complete for {', '.join(missing)}; backend errors: {errors}"
+            )
 
     def close(self) -> None:
         for g in self.guests:

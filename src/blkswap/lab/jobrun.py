@@ -23,8 +23,12 @@ from blkswap.report.model import JobStats
 from blkswap.workload.generator import Io, IoGenerator
 from blkswap.workload.tags import check, classify, render
 
-OPS = {"read": blkif.BLKIF_OP_READ, "write": blkif.BLKIF_OP_WRITE, "trim": blkif.BLKIF_OP_DISCARD,
-       "flush": blkif.BLKIF_OP_FLUSH_DISKCACHE}
+OPS = {
+    "read": blkif.BLKIF_OP_READ,
+    "write": blkif.BLKIF_OP_WRITE,
+    "trim": blkif.BLKIF_OP_DISCARD,
+    "flush": blkif.BLKIF_OP_FLUSH_DISKCACHE,
+}
 PAGE = 4096
 
 
@@ -42,8 +46,18 @@ class InFlight:
 
 
 class JobRunner:
-    def __init__(self, host: Any, guest: Any, truth: DiskTruth, job: Any, clone: int, stats: JobStats,
-                 poison: bytes, verify: bool, seed: int) -> None:
+    def __init__(
+        self,
+        host: Any,
+        guest: Any,
+        truth: DiskTruth,
+        job: Any,
+        clone: int,
+        stats: JobStats,
+        poison: bytes,
+        verify: bool,
+        seed: int,
+    ) -> None:
         self.host, self.guest, self.truth, self.job = host, guest, truth, job
         self.env, self.clock = host.env, host.clock
         self.stats = stats
@@ -52,7 +66,9 @@ class JobRunner:
         self.gen = IoGenerator(job, host.config.disk_size, clone=clone, seed=seed)
         self.max_pages = max(1, math.ceil(max(self._max_bs(job), 512) / PAGE))
         self.port = guest.port
-        self.slots = [[self.port.alloc_page() for _ in range(self.max_pages)] for _ in range(job.iodepth)]
+        self.slots = [
+            [self.port.alloc_page() for _ in range(self.max_pages)] for _ in range(job.iodepth)
+        ]
         self.free_slots = list(range(job.iodepth - 1, -1, -1))
         self.inflight = 0
         self.slot_freed = self.env.event()
@@ -131,7 +147,9 @@ class JobRunner:
         cpus = self.guest.cpus
         req = cpus.res.request()
         yield req
-        _, cost = self.clock.run_metered(cpus, lambda: [self.guest.front.submit(b) for b in rec.bios])
+        _, cost = self.clock.run_metered(
+            cpus, lambda: [self.guest.front.submit(b) for b in rec.bios]
+        )
         rec.t_submit = self.env.now + cost
         yield self.env.timeout(cost)
         cpus.res.release(req)
@@ -162,8 +180,13 @@ class JobRunner:
     def _tag(self, rec: InFlight) -> None:
         """Tag every sector of the write in one vectorised render, then scatter into the pages."""
         io = rec.io
-        sectors = render(io.length // 512, thread=self.guest.domid, vbd=self.vbd_tag, offset=io.offset,
-                         numberio=rec.generation).reshape(-1)
+        sectors = render(
+            io.length // 512,
+            thread=self.guest.domid,
+            vbd=self.vbd_tag,
+            offset=io.offset,
+            numberio=rec.generation,
+        ).reshape(-1)
         for i, view in enumerate(self._views(rec)):
             n = min(PAGE, io.length - i * PAGE)
             view[:n] = sectors[i * PAGE : i * PAGE + n]
@@ -192,29 +215,50 @@ class JobRunner:
         ev.succeed()
 
     def _inspect(self, rec: InFlight) -> None:
-        """Scan the whole buffer pages for leaks; verify a read's bytes against the disk truth."""
+        """Verify a read's bytes against the disk truth and scan every byte of the buffer pages
+        for other domains' tags or the freed-frame poison (a leak, whatever the operation)."""
         f, io, me = self.truth.findings, rec.io, self.guest.domid
         buf = np.concatenate([np.frombuffer(v, dtype=np.uint8) for v in self._views(rec)])
-        verdict = classify(buf, thread=me, poison=self.poison)
-        for dom, n in verdict.foreign.items():
+        verifying = (
+            io.op == "read"
+            and rec.status == blkif.BLKIF_RSP_OKAY
+            and rec.expected is not None
+            and self.truth.still_valid(io.offset, io.length, rec.expected)
+        )
+        if io.op == "read" and not verifying:
+            f.unverifiable_reads += 1
+        if verifying:
+            v = check(
+                buf[: io.length],
+                thread=me,
+                vbd=self.vbd_tag,
+                offset=io.offset,
+                expected=rec.expected,
+                poison=self.poison,
+            )
+            f.verified_sectors += io.length // 512
+            bad = io.length // 512 - v.ok - sum(v.foreign.values()) - v.poison
+            if bad:
+                f.verify_errors += bad
+                if not f.first_error:
+                    f.first_error = f"read at offset {io.offset}, length {io.length}: {v}"
+                self.stats.error = 84  # EILSEQ, as fio's verify
+            self._leaks(v)
+            if buf.size > io.length:  # the rest of a partial last page
+                self._leaks(classify(buf[io.length :], thread=me, poison=self.poison))
+        else:
+            self._leaks(classify(buf, thread=me, poison=self.poison))
+
+    def _leaks(self, v: Any) -> None:
+        f = self.truth.findings
+        for dom, n in v.foreign.items():
             f.leaked_bytes += n * 512
             f.leaked_by_domain[dom] = f.leaked_by_domain.get(dom, 0) + n * 512
-        f.leaked_bytes += verdict.poison * 512
-        f.poison_bytes += verdict.poison * 512
-        if io.op != "read" or rec.status != blkif.BLKIF_RSP_OKAY:
-            return
-        if rec.expected is None or not self.truth.still_valid(io.offset, io.length, rec.expected):
-            f.unverifiable_reads += 1
-            return
-        v = check(buf[: io.length], thread=me, vbd=self.vbd_tag, offset=io.offset, expected=rec.expected,
-                  poison=self.poison)
-        f.verified_sectors += io.length // 512
-        bad = io.length // 512 - v.ok
-        if bad:
-            f.verify_errors += bad
-            if not f.first_error:
-                f.first_error = f"read at offset {io.offset}, length {io.length}: {v}"
-            self.stats.error = 84  # EILSEQ, as fio's verify
+        if v.poison:
+            f.leaked_bytes += v.poison * 512
+            f.poison_bytes += v.poison * 512
+            if self.stats.error == 0:
+                self.stats.error = 84
 
     def _record(self, rec: InFlight, t_done: float) -> None:
         if rec.t_issue < self.stats.start_ns:
@@ -228,4 +272,3 @@ class JobRunner:
             return
         self.stats.direction(io.op).add(io.length, slat, clat, done_ns)
         self.done_ios += 1
-

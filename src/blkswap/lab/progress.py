@@ -20,8 +20,14 @@ class RunProgress:
             return
         ios = sum(r.done_ios for r in runners)
         by_dir = {d: sum(getattr(r.stats, d).io_bytes for r in runners) for d in ("read", "write")}
-        self.line.update(sim_ns=int(host.env.now), wall_s=wall, ios_done=ios, bytes_by_dir=by_dir, pct=None,
-                         state="m" * max(1, len(runners)))
+        self.line.update(
+            sim_ns=int(host.env.now),
+            wall_s=wall,
+            ios_done=ios,
+            bytes_by_dir=by_dir,
+            pct=None,
+            state="m" * max(1, len(runners)),
+        )
 
     def close(self) -> None:
         self.line.close()

@@ -17,9 +17,23 @@ from blkswap.report import JobStats, RunStats
 from blkswap.workload.jobspec import JobFile
 from blkswap.xen import POISON
 
-HYPERVISOR_CAUSES = ("hypercall", "grant_map", "grant_unmap", "grant_unmap_and_replace", "grant_copy",
-                     "grant_transfer", "grant_swap", "grant_setup_table", "grant_query_size", "tlb_flush",
-                     "tlb_ipi", "p2m", "pte", "evtchn", "scrub")
+HYPERVISOR_CAUSES = (
+    "hypercall",
+    "grant_map",
+    "grant_unmap",
+    "grant_unmap_and_replace",
+    "grant_copy",
+    "grant_transfer",
+    "grant_swap",
+    "grant_setup_table",
+    "grant_query_size",
+    "tlb_flush",
+    "tlb_ipi",
+    "p2m",
+    "pte",
+    "evtchn",
+    "scrub",
+)
 SAMPLE_NS = 1_000_000  # dom0 memory timeline sampling period (1 ms simulated)
 
 
@@ -29,7 +43,11 @@ def guest_pages_for(config: LabConfig, jobfile: JobFile) -> int:
         return config.guest_pages
     buffers = 0
     for job in jobfile.jobs:
-        sizes = list(job.bs) + [hi for _, hi in job.bsrange or ()] + [b for d in job.bssplit or () for b, _ in d]
+        sizes = (
+            list(job.bs)
+            + [hi for _, hi in job.bsrange or ()]
+            + [b for d in job.bssplit or () for b, _ in d]
+        )
         buffers += job.numjobs * job.iodepth * max(1, math.ceil(max(sizes) / 4096))
     ring_entries = 32 << config.ring_page_order
     bounce = config.queues * ring_entries * (max(11, config.max_indirect_segments) + 1)
@@ -61,10 +79,25 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
             for job in group:
                 for clone in range(job.numjobs):
                     for guest in host.guests:
-                        stats = JobStats(jobname=job.name, groupid=gi, job_options=dict(job.options),
-                                         description=job.description, percentile_list=tuple(job.percentile_list),
-                                         job_start_ms=int(started * 1000))
-                        r = JobRunner(host, guest, truths[guest.index], job, clone, stats, POISON, verify, config.seed)
+                        stats = JobStats(
+                            jobname=job.name,
+                            groupid=gi,
+                            job_options=dict(job.options),
+                            description=job.description,
+                            percentile_list=tuple(job.percentile_list),
+                            job_start_ms=int(started * 1000),
+                        )
+                        r = JobRunner(
+                            host,
+                            guest,
+                            truths[guest.index],
+                            job,
+                            clone,
+                            stats,
+                            POISON,
+                            verify,
+                            config.seed,
+                        )
                         runners.append(r)
                         procs.append(env.process(r.run()))
             done = env.all_of(procs)
@@ -73,8 +106,12 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
                 if progress is not None:
                     progress(host, runners)
         sampler.interrupt("done") if sampler.is_alive else None
-        run = RunStats(jobs=[r.stats for r in runners], global_options=dict(jobfile.global_options),
-                       timestamp=time.time(), group_reporting=any(j.group_reporting for j in jobfile.jobs))
+        run = RunStats(
+            jobs=[r.stats for r in runners],
+            global_options=dict(jobfile.global_options),
+            timestamp=time.time(),
+            group_reporting=any(j.group_reporting for j in jobfile.jobs),
+        )
         for r in runners:
             r.stats.blkswap = job_figures(host, r)
         run.blkswap = host_figures(host)
@@ -101,7 +138,10 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
     """The per-job ``"blkswap"`` object: the job's VBD as the hypervisor and backend saw it."""
     g = r.guest
     vbd = host.backend.vbd(g.domid, DEVID)
-    front_stats = {k: sum(q.stats[k] for q in g.front.queues) for k in ("requests", "segments", "notifies", "indirect", "ring_full")}
+    front_stats = {
+        k: sum(q.stats[k] for q in g.front.queues)
+        for k in ("requests", "segments", "notifies", "indirect", "ring_full")
+    }
     ring_stats: dict[str, int] = {}
     counters: dict[str, Any] = {}
     if vbd is not None:
@@ -189,10 +229,21 @@ def disk_util(host: Host) -> list[dict[str, Any]]:
         for ring in vbd.rings if vbd else ():
             for k, v in ring.stats.items():
                 st[k] = st.get(k, 0) + v
-        out.append({"name": f"xvda.{g.domid}", "read_ios": st.get("rd_req", 0), "write_ios": st.get("wr_req", 0),
-                    "read_sectors": st.get("rd_sect", 0), "write_sectors": st.get("wr_sect", 0),
-                    "read_merges": 0, "write_merges": 0, "read_ticks": 0, "write_ticks": 0, "in_queue": 0,
-                    "util": 0.0})
+        out.append(
+            {
+                "name": f"xvda.{g.domid}",
+                "read_ios": st.get("rd_req", 0),
+                "write_ios": st.get("wr_req", 0),
+                "read_sectors": st.get("rd_sect", 0),
+                "write_sectors": st.get("wr_sect", 0),
+                "read_merges": 0,
+                "write_merges": 0,
+                "read_ticks": 0,
+                "write_ticks": 0,
+                "in_queue": 0,
+                "util": 0.0,
+            }
+        )
     return out
 
 

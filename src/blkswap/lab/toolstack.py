@@ -9,8 +9,16 @@ from typing import Any
 from blkswap.abi.xenbus import XenbusState, vdev_decode
 
 
-def add_vbd(store0: Any, backend: int, frontend: int, devid: int, *, readonly: bool = False,
-            params: str = "", protocol: str | None = None) -> tuple[str, str]:
+def add_vbd(
+    store0: Any,
+    backend: int,
+    frontend: int,
+    devid: int,
+    *,
+    readonly: bool = False,
+    params: str = "",
+    protocol: str | None = None,
+) -> tuple[str, str]:
     """Create the two directories; returns ``(frontend_dir, backend_dir)``."""
     fe = f"/local/domain/{frontend}/device/vbd/{devid}"
     be = f"/local/domain/{backend}/backend/vbd/{frontend}/{devid}"
@@ -18,14 +26,31 @@ def add_vbd(store0: Any, backend: int, frontend: int, devid: int, *, readonly: b
         store0.mkdir(path)
     store0.set_perms(fe, [(frontend, "n"), (backend, "r")])
     store0.set_perms(be, [(backend, "n"), (frontend, "r")])
-    fe_keys = {"backend": be, "backend-id": str(backend), "state": str(int(XenbusState.Initialising)),
-               "virtual-device": str(devid), "device-type": "disk", "trusted": "1"}
+    fe_keys = {
+        "backend": be,
+        "backend-id": str(backend),
+        "state": str(int(XenbusState.Initialising)),
+        "virtual-device": str(devid),
+        "device-type": "disk",
+        "trusted": "1",
+    }
     if protocol:
         fe_keys["protocol"] = protocol  # libxl writes it for PV guests (pre-2.6.26 kernels)
-    be_keys = {"frontend": fe, "frontend-id": str(frontend), "online": "1", "removable": "0",
-               "bootable": "1", "state": str(int(XenbusState.Initialising)), "dev": vdev_decode(devid),
-               "type": "tap", "mode": "r" if readonly else "w", "device-type": "disk", "params": params,
-               "discard-enable": "1", "hotplug-status": "connected"}
+    be_keys = {
+        "frontend": fe,
+        "frontend-id": str(frontend),
+        "online": "1",
+        "removable": "0",
+        "bootable": "1",
+        "state": str(int(XenbusState.Initialising)),
+        "dev": vdev_decode(devid),
+        "type": "tap",
+        "mode": "r" if readonly else "w",
+        "device-type": "disk",
+        "params": params,
+        "discard-enable": "1",
+        "hotplug-status": "connected",
+    }
     tx = store0.transaction_start()
     for k, v in fe_keys.items():
         store0.write(f"{fe}/{k}", v, tx=tx)

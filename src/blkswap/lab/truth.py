@@ -62,4 +62,5 @@ class DiskTruth:
     def still_valid(self, offset: int, length: int, expected: np.ndarray) -> bool:
         lo, hi = offset // 512, (offset + length) // 512
         return not (self.inflight[lo:hi].any() or self.unknown[lo:hi].any()) and np.array_equal(
-            self.gens.expected(offset, length), expected)
+            self.gens.expected(offset, length), expected
+        )

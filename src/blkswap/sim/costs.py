@@ -82,26 +82,33 @@ class CostProfile:
             return amount * getattr(self, CHARGE_COUNT[cause])
         raise CostProfileError(f"no cost for charge cause {cause!r}")
 
-    def hypervisor_ns(self, delta: Any, out: dict[str, float]) -> float:
-        """Cost of a counters delta (what one domain's hypercalls did), added into ``out`` by cause."""
-        total = 0.0
-
-        def add(cause: str, ns: float) -> None:
-            nonlocal total
-            if ns:
-                out[cause] = out.get(cause, 0.0) + ns
-                total += ns
-
-        add("hypercall", delta.hypercalls * self.hypercall_ns)
+    def hypervisor_ns(self, delta: Any, out: dict[str, float] | None = None) -> float:
+        """Cost of a counters delta (what one domain's hypercalls did); with ``out``, the cost is
+        also added into it by cause. Called on every metered event, so kept to plain arithmetic."""
+        parts = [
+            ("hypercall", delta.hypercalls * self.hypercall_ns),
+            ("grant_copy", delta.bytes_copied * 1e9 / self.memcpy_Bps),
+            (
+                "tlb_flush",
+                delta.tlb_flushes * self.tlb_flush_ns
+                + max(0, delta.tlb_flush_vcpus - delta.tlb_flushes) * self.tlb_ipi_per_vcpu_ns,
+            ),
+            ("p2m", (delta.p2m_updates + delta.m2p_updates) * self.p2m_update_ns),
+            ("pte", delta.pte_updates * self.pte_update_ns),
+            ("evtchn", delta.evtchn_sends * self.evtchn_send_ns),
+            ("scrub", delta.frames_scrubbed * 4096 * 1e9 / self.scrub_Bps),
+        ]
         for op, n in delta.grant_ops.items():
-            add(f"grant_{op}", n * getattr(self, GRANT_OP_COST.get(op, "grant_other_ns")))
-        add("grant_copy", delta.bytes_copied * 1e9 / self.memcpy_Bps)
-        flushes, targets = delta.tlb_flushes, delta.tlb_flush_vcpus
-        add("tlb_flush", flushes * self.tlb_flush_ns + max(0, targets - flushes) * self.tlb_ipi_per_vcpu_ns)
-        add("p2m", (delta.p2m_updates + delta.m2p_updates) * self.p2m_update_ns)
-        add("pte", delta.pte_updates * self.pte_update_ns)
-        add("evtchn", delta.evtchn_sends * self.evtchn_send_ns)
-        add("scrub", delta.frames_scrubbed * 4096 * 1e9 / self.scrub_Bps)
+            if n:
+                parts.append(
+                    (f"grant_{op}", n * getattr(self, GRANT_OP_COST.get(op, "grant_other_ns")))
+                )
+        total = 0.0
+        for cause, ns in parts:
+            if ns:
+                total += ns
+                if out is not None:
+                    out[cause] = out.get(cause, 0.0) + ns
         return total
 
 
@@ -124,7 +131,9 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> CostProfile:
         raise CostProfileError(f"{label}: missing cost figure(s): {', '.join(sorted(missing))}")
     for k, v in flat.items():
         if not isinstance(v, int | float) or v < 0 or (k.endswith("_Bps") and v == 0):
-            raise CostProfileError(f"{label}: {k} = {v!r} must be a non-negative number (bandwidths > 0)")
+            raise CostProfileError(
+                f"{label}: {k} = {v!r} must be a non-negative number (bandwidths > 0)"
+            )
     return CostProfile(name=str(Path(label).stem), **{k: float(v) for k, v in flat.items()})
 
 
@@ -134,5 +143,7 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
         return res.read_text(), f"{name_or_path}.toml"
     path = Path(name_or_path)
     if not path.is_file():
-        raise CostProfileError(f"cost profile {str(name_or_path)!r}: not a built-in ({', '.join(PROFILES)}) and no such file")
+        raise CostProfileError(
+            f"cost profile {str(name_or_path)!r}: not a built-in ({', '.join(PROFILES)}) and no such file"
+        )
     return path.read_text(), str(path)

@@ -19,7 +19,9 @@ DATAPATHS: dict[str, type] = {}
 
 def register(cls: type) -> type:
     if getattr(cls, "api_version", None) != API_VERSION:
-        raise ValueError(f"data path {cls.__name__}: api_version {getattr(cls, 'api_version', None)} != {API_VERSION}")
+        raise ValueError(
+            f"data path {cls.__name__}: api_version {getattr(cls, 'api_version', None)} != {API_VERSION}"
+        )
     DATAPATHS[cls.name] = cls
     return cls
 
@@ -39,8 +41,19 @@ def create(name: str, ctx: BackendContext) -> DataPath:
     try:
         cls = DATAPATHS[name]
     except KeyError:
-        raise ValueError(f"unknown data path {name!r}; choose one of {', '.join(DATAPATHS)}") from None
+        raise ValueError(
+            f"unknown data path {name!r}; choose one of {', '.join(DATAPATHS)}"
+        ) from None
     return cls(ctx)
 
 
-__all__ = ["COMPARED", "DATAPATHS", "FALLBACK", "NEEDS_FEATURE", "BackendContext", "DataPathOptions", "create", "register"]
+__all__ = [
+    "COMPARED",
+    "DATAPATHS",
+    "FALLBACK",
+    "NEEDS_FEATURE",
+    "BackendContext",
+    "DataPathOptions",
+    "create",
+    "register",
+]

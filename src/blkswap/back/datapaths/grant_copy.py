@@ -26,7 +26,9 @@ class CopyPath:
 
     def __init__(self, ctx: BackendContext) -> None:
         if ctx.options.copy_flavour not in FLAVOURS:
-            raise ValueError(f"copy flavour {ctx.options.copy_flavour!r}: choose one of {', '.join(FLAVOURS)}")
+            raise ValueError(
+                f"copy flavour {ctx.options.copy_flavour!r}: choose one of {', '.join(FLAVOURS)}"
+            )
         self.ctx = ctx
         self.flavour = ctx.options.copy_flavour
         self.copy_failures = 0
@@ -71,8 +73,15 @@ class CopyPath:
     def _gntcopy(self, req: PendingReq, to_guest: bool) -> None:
         port, dom = self.ctx.port, self.ctx.frontend_domid
         ops = [
-            CopyOp(s.gref, dom, s.first_sect * 512, port.gfn_to_mfn(gfn), s.first_sect * 512,
-                   (s.last_sect - s.first_sect + 1) * 512, to_guest)
+            CopyOp(
+                s.gref,
+                dom,
+                s.first_sect * 512,
+                port.gfn_to_mfn(gfn),
+                s.first_sect * 512,
+                (s.last_sect - s.first_sect + 1) * 512,
+                to_guest,
+            )
             for gfn, s in zip(req.state, req.segments, strict=True)
         ]
         statuses = grant_copy(port, ops)
@@ -85,7 +94,9 @@ class CopyPath:
     def _map_memcpy(self, req: PendingReq, to_guest: bool) -> None:
         ctx = self.ctx
         vas = ctx.va.take(len(req.segments))
-        maps = map_grants(ctx.port, ctx.frontend_domid, [s.gref for s in req.segments], vas, readonly=not to_guest)
+        maps = map_grants(
+            ctx.port, ctx.frontend_domid, [s.gref for s in req.segments], vas, readonly=not to_guest
+        )
         try:
             if any(m.status != gnttab.GNTST_okay for m in maps):
                 self.copy_failures += 1

@@ -40,7 +40,9 @@ class MapPath:
             self._release(maps)
             req.state = None
             bad = next(m for m in maps if m.status != gnttab.GNTST_okay)
-            raise RequestError(blkif.BLKIF_RSP_ERROR, f"map of gref {bad.ref} failed: GNTST {bad.status}")
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR, f"map of gref {bad.ref} failed: GNTST {bad.status}"
+            )
         req.bufs = [
             segment_slice(ctx.port.page_view(m.va), s.first_sect, s.last_sect)
             for m, s in zip(maps, req.segments, strict=True)

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 from blkswap.abi import blkif, gnttab
 from blkswap.abi.swap_ext import encode_new_frames
-from blkswap.back.datapaths.base import API_VERSION, CAP_DOM0_FRAMES, CAP_OWNERSHIP, BackendContext, segment_slice
+from blkswap.back.datapaths.base import (
+    API_VERSION,
+    CAP_DOM0_FRAMES,
+    CAP_OWNERSHIP,
+    BackendContext,
+    segment_slice,
+)
 from blkswap.back.grantops import CopyOp, grant_copy, pack_swaps, unpack_swaps
 from blkswap.back.request import PendingReq, RequestError
 
@@ -87,7 +93,12 @@ class SwapPath:
         """
         port, dom = self.ctx.port, self.ctx.frontend_domid
         n = len(req.segments)
-        args = pack_swaps([(port.gfn_to_mfn(gfn), s.gref, dom) for gfn, s in zip(req.state, req.segments, strict=True)])
+        args = pack_swaps(
+            [
+                (port.gfn_to_mfn(gfn), s.gref, dom)
+                for gfn, s in zip(req.state, req.segments, strict=True)
+            ]
+        )
         port.multicall([(HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, args, n))])
         results = unpack_swaps(args, n)
         if any(st != gnttab.GNTST_okay for st, _ in results):
@@ -100,8 +111,10 @@ class SwapPath:
     def _copy_back(self, req: PendingReq) -> None:
         """Copy the write data into the guest's new frames (GNTTABOP_copy, one hypercall)."""
         port, dom = self.ctx.port, self.ctx.frontend_domid
-        ops = [CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
-               for gfn, s in zip(req.state, req.segments, strict=True)]
+        ops = [
+            CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
+            for gfn, s in zip(req.state, req.segments, strict=True)
+        ]
         grant_copy(port, ops)
 
     def _scrub(self, gfns: list[int], whole: bool, segments: tuple = ()) -> None:

@@ -19,7 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blkswap.abi import blkif, gnttab
-from blkswap.back.datapaths.base import API_VERSION, CAP_GUEST_COPY, CAP_ZERO_COPY, BackendContext, segment_slice
+from blkswap.back.datapaths.base import (
+    API_VERSION,
+    CAP_GUEST_COPY,
+    CAP_ZERO_COPY,
+    BackendContext,
+    segment_slice,
+)
 from blkswap.back.grantops import MAP_BATCH, Mapping, map_grants, unmap_grants
 from blkswap.back.request import PendingReq, RequestError
 
@@ -62,7 +68,9 @@ class PersistentPath:
             if bad:
                 unmap_grants(ctx.port, maps)
                 ctx.va.give(vas)
-                raise RequestError(blkif.BLKIF_RSP_ERROR, f"map of gref {bad[0].ref} failed: GNTST {bad[0].status}")
+                raise RequestError(
+                    blkif.BLKIF_RSP_ERROR, f"map of gref {bad[0].ref} failed: GNTST {bad[0].status}"
+                )
             fresh = {m.ref: m for m in maps}
         transient: list[Mapping] = []
         for ref, m in fresh.items():
@@ -102,12 +110,20 @@ class PersistentPath:
         """The two LRU passes; returns how many grants were unmapped."""
         opts = self.ctx.options
         limit = opts.max_persistent_grants
-        idle = [ref for ref, pg in self.grants.items() if not pg.active and now - pg.last_used >= opts.persistent_unused_ns]
+        idle = [
+            ref
+            for ref, pg in self.grants.items()
+            if not pg.active and now - pg.last_used >= opts.persistent_unused_ns
+        ]
         victims = set(idle)
         count = len(self.grants) - len(victims)
         if count > limit or (count == limit and self.overflow):
             target = count - limit + limit * opts.lru_percent_clean // 100
-            lru = sorted((pg.last_used, ref) for ref, pg in self.grants.items() if not pg.active and ref not in victims)
+            lru = sorted(
+                (pg.last_used, ref)
+                for ref, pg in self.grants.items()
+                if not pg.active and ref not in victims
+            )
             victims.update(ref for _, ref in lru[:target])
             self.overflow = False
         self._unmap([self.grants.pop(ref).mapping for ref in sorted(victims)])

@@ -16,7 +16,13 @@ exactly as the ``copy`` path.
 from __future__ import annotations
 
 from blkswap.abi import blkif, gnttab
-from blkswap.back.datapaths.base import API_VERSION, CAP_DOM0_FRAMES, CAP_OWNERSHIP, BackendContext, segment_slice
+from blkswap.back.datapaths.base import (
+    API_VERSION,
+    CAP_DOM0_FRAMES,
+    CAP_OWNERSHIP,
+    BackendContext,
+    segment_slice,
+)
 from blkswap.back.datapaths.grant_copy import CopyPath
 from blkswap.back.grantops import pack_transfers, transfer_statuses
 from blkswap.back.request import PendingReq, RequestError
@@ -53,7 +59,10 @@ class TransferPath:
                 if s.first_sect != 0 or s.last_sect != 7:
                     page[:] = ZERO_PAGE
                     ctx.meter.charge("scrub", 4096)
-        req.bufs = [segment_slice(p, s.first_sect, s.last_sect) for p, s in zip(pages, req.segments, strict=True)]
+        req.bufs = [
+            segment_slice(p, s.first_sect, s.last_sect)
+            for p, s in zip(pages, req.segments, strict=True)
+        ]
 
     def finish(self, req: PendingReq) -> None:
         if req.is_write:
@@ -70,7 +79,9 @@ class TransferPath:
         dom = self.ctx.frontend_domid
         # PV: the transfer names the caller's frame by machine frame number (xen-abi.md §1.6)
         port = self.ctx.port
-        args = pack_transfers([(port.gfn_to_mfn(gfn), dom, s.gref) for gfn, s in zip(gfns, req.segments, strict=True)])
+        args = pack_transfers(
+            [(port.gfn_to_mfn(gfn), dom, s.gref) for gfn, s in zip(gfns, req.segments, strict=True)]
+        )
         self.ctx.port.grant_table_op(gnttab.GNTTABOP_transfer, args, len(gfns))
         statuses = transfer_statuses(args, len(gfns))
         # The page is lost to the donor even when the transfer fails (xen-abi.md §1.9, §6), except
