@@ -19,7 +19,7 @@ def test_default_job_contents() -> None:
     jf = parse_jobtext(DEFAULT_JOB, env={}, quiet=True)
     assert jf.warnings == []  # the built-in demo must run without noise
     (j,) = jf.jobs
-    assert (j.rw, j.rwmixread, j.iodepth, j.numjobs, j.size) == ("randrw", 70, 16, 2, 64 << 20)
+    assert (j.rw, j.rwmixread, j.iodepth, j.numjobs, j.size) == ("randrw", 70, 16, 2, 24 << 20)
     assert j.bssplit == (((4096, 60), (16384, 25), (65536, 15)),) * 3
     assert j.runtime_us == 10_000_000 and j.group_reporting and not j.time_based
     regions = {IoGenerator(j, 1 << 30, clone=c).start for c in range(j.numjobs)}

@@ -11,7 +11,7 @@ DEFAULT_JOB_NAME = "mixed-randrw.fio"
 
 DEFAULT_JOB = """\
 ; blkswap built-in demo: a mixed random read/write load, 70% reads, with a
-; realistic spread of block sizes. Two clones per guest, each on its own 64 MiB
+; realistic spread of block sizes. Two clones per guest, each writing 24 MiB in its own 64 MiB
 ; region of the virtual disk, for at most 10 seconds of simulated time.
 ;
 ; Run it with:   blkswap run examples/mixed-randrw.fio
