@@ -1,17 +1,21 @@
 """Engine benchmark: one Resource-heavy queueing network run on SimPy and on blkswap.sim.
 
-    python bench/engine.py [--scale N] [--seed S] [--repeat R]
+    python bench/engine.py [--scale N] [--seed S] [--repeat R] [--profile ENGINE]
 
 Customers arrive (Poisson), pass three desks (Resources of capacity 3, 2, 4) and at each desk
 wait at most an exponential patience (``req | timeout``) before reneging. Both engines run the
 same model function; their trace digests and statistics must be identical, then wall times,
-events/s and the speed ratio are printed. Not a pytest test.
+events/s and the speed ratio are printed. The engines take turns (SimPy, ours, SimPy, ...) so
+that a noisy machine slows both alike, and the best run of each is kept. ``--profile simpy``
+or ``--profile blkswap.sim`` prints a cProfile of one run instead. Not a pytest test.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
+import pstats
 import random
 import sys
 import time
@@ -70,14 +74,29 @@ def queueing_network(sim: ModuleType, seed: int, customers: int) -> dict[str, An
     return stats
 
 
-def timed(sim: ModuleType, seed: int, customers: int, repeat: int) -> tuple[float, dict]:
-    """Best wall time of *repeat* runs, and the result of the last one."""
-    best = float("inf")
+def timed(engines: list[ModuleType], seed: int, customers: int, repeat: int) -> list[float]:
+    """Best wall time of *repeat* runs of each engine, taking turns; every run of every engine
+    must give the same result (checked here, so a nondeterministic engine cannot pass)."""
+    best = [float("inf")] * len(engines)
+    first: list[dict[str, Any]] = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        result = queueing_network(sim, seed, customers)
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for i, sim in enumerate(engines):
+            start = time.perf_counter()
+            result = queueing_network(sim, seed, customers)
+            best[i] = min(best[i], time.perf_counter() - start)
+            result.pop("events", None)
+            if len(first) <= i:
+                first.append(result)
+            elif result != first[i]:
+                raise SystemExit(f"{sim.__name__} is not deterministic: {result} != {first[i]}")
+    return best
+
+
+def profile(sim: ModuleType, seed: int, customers: int) -> None:
+    """Print where one run of *sim* spends its time (cProfile, sorted by own time)."""
+    profiler = cProfile.Profile()
+    profiler.runcall(queueing_network, sim, seed, customers)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,22 +105,27 @@ def main(argv: list[str] | None = None) -> int:
         "--scale", type=float, default=1.0, help="x 13,000 customers (~200k events)"
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per engine (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per engine (best is kept)")
+    parser.add_argument("--profile", choices=["simpy", "blkswap.sim"], help="profile one run")
     args = parser.parse_args(argv)
     customers = max(1, int(CUSTOMERS_PER_SCALE * args.scale))
+    if args.profile:
+        profile(simpy if args.profile == "simpy" else blkswap.sim, args.seed, customers)
+        return 0
 
-    t_simpy, r_simpy = timed(simpy, args.seed, customers, args.repeat)
-    t_ours, r_ours = timed(blkswap.sim, args.seed, customers, args.repeat)
+    r_simpy = queueing_network(simpy, args.seed, customers)  # also warms both up
+    r_ours = queueing_network(blkswap.sim, args.seed, customers)
     events = r_simpy.pop("events")
     if r_simpy != r_ours:
         print(f"MISMATCH\n  simpy:       {r_simpy}\n  blkswap.sim: {r_ours}")
         return 1
+    t_simpy, t_ours = timed([simpy, blkswap.sim], args.seed, customers, args.repeat)
     print(f"customers {customers}  events {events}  end time {r_ours['end']:.3f}")
     print(f"served {r_ours['served']}  reneged {r_ours['reneged']}  digest {r_ours['digest'][:16]}")
     print("identical results on both engines")
     for name, wall in (("simpy", t_simpy), ("blkswap.sim", t_ours)):
         print(f"{name:12s} {wall:8.3f} s  {events / wall:12,.0f} events/s")
-    print(f"speed ratio  {t_simpy / t_ours:.2f}x")
+    print(f"speed ratio  {t_simpy / t_ours:.2f}x  (best of {args.repeat} runs each)")
     return 0
 
 

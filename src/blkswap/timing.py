@@ -1,42 +1,102 @@
 """The timing layer: runs the functional front/back code on simulated vCPUs and devices.
 
 The functional code (``front``, ``back``, ``xen``) is synchronous and knows nothing about time.
-This module gives it time:
+This module gives it time (DESIGN.md §7; ``docs/costs.md`` is the long form):
 
 * :class:`Meter` — while one piece of functional code runs on a vCPU, the meter prices what it
   did: the hypervisor counters of the running domain (delta since the activity began, priced by
   the cost profile) plus explicit charges (memcpy, per-request work). ``elapsed()`` at any moment
   is how far into its time slice the code has got — outbound effects (event-channel upcalls,
   storage submissions) are scheduled at ``now + elapsed()``, so they happen in the right order.
-* :class:`Domain CPUs <Cpus>` — a domain's vCPUs as a Resource; busy time is accounted per cause.
-  TLB-flush IPIs steal time from the flushed domain's vCPUs: the next activities there pay it.
+  A remote TLB flush the code caused waits for Xen's host-wide flush lock (:class:`FlushLock`)
+  and costs every other vCPU of the domain its IPI handler time.
+* :class:`Cpus` — a domain's vCPUs as a Resource; busy time is accounted per cause. IPI time
+  other vCPUs inflicted is paid by the activity that was running when it arrived, at the end of
+  its slice (the vCPU stays held), so flush IPIs slow down *other* work, not just the flusher.
 * :class:`Worker` — a wakeable activity (a backend loop, a frontend interrupt handler) that runs on
-  one vCPU when woken and holds it for the priced time.
-* :class:`DeviceQueue` — a storage device as a queue of ``queue_depth`` slots; each I/O holds a
-  slot for the device model's service time; the bytes move (preadv/pwritev) at completion.
+  one vCPU when woken and holds it for the priced time. It is event driven (no busy polling): a
+  wake while it runs makes it go round once more on the same vCPU; each activation is one
+  interrupt/upcall (``irq``).
+* :class:`DeviceQueue` — a storage device as a queue of ``service_slots`` slots; each I/O holds a
+  slot for the device model's latency, then the data channel for its transfer time; the bytes move
+  (preadv/pwritev through the real image) at completion.
+
+No Xen import beyond :class:`blkswap.xen.counters.Counters`; the domain objects passed in only need
+a ``tallies`` list (the hypervisor appends every count it charges to the domain to each tally).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Generator
 from typing import Any
 
 from blkswap.sim import Environment, Resource
 from blkswap.sim.costs import CostProfile
 from blkswap.xen.counters import Counters
 
+#: IPI debt below this many ns is forgiven (float dust from shares of shares)
+_DEBT_EPSILON_NS = 0.5
+
+
+class FlushLock:
+    """Xen's host-wide TLB-shootdown lock, as a calendar of reserved windows.
+
+    XG xen/arch/x86/smp.c flush_area_mask: after the local flush the initiator takes the global
+    ``flush_lock``, sends the IPIs and spins until every target acked, then unlocks — so remote
+    flushes of the whole host are serialised, whatever domain does them. A functional activity
+    runs in zero sim time and learns its cost afterwards, so the lock cannot be a Resource held
+    across a ``yield``; instead each flush reserves the earliest free window of its hold time at
+    or after the moment it happens, and the wait becomes part of the activity's time (spinning:
+    the vCPU stays busy). Lab simplification: windows are granted in the order activities are
+    priced, a lock-holder is never preempted.
+    """
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self.windows: list[tuple[float, float]] = []  # reserved [start, end), sorted, disjoint
+        self.acquisitions = 0
+        self.held_ns = 0.0
+        self.waited_ns = 0.0
+
+    def reserve(self, at: float, hold: float) -> float:
+        """Reserve ``hold`` ns of the lock starting no earlier than ``at``; returns the wait."""
+        if hold <= 0:
+            return 0.0
+        now = self.env.now
+        while self.windows and self.windows[0][1] <= now:
+            self.windows.pop(0)
+        start = max(at, now)
+        for a, b in self.windows:
+            if b <= start:
+                continue
+            if a >= start + hold:
+                break
+            start = b
+        bisect.insort(self.windows, (start, start + hold))
+        wait = start - at
+        self.acquisitions += 1
+        self.held_ns += hold
+        self.waited_ns += wait
+        return wait
+
 
 class Cpus:
     """One domain's vCPUs and the time spent on them, by cause."""
 
     def __init__(self, env: Environment, name: str, domain: Any, vcpus: int) -> None:
+        if vcpus < 1:
+            raise ValueError(f"{name}: a domain needs at least one vCPU, got {vcpus}")
         self.env = env
         self.name = name
         self.domain = domain  # the emulated Domain (its counters are priced)
         self.vcpus = vcpus
         self.res = Resource(env, capacity=vcpus)
         self.busy_ns: dict[str, float] = {}
-        self.stolen_debt_ns = 0.0  # IPI handling owed by this domain's vCPUs
+        #: cumulative ns each vCPU of this domain has lost to flush IPIs sent by its other vCPUs
+        #: (every remote flush hits every vCPU but the initiator: docs/xen.md "Flush targets")
+        self.ipi_ns_per_vcpu = 0.0
+        self.ipi_paid_ns = 0.0  # the part of it that delayed running activities
 
     def account(self, by_cause: dict[str, float]) -> None:
         for k, v in by_cause.items():
@@ -46,20 +106,76 @@ class Cpus:
     def total_ns(self) -> float:
         return sum(self.busy_ns.values())
 
+    def receive_ipis(self, remote_targets: float, handler_ns: float) -> tuple[float, float]:
+        """Flush IPIs to ``remote_targets`` vCPUs: returns ``(handler time in total, share per
+        other vCPU of this domain)``. Lab simplification: targets in another domain (swap flushes
+        the guest too, charged to the caller in the counters) are spread over this domain's other
+        vCPUs."""
+        total = remote_targets * handler_ns
+        if total <= 0 or self.vcpus == 1:
+            return total, 0.0
+        share = total / (self.vcpus - 1)
+        self.ipi_ns_per_vcpu += share
+        return total, share
+
+    def pay_ipis(self, mark: float) -> Generator[Any, Any, None]:
+        """Hold on to the vCPU for the IPI handler time that arrived since ``mark`` (a value of
+        :attr:`ipi_ns_per_vcpu`, plus the activity's own flushes which do not hit itself)."""
+        debt = self.ipi_ns_per_vcpu - mark
+        while debt > _DEBT_EPSILON_NS:
+            mark = self.ipi_ns_per_vcpu
+            self.ipi_paid_ns += debt
+            yield self.env.timeout(debt)
+            debt = self.ipi_ns_per_vcpu - mark
+
+    def run(self, clock: Clock, fn: Callable[[], Any]) -> Generator[Any, Any, tuple[Any, float]]:
+        """Process body: take a vCPU, run ``fn`` metered, hold the vCPU for its time (plus IPIs
+        that hit it meanwhile), release. ``result, ns = yield from cpus.run(clock, fn)``."""
+        req = self.res.request()
+        yield req
+        try:
+            mark = self.ipi_ns_per_vcpu
+            result, meter = clock.meter_run(self, fn)
+            yield self.env.timeout(meter.total)
+            yield from self.pay_ipis(mark + meter.own_ipi)
+        finally:
+            self.res.release(req)
+        return result, meter.total
+
 
 class Meter:
     """Prices one activity while it runs (see module docstring)."""
 
-    __slots__ = ("costs", "cpus", "tally", "explicit", "by_cause")
+    __slots__ = (
+        "costs",
+        "cpus",
+        "lock",
+        "env",
+        "tally",
+        "explicit",
+        "by_cause",
+        "lock_wait",
+        "flushes_seen",
+        "flush_vcpus_seen",
+        "own_ipi",
+        "total",
+    )
 
-    def __init__(self, costs: CostProfile, cpus: Cpus) -> None:
+    def __init__(self, costs: CostProfile, cpus: Cpus, lock: FlushLock | None = None) -> None:
         self.costs = costs
         self.cpus = cpus
+        self.lock = lock
+        self.env = cpus.env
         # every count the hypervisor charges to this domain while the activity runs lands here too
         self.tally = Counters()
         cpus.domain.tallies.append(self.tally)
         self.explicit = 0.0
         self.by_cause: dict[str, float] = {}
+        self.lock_wait = 0.0  # spinning for the host-wide flush lock
+        self.flushes_seen = 0
+        self.flush_vcpus_seen = 0
+        self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
+        self.total = 0.0  # the final price, set by close()
 
     def charge(self, cause: str, amount: int) -> None:
         ns = self.costs.charge_ns(cause, amount)
@@ -67,26 +183,43 @@ class Meter:
         self.by_cause[cause] = self.by_cause.get(cause, 0.0) + ns
 
     def elapsed(self) -> float:
-        return self.explicit + self.costs.hypervisor_ns(self.tally)
+        """How far into its slice the activity is now, ns (flush-lock waits included)."""
+        base = self.explicit + self.costs.hypervisor_ns(self.tally)
+        if self.tally.tlb_flushes != self.flushes_seen:
+            self._flushed(base)
+        return base + self.lock_wait
+
+    def _flushed(self, base: float) -> None:
+        """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
+        t, costs = self.tally, self.costs
+        k = t.tlb_flushes - self.flushes_seen
+        v = t.tlb_flush_vcpus - self.flush_vcpus_seen
+        self.flushes_seen, self.flush_vcpus_seen = t.tlb_flushes, t.tlb_flush_vcpus
+        hold = costs.flush_hold_ns(k, v)
+        if hold > 0 and self.lock is not None:
+            # the hold is the last thing priced so far: the flush started `hold` ago
+            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold)
+            if wait > 0:
+                self.lock_wait += wait
+                self.by_cause["tlb_lock"] = self.by_cause.get("tlb_lock", 0.0) + wait
+        _, remote = costs.remote_flush_targets(k, v)
+        total, share = self.cpus.receive_ipis(remote, costs.tlb_ipi_handler_ns)
+        if total:
+            self.own_ipi += share
+            self.by_cause["tlb_ipi"] = self.by_cause.get("tlb_ipi", 0.0) + total
 
     def close(self) -> float:
-        """Final price of the activity; accounts it on the domain (and IPI time on targets)."""
+        """Final price of the activity (its own vCPU's time); accounts every cause on the domain
+        (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
         popped = self.cpus.domain.tallies.pop()  # meters nest strictly (LIFO)
         if popped is not self.tally:
             raise RuntimeError("meter tally stack out of order")
-        delta = self.tally
-        total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause)
-        if delta.tlb_flush_vcpus:
-            self.cpus.stolen_debt_ns += delta.tlb_flush_vcpus * self.costs.tlb_ipi_handler_ns
-        if self.cpus.stolen_debt_ns:
-            # This vCPU's share of the IPI handling its domain owes (lab approximation: spread
-            # evenly over the domain's vCPUs, paid by whichever activity runs next).
-            share = self.cpus.stolen_debt_ns / self.cpus.vcpus
-            self.cpus.stolen_debt_ns -= share
-            self.by_cause["tlb_ipi"] = self.by_cause.get("tlb_ipi", 0.0) + share
-            total += share
+        self.elapsed()  # flushes since the last look
+        self.total = (
+            self.explicit + self.costs.hypervisor_ns(self.tally, self.by_cause) + self.lock_wait
+        )
         self.cpus.account(self.by_cause)
-        return total
+        return self.total
 
 
 class Clock:
@@ -96,6 +229,7 @@ class Clock:
         self.env = env
         self.costs = costs
         self.current: Meter | None = None
+        self.flush_lock = FlushLock(env)  # one per host (Xen's flush_lock is host-wide)
 
     def now(self) -> int:
         """Current time inside the running activity (sim time + elapsed so far), ns."""
@@ -114,20 +248,33 @@ class Clock:
         if self.current is not None:
             self.current.charge(cause, amount)
 
-    def run_metered(self, cpus: Cpus, fn: Callable[[], Any]) -> tuple[Any, float]:
-        """Run ``fn`` as an activity on ``cpus`` (the caller holds a vCPU); returns (result, ns)."""
+    def meter_run(self, cpus: Cpus, fn: Callable[[], Any]) -> tuple[Any, Meter]:
+        """Run ``fn`` as an activity on ``cpus`` (the caller holds a vCPU); returns the result
+        and the closed meter (``meter.total`` ns, ``meter.own_ipi``)."""
         outer = self.current
-        meter = Meter(self.costs, cpus)
+        meter = Meter(self.costs, cpus, self.flush_lock)
         self.current = meter
         try:
             result = fn()
         finally:
             self.current = outer
-        return result, meter.close()
+        meter.close()
+        return result, meter
+
+    def run_metered(self, cpus: Cpus, fn: Callable[[], Any]) -> tuple[Any, float]:
+        """Run ``fn`` as an activity on ``cpus`` (the caller holds a vCPU); returns (result, ns).
+        Prefer ``yield from cpus.run(clock, fn)``, which also pays IPIs that hit the vCPU."""
+        result, meter = self.meter_run(cpus, fn)
+        return result, meter.total
 
 
 class Worker:
-    """A wakeable activity run on one of a domain's vCPUs (backend loop, interrupt handler)."""
+    """A wakeable activity run on one of a domain's vCPUs (backend loop, interrupt handler).
+
+    States: idle → (wake) scheduled, waiting for a vCPU → running: the function runs, then the
+    vCPU is held for its price and any IPI time that hit it → idle, or round again if woken
+    meanwhile. A single-threaded loop therefore never runs on two vCPUs at once.
+    """
 
     def __init__(
         self, clock: Clock, cpus: Cpus, fn: Callable[[], Any], name: str, irq: bool = False
@@ -155,25 +302,29 @@ class Worker:
             self.clock.charge("irq", 1)
         return self.fn()
 
-    def _run(self):
-        req = self.cpus.res.request()
+    def _run(self) -> Generator[Any, Any, None]:
+        cpus = self.cpus
+        req = cpus.res.request()
         yield req
         try:
             while True:
                 self.scheduled = False
                 self.running, self.again = True, False
                 self.activations += 1
-                _, cost = self.clock.run_metered(self.cpus, self._body)
-                self.running = False
-                yield self.env.timeout(cost)
+                mark = cpus.ipi_ns_per_vcpu
+                _, meter = self.clock.meter_run(cpus, self._body)
+                yield self.env.timeout(meter.total)
+                yield from cpus.pay_ipis(mark + meter.own_ipi)
                 if not self.again:
                     break
         finally:
-            self.cpus.res.release(req)
+            self.running = False
+            cpus.res.release(req)
 
 
 class DeviceQueue:
-    """A storage device: ``queue_depth`` slots, service time from a device model."""
+    """A storage device: ``service_slots`` commands in service, a shared (or per-direction) data
+    channel for the bandwidth ceiling, service time from a device model (storage/devices.py)."""
 
     def __init__(
         self, env: Environment, clock: Clock, model: Any, perform: Callable[[Any, Any], int]
@@ -183,19 +334,26 @@ class DeviceQueue:
         self.model = model
         self.perform = perform
         self.slots = Resource(env, capacity=max(1, model.service_slots))
-        self.channel = Resource(env, capacity=1 if model.bandwidth_shared else 2)
+        shared = Resource(env, capacity=1)
+        # one channel for both directions (one head, one flash array), or one each (full duplex)
+        self.channels = (
+            {"read": shared, "write": shared}
+            if model.bandwidth_shared
+            else {"read": shared, "write": Resource(env, capacity=1)}
+        )
         self.ios = 0
+        self.bytes = 0
         self.busy_ns = 0.0
-        self.last_end: dict[
-            int, int
-        ] = {}  # per store: end offset of the last I/O (sequential detection)
+        self.last_end: dict[int, int] = {}  # per store: end offset of the last I/O (sequential)
 
     def submit(self, req: Any, store: Any, done: Callable[[Any], None]) -> None:
         """StorageIo protocol: start after the submitter's elapsed time, complete later."""
         delay = self.clock.offset()
         self.env.process(self._io(req, store, done, delay))
 
-    def _io(self, req: Any, store: Any, done: Callable[[Any], None], delay: float):
+    def _io(
+        self, req: Any, store: Any, done: Callable[[Any], None], delay: float
+    ) -> Generator[Any, Any, None]:
         if delay:
             yield self.env.timeout(delay)
         model = self.model
@@ -210,13 +368,14 @@ class DeviceQueue:
             yield self.env.timeout(latency)
             transfer = model.transfer_ns(op, nbytes)
             if transfer:
-                # the device's data channel: bandwidth is a shared ceiling across service slots
-                with self.channel.request() as ch:
+                # the device's data channel: bandwidth is a ceiling across service slots
+                with self.channels[op].request() as ch:
                     yield ch
                     yield self.env.timeout(transfer)
             self.busy_ns += latency + transfer
             self.ios += 1
-            req.status = self.perform(req, store)
+            self.bytes += nbytes if op in ("read", "write") else 0
+            req.status = self.perform(req, store)  # the bytes move now, through the real image
         done(req)
 
     @staticmethod

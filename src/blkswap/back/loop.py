@@ -49,7 +49,9 @@ class BackendLoop:
         self.rings: list[BackendRing] = []
         self._pending: deque[BackendRing] = deque()  # rings with (maybe) unconsumed requests
         self._completions: deque[PendingReq] = deque()
-        self._parked: deque[tuple[BackendRing, PendingReq]] = deque()  # waiting for dom0 frames
+        self._parked: dict[Any, deque] = {}  # pool → requests waiting for its frames (FIFO)
+        self._ready: deque[tuple[BackendRing, PendingReq]] = deque()  # frames arrived
+        self.pools: set[Any] = set()  # pools of the rings served (refilled once per run)
         self._running = False
         #: called when there is new work; the timing layer replaces it to schedule run_once on a
         #: dom0 vCPU. Default: run now (re-entrancy guarded).
@@ -59,6 +61,7 @@ class BackendLoop:
     # -- wiring --------------------------------------------------------------------------------
     def add_ring(self, ring: BackendRing) -> None:
         self.rings.append(ring)
+        self.pools.add(ring.datapath.ctx.pool)
         self.port.evtchn_bind_handler(ring.evtchn, lambda _port, r=ring: self.notify(r))
         self.notify(ring)  # the front may have queued requests before we connected
 
@@ -66,7 +69,15 @@ class BackendLoop:
         if ring in self.rings:
             self.rings.remove(ring)
         self._pending = deque(r for r in self._pending if r is not ring)
-        self._parked = deque(p for p in self._parked if p[0] is not ring)
+        self._ready = deque(p for p in self._ready if p[0] is not ring)
+        for pool, queue in list(self._parked.items()):
+            kept = deque(p for p in queue if p[0] is not ring)
+            if len(kept) != len(queue):
+                pool.cancel(ring.datapath.ctx.owner)
+                self._parked.pop(pool)
+                if kept:
+                    self._parked[pool] = kept
+                    self._register_wait(pool)
 
     def notify(self, ring: BackendRing) -> None:
         if ring not in self._pending:
@@ -79,7 +90,7 @@ class BackendLoop:
 
     @property
     def has_work(self) -> bool:
-        return bool(self._completions or self._pending)
+        return bool(self._completions or self._pending or self._ready)
 
     def _run_if_idle(self) -> None:
         if not self._running:
@@ -91,13 +102,15 @@ class BackendLoop:
         self._running = True
         done = 0
         try:
-            while self._completions or self._pending:
+            for pool in self.pools:
+                pool.refill()  # replace frames lost to transfer/abandon (once per loop run)
+            while self._completions or self._pending or self._ready:
                 while self._completions:
                     req = self._completions.popleft()
                     with req.ring.attributing():
                         self._finish(req)
                     done += 1
-                self._retry_parked()
+                self._run_ready()
                 if self._pending:
                     ring = self._pending.popleft()
                     if ring.broken or ring not in self.rings:
@@ -115,7 +128,7 @@ class BackendLoop:
         handled = 0
         while True:
             while sring.unconsumed_requests():
-                if ring.in_flight >= ring.max_pending or self._is_parked(ring):
+                if ring.in_flight >= ring.max_pending or ring.parked:
                     return handled  # resumed when a pending_req or frames come back
                 if sring.request_cons_overflow():
                     return handled
@@ -166,38 +179,76 @@ class BackendLoop:
         req.nr_sectors = check_segments(req.segments)
         check_range(req.sector_number, req.nr_sectors, vbd.limits)
 
+    # -- pool admission (the seed's .poll: wait for frames without blocking the loop) -------------
     def _start(self, ring: BackendRing, req: PendingReq) -> None:
         dp = ring.datapath
-        if (
-            dp.frames_needed(req) > dp.ctx.reserve.available
-            and req.segments
-            and "dom0_frames" in dp.caps
-        ):
-            ring.stats["frame_waits"] += 1
-            self._parked.append((ring, req))
-            return
+        n = dp.frames_needed(req)
+        if n:
+            pool = dp.ctx.pool
+            if n > pool.frames:
+                ring.stats["errors"] += 1
+                req.status = blkif.BLKIF_RSP_ERROR  # can never fit: fail rather than wait forever
+                self._answer(req)
+                return
+            frames = None if pool in self._parked else pool.take(n, dp.ctx.owner)
+            if frames is None and hasattr(dp, "reclaim") and pool not in self._parked:
+                dp.reclaim(n - pool.available)  # persistent grants give frames back under pressure
+                frames = pool.take(n, dp.ctx.owner)
+            if frames is None:
+                self._park(ring, req, n)
+                return
+            req.pool_frames = frames
+        self._prepare(ring, req)
+
+    def _prepare(self, ring: BackendRing, req: PendingReq) -> None:
         try:
-            dp.prepare(req)
+            ring.datapath.prepare(req)
         except RequestError as err:
+            ring.datapath.ctx.give_frames(req)
             ring.stats["errors"] += 1
             req.status = err.status
             self._answer(req)
             return
         self.io.submit(req, ring.vbd.config.store, self.complete)
 
-    def _is_parked(self, ring: BackendRing) -> bool:
-        return any(r is ring for r, _ in self._parked)
+    def _park(self, ring: BackendRing, req: PendingReq, n: int) -> None:
+        """Hold ``req`` until its pool hands over ``n`` frames; the ring is not read meanwhile."""
+        pool = ring.datapath.ctx.pool
+        ring.stats["frame_waits"] += 1
+        ring.parked += 1
+        queue = self._parked.setdefault(pool, deque())
+        queue.append((ring, req, n))
+        if len(queue) == 1:
+            self._register_wait(pool)
 
-    def _retry_parked(self) -> None:
-        while self._parked:
-            ring, req = self._parked[0]
-            dp = ring.datapath
-            if dp.frames_needed(req) > dp.ctx.reserve.available:
-                return
-            self._parked.popleft()
-            self._start(ring, req)
+    def _register_wait(self, pool: Any) -> None:
+        # One wait per pool at a time, re-registered at the tail after being served: the pool's
+        # FIFO then wakes the backends sharing it round-robin (seed: "wake them round-robin").
+        ring, _req, n = self._parked[pool][0]
+        pool.wait(n, ring.datapath.ctx.owner, lambda frames, p=pool: self._frames_arrived(p, frames))
+
+    def _frames_arrived(self, pool: Any, frames: list[int]) -> None:
+        queue = self._parked[pool]
+        ring, req, _n = queue.popleft()
+        ring.parked -= 1
+        req.pool_frames = frames
+        self._ready.append((ring, req))
+        if queue:
+            self._register_wait(pool)
+        else:
+            del self._parked[pool]
+        self.wake()
+
+    def _run_ready(self) -> int:
+        n = 0
+        while self._ready:
+            ring, req = self._ready.popleft()
+            with ring.attributing():
+                self._prepare(ring, req)
             if ring not in self._pending:
-                self._pending.append(ring)
+                self._pending.append(ring)  # the ring may be read again
+            n += 1
+        return n
 
     def _finish(self, req: PendingReq) -> None:
         req.ring.datapath.finish(req)

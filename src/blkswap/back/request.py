@@ -64,6 +64,10 @@ class PendingReq:
     status: int = blkif.BLKIF_RSP_OKAY
     #: extra bytes written after the response in the ring slot (swap: new frames)
     rsp_extra: bytes = b""
+    #: dom0 frames (gfns) the loop took from the VBD's pool for this request (admission)
+    pool_frames: list[int] = field(default_factory=list)
+    #: machine frames backing ``bufs`` while storage I/O runs (what a network stack would hold)
+    frames: list[int] = field(default_factory=list)
 
     @property
     def nbytes(self) -> int:

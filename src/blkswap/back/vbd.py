@@ -36,6 +36,7 @@ class VbdConfig:
     max_queues: int = 4
     feature_persistent: bool = True  #: offered when the data path is ``persistent``
     name: str = ""
+    pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
 
 
 class BackendRing:
@@ -62,6 +63,7 @@ class BackendRing:
         self.ring_maps = ring_maps  # grant mappings of the ring pages (unmapped at disconnect)
         self.max_pending = REQS_PER_PAGE * nr_pages
         self.in_flight = 0
+        self.parked = 0  #: requests waiting for pool frames (the ring is not read meanwhile)
         self.broken = False
         self.broken_reason = ""
         self.loop: Any = None  #: the BackendLoop serving this ring

@@ -27,9 +27,10 @@ from blkswap.abi.ring import BackRing, SharedRing
 from blkswap.abi.xenbus import XenbusState
 from blkswap.back import datapaths
 from blkswap.back.datapaths.base import BackendContext, DataPathOptions, Meter, NullMeter
-from blkswap.back.frames import FrameReserve, VaSpace
+from blkswap.back.frames import VaSpace
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.back.loop import BackendLoop
+from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError
 from blkswap.back.request import VbdLimits
 from blkswap.back.vbd import BackendRing, Vbd, VbdConfig
 
@@ -60,19 +61,41 @@ class BlkBack:
         loops: list[BackendLoop] | None = None,
         *,
         options: DataPathOptions | None = None,
-        reserve: FrameReserve | None = None,
-        reserve_frames: int = 704,
+        pool_frames: int = CLASSIC_FRAMES,
         meter: Meter | None = None,
         clock: Any = None,
     ) -> None:
         self.port = port
         self.loops = loops or [BackendLoop(port, meter=meter, clock=clock)]
         self.options = options or DataPathOptions()
-        self.reserve = reserve or FrameReserve(port, reserve_frames)  # "two rings worth" (seed)
+        self.clock = clock
+        #: frame pools by name; VBDs bind to ``VbdConfig.pool`` ("default" unless the toolstack
+        #: created others). The default holds "two rings worth" unless told otherwise.
+        self.pools: dict[str, FramePool] = {}
+        self.create_pool("default", pool_frames)
         self.va = VaSpace()
         self.meter = meter or NullMeter()
-        self.clock = clock
         self.devices: dict[tuple[int, int], _Device] = {}
+
+    # -- frame pools: the toolstack's control operations ------------------------------------------
+    def create_pool(self, name: str, frames: int) -> FramePool:
+        if name in self.pools:
+            raise PoolError(f"pool {name!r}: EEXIST")
+        pool = self.pools[name] = FramePool(self.port, name, frames, clock=self.clock)
+        return pool
+
+    def resize_pool(self, name: str, frames: int) -> None:
+        self._pool(name).resize(frames)
+
+    def destroy_pool(self, name: str) -> None:
+        self._pool(name).destroy()  # refused while bound
+        del self.pools[name]
+
+    def _pool(self, name: str) -> FramePool:
+        try:
+            return self.pools[name]
+        except KeyError:
+            raise PoolError(f"pool {name!r}: ENOENT (pools: {', '.join(self.pools)})") from None
 
     # -- probe ---------------------------------------------------------------------------------
     def attach(self, config: VbdConfig) -> None:
@@ -80,6 +103,7 @@ class BlkBack:
         be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
         st = self.port.store
         fe = st.read(f"{be}/frontend")
+        self._pool(config.pool).bind(config.name or f"vbd{config.frontend_domid}.{config.devid}")
         dev = _Device(config, be, fe, len(self.devices))
         self.devices[(config.frontend_domid, config.devid)] = dev
         dp = config.datapath
@@ -218,11 +242,12 @@ class BlkBack:
         ctx = BackendContext(
             self.port,
             vbd.frontend_domid,
-            self.reserve,
+            self._pool(vbd.config.pool),
             self.va,
             self.options,
             self.meter,
             self.clock,
+            owner=vbd.name,
         )
         ring = BackendRing(
             vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps
@@ -276,6 +301,12 @@ class BlkBack:
             self.va.give([m.va for m in ring.ring_maps])
             self.port.evtchn_close(ring.evtchn)
         dev.vbd = None
+
+    def detach(self, frontend_domid: int, devid: int) -> None:
+        """Remove a device (toolstack hot-unplug): disconnect and unbind it from its pool."""
+        dev = self.devices.pop((frontend_domid, devid))
+        self._disconnect(dev)
+        self._pool(dev.config.pool).unbind(dev.config.name or f"vbd{frontend_domid}.{devid}")
 
     def vbd(self, frontend_domid: int, devid: int) -> Vbd | None:
         dev = self.devices.get((frontend_domid, devid))

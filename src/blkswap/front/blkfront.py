@@ -65,6 +65,16 @@ class FrontQueue:
 
     # -- submission ------------------------------------------------------------------------------
     def queue(self, bio: Bio) -> None:
+        """Accept ``bio`` for this ring. A bio with more segments than the negotiated maximum is
+        refused here, before it takes a shadow id or grants (LF: blk_queue_max_segments keeps
+        such bios from ever reaching the driver)."""
+        limit = self.max_indirect or blkif.BLKIF_MAX_SEGMENTS_PER_REQUEST
+        if bio.op in (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER):
+            limit = blkif.BLKIF_MAX_SEGMENTS_PER_REQUEST  # never indirect (LF BUG_ON; §3.5)
+        if len(bio.segments) > limit:
+            raise ValueError(
+                f"{len(bio.segments)} segments > the negotiated maximum {limit} for op {bio.op}"
+            )
         self.waiting.append(bio)
 
     def kick(self) -> int:
@@ -182,6 +192,7 @@ class FrontQueue:
         try:
             self.grants.complete(bio, sh.granted, slot, self.codec.response_size)
         except BackendBroken as err:
+            bio.status = blkif.BLKIF_RSP_ERROR  # its data cannot be trusted
             self._declare_broken(str(err))
         for ref, gfn in sh.granted.indirect:
             if self.port.end_access(ref):

@@ -147,17 +147,21 @@ class SwapGrants(FreshGrants):
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         swapped = bool(slot[response_size : response_size + 8].strip(b"\0")) and bio.segments
         frames = decode_new_frames(slot, response_size, len(bio.segments)) if swapped else []
+        bad = ""
         for i, ((gfn, _, _), ref) in enumerate(zip(bio.segments, g.grefs, strict=True)):
             if frames:
                 entry_frame = self.port.grant_entry(ref)[2]
                 if entry_frame != frames[i] or self.port.gfn_to_mfn(gfn) != frames[i]:
-                    raise BackendBroken(
+                    bad = bad or (
                         f"swap: response frame {frames[i]:#x}, grant entry {entry_frame:#x}, "
                         f"P2M {self.port.gfn_to_mfn(gfn):#x} disagree for gfn {gfn}"
                     )
-                self.swapped_frames += 1
-            self.port.restore(gfn)
+                else:
+                    self.swapped_frames += 1
+            self.port.restore(gfn)  # every page gets its mapping back, even from a bad backend
         super().complete(bio, g, slot, response_size)
+        if bad:
+            raise BackendBroken(bad)
 
     def abandon(self, bio: Bio, g: Granted) -> None:
         for gfn, _, _ in bio.segments:

@@ -42,7 +42,9 @@ class LabConfig:
     scrub: bool = True  #: swap/transfer: zero frames before they cross domains
     swap_copyback: bool = False  #: swap: copy write data back into the guest's new frame
     copy_flavour: str = "gntcopy"  #: copy path: gntcopy | blktap2
-    pool_frames: int = 0  #: dom0 frames for foreign I/O (0 = two rings worth per guest, min 704)
+    pool_frames: int = 0  #: frames of the default pool (0 = from the device's queue depth, ≥ 704)
+    #: extra frame pools: (name, frames, guest numbers bound to it); other guests use "default"
+    pools: tuple[tuple[str, int, tuple[int, ...]], ...] = ()
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
@@ -69,9 +71,21 @@ class LabConfig:
             raise bad("storage", f"{self.storage!r} is not one of {', '.join(STORAGE_KINDS)}")
         if self.disk_size < 1 << 20 or self.disk_size % 4096:
             raise bad("disk_size", f"must be a multiple of 4096 and ≥ 1 MiB, got {self.disk_size}")
+        names = [p[0] for p in self.pools]
+        if len(set(names)) != len(names) or "default" in names:
+            raise bad("pools", f"pool names must be unique and not 'default': {names}")
+        for name, frames, guests in self.pools:
+            if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
+                raise bad("pools", f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}")
+        if self.pool_frames < 0:
+            raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
         if self.copy_flavour not in ("gntcopy", "blktap2"):
             raise bad("copy_flavour", f"{self.copy_flavour!r} is not gntcopy or blktap2")
         return self
+
+    def pool_of(self, guest: int) -> str:
+        """The pool guest number ``guest`` (1-based) binds its VBD to."""
+        return next((name for name, _f, guests in self.pools if guest in guests), "default")
 
     def guest_protocol(self, index: int) -> str:
         if self.guest_abi == "mixed":
@@ -91,11 +105,20 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
         raise ConfigError(f"scenario {p}: no such file") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"scenario {p}: {err}") from None
-    table = data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)})
+    table = dict(data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)}))
+    pools = data.get("pool", [])
+    if not isinstance(pools, list) or any(not isinstance(t, dict) for t in pools):
+        raise ConfigError(f"scenario {p}: [[pool]] must be an array of tables")
+    try:
+        table["pools"] = tuple((str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
+                               for t in pools) or table.get("pools", ())
+    except KeyError as err:
+        raise ConfigError(f"scenario {p}: [[pool]] needs {err.args[0]!r}") from None
     known = {f.name for f in fields(LabConfig)}
     unknown = set(table) - known
     if unknown:
         raise ConfigError(
             f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
+    table.setdefault("pools", (base or LabConfig()).pools)
     return replace(base or LabConfig(), **table).validated()

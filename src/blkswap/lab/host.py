@@ -17,6 +17,7 @@ from blkswap.abi.xenbus import vdev_encode
 from blkswap.back.datapaths.base import DataPathOptions
 from blkswap.back.io import perform
 from blkswap.back.loop import BackendLoop
+from blkswap.back.pool import default_frames
 from blkswap.back.vbd import VbdConfig
 from blkswap.back.xenbus import BlkBack
 from blkswap.front.xenbus import BlkFront, FrontConfig
@@ -64,11 +65,15 @@ class Host:
             costs = costs.with_overrides(**cfg.cost_overrides)
         self.costs = costs
         self.clock = Clock(self.env, costs)
-        pool = cfg.pool_frames or max(704, 2 * 32 * 11 * cfg.guests // 4)
-        dom0_pages = pool + 4096 * cfg.guests // 4 + 8192
-        frames = dom0_pages + cfg.guests * (guest_pages + 64) + 4096
+        self.device_model = device_model(cfg.device)
+        # the device's effective queue depth: the commands it works on at once
+        pool = cfg.pool_frames or default_frames(self.device_model.service_slots)
+        pooled = pool + sum(f for _n, f, _g in cfg.pools)
+        dom0_pages = pooled + 64 * cfg.guests + 8192
+        frames = 2 * dom0_pages + cfg.guests * (guest_pages + 64) + 4096
         self.xen = Xen(frames=frames, deliver=lambda fn: self.clock.later(0, fn))
-        self.dom0 = self.xen.create_domain(pages=dom0_pages, vcpus=cfg.dom0_vcpus)
+        # dom0 may balloon up to twice its start (pool growth, refills after transfer/abandon)
+        self.dom0 = self.xen.create_domain(pages=dom0_pages, vcpus=cfg.dom0_vcpus, max_pages=2 * dom0_pages)
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
@@ -103,10 +108,12 @@ class Host:
             self.port0,
             loops,
             options=options,
-            reserve_frames=pool,
+            pool_frames=pool,
             meter=self.clock,
             clock=self.clock.now,
         )
+        for name, frames, _guests in cfg.pools:
+            back.create_pool(name, frames)
         for loop in loops:
             worker = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True)
             loop.wake = worker.wake
@@ -147,6 +154,7 @@ class Host:
             store=store,
             datapath=cfg.datapath,
             name=f"xvda.{dom.domid}",
+            pool=cfg.pool_of(i + 1),
         )
         self.backend.attach(vbd)
         # each loop submits to the device model of the disk it serves (a per-VBD submitter)

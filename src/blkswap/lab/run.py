@@ -9,7 +9,7 @@ from typing import Any
 
 from blkswap.back.datapaths import COMPARED
 from blkswap.lab.config import LabConfig
-from blkswap.lab.host import DEVID, Host
+from blkswap.lab.host import DEVID, Host, HostError
 from blkswap.lab.jobrun import JobRunner
 from blkswap.lab.result import Result
 from blkswap.lab.truth import DiskTruth
@@ -35,6 +35,7 @@ HYPERVISOR_CAUSES = (
     "scrub",
 )
 SAMPLE_NS = 1_000_000  # dom0 memory timeline sampling period (1 ms simulated)
+STALL_NS = 10_000_000_000  # no progress for 10 s of simulated time: the run is stuck
 
 
 def guest_pages_for(config: LabConfig, jobfile: JobFile) -> int:
@@ -101,11 +102,18 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
                         runners.append(r)
                         procs.append(env.process(r.run()))
             done = env.all_of(procs)
+            idle_since, seen = env.now, -1
             while not done.processed:
                 env.run(until=min(env.now + 50_000_000, env.peek() + 50_000_000))
                 if progress is not None:
                     progress(host, runners)
+                moved = sum(r.done_ios + r.inflight for r in runners) + host.xen.counters.hypercalls
+                if moved != seen:
+                    idle_since, seen = env.now, moved
+                elif env.now - idle_since > STALL_NS:
+                    raise HostError(stall_report(host, runners))
         sampler.interrupt("done") if sampler.is_alive else None
+        host.runners = runners
         run = RunStats(
             jobs=[r.stats for r in runners],
             global_options=dict(jobfile.global_options),
@@ -124,11 +132,11 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
 
 
 def _sample_memory(host: Host):
-    reserve, va = host.backend.reserve, host.backend.va
+    pools = list(host.backend.pools.values())
     timeline = host.memory_timeline = []
     try:
         while True:
-            timeline.append([int(host.env.now), reserve.in_use + va.in_use])
+            timeline.append([int(host.env.now), sum(p.in_use for p in pools)])
             yield host.env.timeout(SAMPLE_NS)
     except Exception:  # Interrupt at the end of the run
         return
@@ -184,7 +192,9 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         "poison_bytes": f.poison_bytes,
         "first_error": f.first_error,
         "backend": dict(sorted(ring_stats.items())),
-        "dom0_frames_peak": host.backend.reserve.peak + host.backend.va.peak,
+        "pool": vbd.config.pool if vbd is not None else "default",
+        "dom0_frames_peak": host.backend.pools[host.config.pool_of(g.index + 1)].stats.peak_by_owner.get(
+            f"xvda.{g.domid}", 0),
         "cpu_ns": {"guest": round(g.cpus.total_ns)},
     }
 
@@ -196,7 +206,8 @@ def host_figures(host: Host) -> dict[str, Any]:
     for c in cpus:
         for k, v in c.busy_ns.items():
             by_cause[k] = by_cause.get(k, 0.0) + v
-    reserve, va = host.backend.reserve, host.backend.va
+    pools = host.backend.pools
+    timeline = getattr(host, "memory_timeline", [])
     return {
         "datapath": host.config.datapath,
         "compared": list(COMPARED),
@@ -210,15 +221,38 @@ def host_figures(host: Host) -> dict[str, Any]:
         "cpu_ns_by_cause": {k: round(v) for k, v in sorted(by_cause.items())},
         "xen_ns": round(sum(v for k, v in by_cause.items() if k in HYPERVISOR_CAUSES)),
         "dom0_memory": {
-            "reserve_frames": reserve.frames,
-            "reserve_peak": reserve.peak,
-            "mapping_slots_peak": va.peak,
-            "frames_peak": reserve.peak + va.peak,
-            "timeline": getattr(host, "memory_timeline", []),
+            "pool_frames": sum(p.frames for p in pools.values()),
+            "frames_peak": sum(p.peak for p in pools.values()),
+            "mapping_slots_peak": host.backend.va.peak,
+            "timeline": timeline,
         },
+        "pool": pools["default"].figures(),
+        "pools": {n: p.figures() for n, p in pools.items()},
+        "fairness": fairness(host),
         "counters": host.xen.counters.as_dict(),
         "device_ios": sum(d.ios for d in host.devices.values()),
     }
+
+
+def stall_report(host: Host, runners: list[JobRunner]) -> str:
+    """Why a run made no progress (never a silent hang): in-flight I/O and pool state."""
+    pools = ", ".join(f"{n}: {p.in_use}/{p.frames} in use, {p.waiting} waiting" for n, p in host.backend.pools.items())
+    inflight = sum(r.inflight for r in runners)
+    return (f"the run made no progress for {STALL_NS / 1e9:.0f} s of simulated time at t={host.env.now / 1e9:.3f} s "
+            f"with {inflight} I/Os in flight; pools: {pools}")
+
+
+def fairness(host: Host) -> dict[str, Any]:
+    """Jain's fairness index over per-guest throughput (1 = perfectly fair, 1/n = one guest gets all)."""
+    per_guest: dict[int, float] = {}
+    for r in getattr(host, "runners", []):
+        span = max(1, r.stats.end_ns - r.stats.start_ns)
+        moved = r.stats.read.io_bytes + r.stats.write.io_bytes
+        per_guest[r.guest.index] = per_guest.get(r.guest.index, 0.0) + moved * 1e9 / span
+    xs = list(per_guest.values())
+    jain = (sum(xs) ** 2 / (len(xs) * sum(x * x for x in xs))) if xs and any(xs) else 1.0
+    return {"jain_index": round(jain, 4), "guests": len(xs),
+            "min_Bps": round(min(xs, default=0)), "max_Bps": round(max(xs, default=0))}
 
 
 def disk_util(host: Host) -> list[dict[str, Any]]:

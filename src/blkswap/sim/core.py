@@ -131,20 +131,7 @@ class Environment:
         elif at == self._now and priority == URGENT:
             self._urgent.append(event)
         else:
-            if at == self._now and priority < URGENT:
-                self._spill()
             heappush(self._queue, (at, priority, next(self._seq), event))
-
-    def _spill(self) -> None:
-        """Move the FIFO entries onto the heap, keys in FIFO order (rare path).
-
-        An event due now with a priority below URGENT must run before them; with every event
-        due now on the heap, the exact key comparison of ``_pop``/``_loop`` orders it.
-        """
-        queue, seq, now = self._queue, self._seq, self._now
-        for priority, fifo in ((URGENT, self._urgent), (NORMAL, self._normal)):
-            while fifo:
-                heappush(queue, (now, priority, next(seq), fifo.popleft()))
 
     def peek(self) -> float:
         """Time of the next scheduled event, or infinity if there is none."""
@@ -192,30 +179,21 @@ class Environment:
             raise _crash(event)
 
     def _loop(self) -> None:
-        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path.
-
-        ``tie`` is true while the heap may hold entries due now (they must run before the
-        FIFO entries of their priority, see ``_pop``). It is recomputed each time an entry is
-        taken from the heap; nothing else puts entries due now with priority <= NORMAL on the
-        heap (``schedule`` spills the FIFOs for a negative priority), so while it is false the
-        FIFOs need no look at the heap. It starts true because ``step`` may have left ties.
-        """
+        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path."""
         queue, urgent, normal = self._queue, self._urgent, self._normal
-        tie = True
         while True:
             if urgent:
-                if tie and queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+                if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
                     event = heappop(queue)[3]
                 else:
                     event = urgent.popleft()
             elif normal:
-                if tie and queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+                if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
                     event = heappop(queue)[3]
                 else:
                     event = normal.popleft()
             elif queue:
                 self._now, _, _, event = heappop(queue)
-                tie = queue and queue[0][0] == self._now
             else:
                 raise EmptySchedule
             callbacks, event.callbacks = event.callbacks, None

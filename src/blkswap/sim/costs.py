@@ -3,12 +3,14 @@
 A :class:`CostProfile` turns a delta of the hypervisor's counters (``blkswap.xen`` records what
 each hypercall did; it never measures time) plus explicit CPU charges (memcpy, per-request work)
 into nanoseconds, split by cause so reports can show where CPU time goes. Profiles are TOML files
-(``sim/profiles/*.toml``, every figure commented with its basis) selected by name or path
-(``--costs``). This module knows nothing about Xen beyond the counter names.
+(``sim/profiles/*.toml``, every figure commented with its basis; ``docs/costs.md`` explains each)
+selected by name or path (``--costs``). This module knows nothing about Xen beyond the counter
+names; it prices, it does not schedule (``blkswap.timing`` decides *when* and *on which vCPU*).
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -17,6 +19,7 @@ from typing import Any
 
 PROFILES = ("x86-2010", "x86-modern")
 DEFAULT_PROFILE = "x86-modern"
+TABLES = ("hypervisor", "cpu")  #: the TOML tables a profile may have (figures are flat inside)
 
 #: grant op name (xen.counters.grant_ops keys) → profile field charged per element
 GRANT_OP_COST = {
@@ -39,59 +42,87 @@ CHARGE_COUNT = {
 
 
 class CostProfileError(ValueError):
-    """A cost profile file is missing, malformed, or has an unknown/missing figure."""
+    """A cost profile file is missing, malformed, or has an unknown/missing/invalid figure."""
 
 
 @dataclass(frozen=True, slots=True)
 class CostProfile:
+    """Every figure of one modelled host; ``docs/costs.md`` says what each stands for."""
+
     name: str
-    hypercall_ns: float
-    multicall_entry_ns: float
-    grant_map_ns: float
-    grant_unmap_ns: float
-    grant_copy_op_ns: float
-    grant_transfer_ns: float
-    grant_swap_ns: float
-    grant_other_ns: float
-    pte_update_ns: float
-    p2m_update_ns: float
-    tlb_flush_ns: float
-    tlb_ipi_per_vcpu_ns: float
-    tlb_ipi_handler_ns: float
-    evtchn_send_ns: float
-    scrub_Bps: float
-    memcpy_Bps: float
-    irq_ns: float
-    backend_request_ns: float
-    front_request_ns: float
-    front_completion_ns: float
+    hypercall_ns: float  #: ring transition into Xen and back, per hypercall (a multicall once)
+    multicall_entry_ns: float  #: extra dispatch work of one multicall hypercall
+    grant_map_ns: float  #: per GNTTABOP_map_grant_ref element
+    grant_unmap_ns: float  #: per unmap element (flush excluded)
+    grant_copy_op_ns: float  #: per GNTTABOP_copy element (bytes priced at memcpy_Bps)
+    grant_transfer_ns: float  #: per GNTTABOP_transfer element
+    grant_swap_ns: float  #: per lab GNTTABOP_swap element
+    grant_other_ns: float  #: per element of any other grant op
+    pte_update_ns: float  #: one PTE installed/removed/moved
+    p2m_update_ns: float  #: one P2M or M2P entry
+    tlb_flush_local_ns: float  #: the initiator's own flush (every flush)
+    tlb_flush_ns: float  #: remote shootdown round trip to the first target (under flush lock)
+    tlb_ipi_per_vcpu_ns: float  #: each further remote target (under the flush lock)
+    tlb_ipi_handler_ns: float  #: time each remote target vCPU loses to one flush IPI
+    evtchn_send_ns: float  #: EVTCHNOP_send work beyond the hypercall
+    scrub_Bps: float  #: clear_page bandwidth
+    memcpy_Bps: float  #: one core's memcpy bandwidth
+    irq_ns: float  #: one upcall/interrupt activation of a handler or backend loop
+    backend_request_ns: float  #: backend per-request work
+    front_request_ns: float  #: blkfront per-request submission work
+    front_completion_ns: float  #: blkfront per-request completion work
 
     def with_overrides(self, **kw: float) -> CostProfile:
+        """A copy with some figures replaced (validated like a profile file)."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         for k, v in kw.items():
-            if k not in data:
-                raise CostProfileError(f"unknown cost figure {k!r}")
-            data[k] = float(v)
+            if k not in data or k == "name":
+                raise CostProfileError(f"unknown cost figure {k!r}; known: {', '.join(FIGURES)}")
+            data[k] = _figure(k, v, "override")
         return CostProfile(**data)
 
     # -- conversions ---------------------------------------------------------------------------
     def charge_ns(self, cause: str, amount: int) -> float:
+        """Price an explicit charge: bytes at a bandwidth or a count at a fixed cost."""
         if cause in CHARGE_BYTES:
             return amount * 1e9 / getattr(self, CHARGE_BYTES[cause])
         if cause in CHARGE_COUNT:
             return amount * getattr(self, CHARGE_COUNT[cause])
-        raise CostProfileError(f"no cost for charge cause {cause!r}")
+        raise CostProfileError(
+            f"no cost for charge cause {cause!r}; known: "
+            f"{', '.join(sorted(CHARGE_BYTES) + sorted(CHARGE_COUNT))}"
+        )
+
+    @staticmethod
+    def remote_flush_targets(flushes: float, flush_vcpus: float) -> tuple[float, float]:
+        """``(flushes_with_remote_targets, remote_target_vcpus)`` for counted flushes.
+
+        Xen counts every vCPU of the flushed domain in ``tlb_flush_vcpus`` (docs/xen.md "Flush
+        targets"); the initiator's own vCPU is flushed locally (XG flush_area_mask: local flush,
+        then IPIs to the rest of the mask). So ``tlb_flush_vcpus − tlb_flushes`` vCPUs get an IPI,
+        and a flush has remote targets at all only if there are some left for it."""
+        remote = max(0, flush_vcpus - flushes)
+        return min(flushes, remote), remote
+
+    def flush_hold_ns(self, flushes: float, flush_vcpus: float) -> float:
+        """Time the initiator holds Xen's host-wide flush lock for the flushes in ``delta``: the
+        IPI round trip to the first remote target plus each further target (XG smp.c
+        flush_area_mask: send_IPI_mask, spin until every target acked)."""
+        with_remote, remote = self.remote_flush_targets(flushes, flush_vcpus)
+        return with_remote * self.tlb_flush_ns + (remote - with_remote) * self.tlb_ipi_per_vcpu_ns
 
     def hypervisor_ns(self, delta: Any, out: dict[str, float] | None = None) -> float:
         """Cost of a counters delta (what one domain's hypercalls did); with ``out``, the cost is
-        also added into it by cause. Called on every metered event, so kept to plain arithmetic."""
+        also added into it by cause. Called on every metered event, so kept to plain arithmetic.
+        ``delta`` needs the scalar counters and ``grant_ops`` (a namespace of floats will do)."""
         parts = [
             ("hypercall", delta.hypercalls * self.hypercall_ns),
+            ("multicall", getattr(delta, "multicalls", 0) * self.multicall_entry_ns),
             ("grant_copy", delta.bytes_copied * 1e9 / self.memcpy_Bps),
             (
                 "tlb_flush",
-                delta.tlb_flushes * self.tlb_flush_ns
-                + max(0, delta.tlb_flush_vcpus - delta.tlb_flushes) * self.tlb_ipi_per_vcpu_ns,
+                delta.tlb_flushes * self.tlb_flush_local_ns
+                + self.flush_hold_ns(delta.tlb_flushes, delta.tlb_flush_vcpus),
             ),
             ("p2m", (delta.p2m_updates + delta.m2p_updates) * self.p2m_update_ns),
             ("pte", delta.pte_updates * self.pte_update_ns),
@@ -112,29 +143,49 @@ class CostProfile:
         return total
 
 
+#: every figure a profile file must give (all of CostProfile's fields but ``name``)
+FIGURES: tuple[str, ...] = tuple(f.name for f in fields(CostProfile) if f.name != "name")
+
+
+def _figure(name: str, value: Any, label: str) -> float:
+    """Validate one figure: a finite number ≥ 0; bandwidths (``*_Bps``) > 0."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (name.endswith("_Bps") and value == 0):
+        need = "a number > 0" if name.endswith("_Bps") else "a number ≥ 0"
+        raise CostProfileError(f"{label}: {name} = {value!r} must be {need}")
+    return float(value)
+
+
 def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> CostProfile:
-    """A built-in profile by name, or a TOML file with the same two tables."""
+    """A built-in profile by name, or a TOML file with ``[hypervisor]`` and ``[cpu]`` tables."""
     text, label = _read(name_or_path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise CostProfileError(f"{label}: {err}") from None
+    stray = [k for k in data if k not in TABLES]
+    if stray:
+        raise CostProfileError(
+            f"{label}: unexpected key/table(s) {', '.join(sorted(stray))}; "
+            f"figures live in the tables {', '.join(TABLES)}"
+        )
     flat: dict[str, Any] = {}
-    for table in ("hypervisor", "cpu"):
-        flat.update(data.get(table, {}))
-    names = {f.name for f in fields(CostProfile)} - {"name"}
-    unknown = set(flat) - names
-    missing = names - set(flat)
+    for table in TABLES:
+        section = data.get(table, {})
+        if not isinstance(section, dict):
+            raise CostProfileError(f"{label}: {table} must be a table")
+        twice = set(flat) & set(section)
+        if twice:
+            raise CostProfileError(f"{label}: figure(s) given twice: {', '.join(sorted(twice))}")
+        flat.update(section)
+    unknown = set(flat) - set(FIGURES)
+    missing = set(FIGURES) - set(flat)
     if unknown:
         raise CostProfileError(f"{label}: unknown cost figure(s): {', '.join(sorted(unknown))}")
     if missing:
         raise CostProfileError(f"{label}: missing cost figure(s): {', '.join(sorted(missing))}")
-    for k, v in flat.items():
-        if not isinstance(v, int | float) or v < 0 or (k.endswith("_Bps") and v == 0):
-            raise CostProfileError(
-                f"{label}: {k} = {v!r} must be a non-negative number (bandwidths > 0)"
-            )
-    return CostProfile(name=str(Path(label).stem), **{k: float(v) for k, v in flat.items()})
+    values = {k: _figure(k, v, label) for k, v in flat.items()}
+    return CostProfile(name=str(Path(label).stem), **values)
 
 
 def _read(name_or_path: str | Path) -> tuple[str, str]:
@@ -144,6 +195,7 @@ def _read(name_or_path: str | Path) -> tuple[str, str]:
     path = Path(name_or_path)
     if not path.is_file():
         raise CostProfileError(
-            f"cost profile {str(name_or_path)!r}: not a built-in ({', '.join(PROFILES)}) and no such file"
+            f"cost profile {str(name_or_path)!r}: not a built-in ({', '.join(PROFILES)}) "
+            "and no such file"
         )
     return path.read_text(), str(path)

@@ -59,7 +59,7 @@ class Event:
     event when the environment processes it. ``a & b`` waits for both, ``a | b`` for either.
     """
 
-    __slots__ = ("env", "callbacks", "_value", "_ok", "_defused")
+    __slots__ = ("env", "callbacks", "_value", "_ok", "_defused", "__weakref__")
 
     def __init__(self, env: Environment) -> None:
         self.env = env
@@ -132,10 +132,14 @@ class Event:
         return self
 
     def __and__(self, other: Event) -> Condition:
-        return Condition(self.env, Condition.all_events, [self, other])
+        condition = _new(Condition)  # = Condition(self.env, Condition.all_events, ...)
+        condition._setup(self.env, Condition.all_events, (self, other))
+        return condition
 
     def __or__(self, other: Event) -> Condition:
-        return Condition(self.env, Condition.any_events, [self, other])
+        condition = _new(Condition)  # = Condition(self.env, Condition.any_events, ...)
+        condition._setup(self.env, _any_events, (self, other))
+        return condition
 
 
 class Timeout(Event):
@@ -354,10 +358,20 @@ class Condition(Event):
         evaluate: Callable[[tuple[Event, ...], int], bool],
         events: Iterable[Event],
     ) -> None:
+        self._setup(env, evaluate, tuple(events))
+
+    def _setup(
+        self,
+        env: Environment,
+        evaluate: Callable[[tuple[Event, ...], int], bool],
+        events: tuple[Event, ...],
+    ) -> None:
+        """The constructor's body; ``a | b`` and ``a & b`` call it on ``object.__new__`` (a
+        class call with ``__init__`` costs more than the whole setup of a small condition)."""
         self.env = env
         self._value = PENDING
         self._evaluate = evaluate
-        self._events = events = tuple(events)
+        self._events = events
         self._count = 0
         self._nested = False
         self._check_cb = None
@@ -370,7 +384,7 @@ class Condition(Event):
                 raise ValueError("a condition cannot mix events from different environments")
             if isinstance(event, Condition):
                 self._nested = True
-        self.callbacks = [self._build_value]
+        self.callbacks = [_build_value]
         # One bound method registered on every event, so _detach can find it by identity.
         self._check_cb = check = self._check
         for event in events:
@@ -396,23 +410,6 @@ class Condition(Event):
             self._value = None
             self.env._normal.append(self)
 
-    def _build_value(self, event: Event) -> None:
-        """First callback of the condition itself: detach, then collect the processed events."""
-        processed: list[Event] = []
-        if self._nested:
-            self._detach(processed)
-        else:  # = self._detach(processed) for a flat condition, inlined (hot path)
-            check = self._check_cb
-            for ev in self._events:
-                callbacks = ev.callbacks
-                if callbacks is None:
-                    processed.append(ev)
-                elif check in callbacks:
-                    callbacks.remove(check)
-        self._check_cb = None  # breaks the condition -> bound method -> condition cycle
-        if event._ok:
-            self._value = ConditionValue(processed)
-
     def _detach(self, processed: list[Event]) -> None:
         """Remove our checks from events still pending (so they do not keep this condition
         alive) and append the processed events to *processed*, descending into nested
@@ -436,6 +433,27 @@ class Condition(Event):
     def any_events(events: tuple[Event, ...], count: int) -> bool:
         """True when at least one event has been processed."""
         return count > 0 or len(events) == 0
+
+
+def _build_value(condition: Condition) -> None:
+    """First callback of every non-empty condition (a function, not a bound method, so no
+    method object per condition): detach, then collect the processed events as its value."""
+    processed: list[Event] = []
+    if condition._nested:
+        condition._detach(processed)
+    else:  # = condition._detach(processed) for a flat condition, inlined (hot path)
+        check = condition._check_cb
+        for event in condition._events:
+            callbacks = event.callbacks
+            if callbacks is None:
+                processed.append(event)
+            elif check in callbacks:
+                callbacks.remove(check)
+    condition._check_cb = None  # breaks the condition -> bound method -> condition cycle
+    if condition._ok:
+        value = _new(ConditionValue)  # = ConditionValue(processed), inlined
+        value.events = processed
+        condition._value = value
 
 
 _any_events = Condition.any_events

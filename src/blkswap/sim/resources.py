@@ -151,8 +151,28 @@ class Resource:
         return len(self.users)
 
     def request(self) -> Request:
-        """Ask for a slot; yield the returned event to wait for it."""
-        return Request(self)
+        """Ask for a slot; yield the returned event to wait for it.
+
+        = ``Request(self)`` without the constructor call (hot path); keep the two in step.
+        """
+        env = self._env
+        request = _new(Request)
+        request.env = env
+        request.callbacks = []
+        request.resource = self
+        request._queue = queue = self.queue
+        if not queue and len(self.users) < self._capacity:
+            self.users.append(request)
+            request.usage_since = env._now
+            request._ok = True
+            request._value = None
+            env._normal.append(request)
+        else:
+            request._value = PENDING
+            request.usage_since = None
+            queue.append(request)
+            self._grant_head(None)
+        return request
 
     def release(self, request: Request) -> Release:
         """Give back the slot of *request* (a no-op on the slot if it was never granted)."""

@@ -12,7 +12,9 @@ hook                      required  called by the backend loop
 ``finish(req)``           yes       after storage I/O, before the response. Reads: the data must be
                                     in the guest's pages when it returns. May set ``req.status``
                                     and ``req.rsp_extra``.
-``frames_needed(req)``    no        how many dom0 frames ``prepare`` will take (pool admission)
+``frames_needed(req)``    yes       how many dom0 frames the loop must take from the VBD's pool
+                                    before ``prepare`` (they arrive in ``req.pool_frames``; the
+                                    path returns them with ``ctx.give_frames`` or keeps them)
 ``teardown()``            no        on disconnect: release every mapping and frame
 ========================  ========  =============================================================
 
@@ -25,7 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from blkswap.back.frames import FrameReserve, VaSpace
+from blkswap.back.frames import VaSpace
+from blkswap.back.pool import FramePool
 from blkswap.back.request import PendingReq
 
 API_VERSION = 1
@@ -78,14 +81,21 @@ class BackendContext:
 
     port: Any  #: dom0's DomainPort
     frontend_domid: int
-    reserve: FrameReserve
+    pool: FramePool  #: the VBD's frame pool (the loop takes ``frames_needed`` before ``prepare``)
     va: VaSpace
     options: DataPathOptions = field(default_factory=DataPathOptions)
     meter: Meter = field(default_factory=NullMeter)
     clock: Any = None  #: () -> ns, for time-based policies (persistent-grant LRU)
+    owner: str = ""  #: the VBD's name (pool accounting)
 
     def now(self) -> int:
         return self.clock() if self.clock is not None else 0
+
+    def give_frames(self, req: PendingReq) -> None:
+        """Return the request's pool frames (the common end of ``finish``)."""
+        if req.pool_frames:
+            self.pool.give(req.pool_frames, self.owner)
+            req.pool_frames = []
 
 
 class DataPath(Protocol):

@@ -37,15 +37,14 @@ class CopyPath:
         return len(req.segments)
 
     def prepare(self, req: PendingReq) -> None:
-        gfns = self.ctx.reserve.take(len(req.segments))
-        if gfns is None:
-            raise RequestError(blkif.BLKIF_RSP_ERROR, "no dom0 frames available")
+        gfns = req.pool_frames
         req.state = gfns
         port = self.ctx.port
         req.bufs = [
             segment_slice(port.page_view(gfn << 12), s.first_sect, s.last_sect)
             for gfn, s in zip(gfns, req.segments, strict=True)
         ]
+        req.frames = [port.gfn_to_mfn(gfn) for gfn in gfns]
         if req.is_write and req.segments:
             self._move(req, to_guest=False)
 
@@ -61,7 +60,7 @@ class CopyPath:
 
     def _release(self, req: PendingReq) -> None:
         req.bufs = []
-        self.ctx.reserve.give(req.state)
+        self.ctx.give_frames(req)
         req.state = None
 
     def _move(self, req: PendingReq, to_guest: bool) -> None:

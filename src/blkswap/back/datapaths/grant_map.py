@@ -25,8 +25,9 @@ class MapPath:
         self.map_failures = 0
 
     def frames_needed(self, req: PendingReq) -> int:
-        # Linux backs each mapping with a ballooned page frame (gnttab_page_cache_get): a slot of
-        # dom0's pseudo-physical space even though no dom0 memory is behind it.
+        # Linux backs each mapping with a page frame of dom0's (gnttab_page_cache_get; blktap2's
+        # pool): the lab charges one pool frame per mapped segment, while the emulator places the
+        # mapping itself at a separate address (VaSpace).
         return len(req.segments)
 
     def prepare(self, req: PendingReq) -> None:
@@ -38,6 +39,7 @@ class MapPath:
         if any(m.status != gnttab.GNTST_okay for m in maps):
             self.map_failures += 1
             self._release(maps)
+            ctx.give_frames(req)
             req.state = None
             bad = next(m for m in maps if m.status != gnttab.GNTST_okay)
             raise RequestError(
@@ -47,6 +49,7 @@ class MapPath:
             segment_slice(ctx.port.page_view(m.va), s.first_sect, s.last_sect)
             for m, s in zip(maps, req.segments, strict=True)
         ]
+        req.frames = [m.mfn for m in maps]
 
     def finish(self, req: PendingReq) -> None:
         maps: list[Mapping] = req.state
@@ -54,6 +57,7 @@ class MapPath:
         if maps:
             self._release(maps)
         req.state = None
+        self.ctx.give_frames(req)
 
     def _release(self, maps: list[Mapping]) -> None:
         unmap_grants(self.ctx.port, maps)

@@ -50,9 +50,7 @@ class SwapPath:
 
     def prepare(self, req: PendingReq) -> None:
         ctx = self.ctx
-        gfns = ctx.reserve.take(len(req.segments))
-        if gfns is None:
-            raise RequestError(blkif.BLKIF_RSP_ERROR, "no reserve frames")
+        gfns = req.pool_frames
         req.state = gfns
         if req.is_write and req.segments:
             if ctx.options.scrub and not ctx.options.swap_copyback:
@@ -60,7 +58,7 @@ class SwapPath:
             try:
                 req.rsp_extra = encode_new_frames(self._swap(req))
             except RequestError:
-                ctx.reserve.give(gfns)
+                ctx.give_frames(req)
                 req.state = None
                 raise
             if ctx.options.swap_copyback:
@@ -71,6 +69,7 @@ class SwapPath:
             segment_slice(ctx.port.page_view(gfn << 12), s.first_sect, s.last_sect)
             for gfn, s in zip(gfns, req.segments, strict=True)
         ]
+        req.frames = [ctx.port.gfn_to_mfn(gfn) for gfn in gfns]
 
     def finish(self, req: PendingReq) -> None:
         gfns = req.state
@@ -82,7 +81,7 @@ class SwapPath:
                 req.rsp_extra = encode_new_frames(self._swap(req))
             except RequestError:
                 req.status = blkif.BLKIF_RSP_ERROR
-        self.ctx.reserve.give(gfns)
+        self.ctx.give_frames(req)
         req.state = None
 
     def _swap(self, req: PendingReq) -> list[int]:

@@ -34,6 +34,7 @@ from blkswap.back.request import PendingReq, RequestError
 class PersistentGrant:
     mapping: Mapping
     last_used: int
+    frame: int | None = None  #: the pool frame this mapping holds while it persists
     active: int = 0
 
 
@@ -52,7 +53,8 @@ class PersistentPath:
         self.misses = 0
 
     def frames_needed(self, req: PendingReq) -> int:
-        return 0
+        """One pool frame per gref not yet in the table (a persistent mapping holds its page)."""
+        return len({s.gref for s in req.segments if s.gref not in self.grants})
 
     def prepare(self, req: PendingReq) -> None:
         ctx, now = self.ctx, self.ctx.now()
@@ -68,17 +70,20 @@ class PersistentPath:
             if bad:
                 unmap_grants(ctx.port, maps)
                 ctx.va.give(vas)
+                ctx.give_frames(req)
                 raise RequestError(
                     blkif.BLKIF_RSP_ERROR, f"map of gref {bad[0].ref} failed: GNTST {bad[0].status}"
                 )
             fresh = {m.ref: m for m in maps}
         transient: list[Mapping] = []
+        frames = list(req.pool_frames)
         for ref, m in fresh.items():
-            if len(self.grants) < ctx.options.max_persistent_grants:
-                self.grants[ref] = PersistentGrant(m, now)
+            if frames and len(self.grants) < ctx.options.max_persistent_grants:
+                self.grants[ref] = PersistentGrant(m, now, frames.pop())
             else:
                 self.overflow = True
                 transient.append(m)
+        req.pool_frames = frames  # frames not kept by a persistent grant go back at finish
         bufs = []
         for s in req.segments:
             pg = self.grants.get(s.gref)
@@ -87,6 +92,7 @@ class PersistentPath:
                 pg.active += 1
                 pg.last_used = now
             bufs.append(segment_slice(ctx.port.page_view(m.va), s.first_sect, s.last_sect))
+            req.frames.append(m.mfn)
         req.bufs = bufs
         req.state = transient
 
@@ -102,6 +108,9 @@ class PersistentPath:
             unmap_grants(self.ctx.port, req.state)
             self.ctx.va.give([m.va for m in req.state])
         req.state = None
+        self.ctx.give_frames(req)
+        if self.ctx.pool.waiting:  # others wait for frames our idle grants hold: give some back
+            self.reclaim(len(req.segments))
         if now - self.last_purge >= self.ctx.options.lru_interval_ns:
             self.last_purge = now
             self.purge(now)
@@ -126,16 +135,30 @@ class PersistentPath:
             )
             victims.update(ref for _, ref in lru[:target])
             self.overflow = False
-        self._unmap([self.grants.pop(ref).mapping for ref in sorted(victims)])
+        self._unmap([self.grants.pop(ref) for ref in sorted(victims)])
         self.purged += len(victims)
         return len(victims)
 
-    def _unmap(self, maps: list[Mapping]) -> None:
-        for i in range(0, len(maps), MAP_BATCH):
-            batch = maps[i : i + MAP_BATCH]
-            unmap_grants(self.ctx.port, batch)
-            self.ctx.va.give([m.va for m in batch])
+    def reclaim(self, frames: int) -> int:
+        """Pool pressure: unmap up to enough inactive grants (least recently used first) to give
+        back ``frames`` pool frames. Linux purges on a timer and a size limit only; a pool that
+        persistent grants can exhaust needs this, or requests would wait forever (lab addition)."""
+        lru = sorted((pg.last_used, ref) for ref, pg in self.grants.items() if not pg.active and pg.frame is not None)
+        victims = [self.grants.pop(ref) for _, ref in lru[:frames]]
+        self._unmap(victims)
+        self.purged += len(victims)
+        return len(victims)
+
+    def _unmap(self, grants: list[PersistentGrant]) -> None:
+        """Unmap in batches of 11 (the synchronous unmap), then return the pool frames."""
+        for i in range(0, len(grants), MAP_BATCH):
+            batch = grants[i : i + MAP_BATCH]
+            unmap_grants(self.ctx.port, [pg.mapping for pg in batch])
+            self.ctx.va.give([pg.mapping.va for pg in batch])
+        frames = [pg.frame for pg in grants if pg.frame is not None]
+        if frames:
+            self.ctx.pool.give(frames, self.ctx.owner)
 
     def teardown(self) -> None:
-        self._unmap([pg.mapping for pg in self.grants.values()])
+        self._unmap(list(self.grants.values()))
         self.grants.clear()

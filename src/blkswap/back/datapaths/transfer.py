@@ -25,7 +25,7 @@ from blkswap.back.datapaths.base import (
 )
 from blkswap.back.datapaths.grant_copy import CopyPath
 from blkswap.back.grantops import pack_transfers, transfer_statuses
-from blkswap.back.request import PendingReq, RequestError
+from blkswap.back.request import PendingReq
 
 ZERO_PAGE = bytes(4096)
 
@@ -49,9 +49,7 @@ class TransferPath:
             self._writes.prepare(req)
             return
         ctx = self.ctx
-        gfns = ctx.reserve.take(len(req.segments))
-        if gfns is None:
-            raise RequestError(blkif.BLKIF_RSP_ERROR, "no dom0 frames available")
+        gfns = req.pool_frames
         req.state = gfns
         pages = [ctx.port.page_view(gfn << 12) for gfn in gfns]
         if ctx.options.scrub:
@@ -74,7 +72,7 @@ class TransferPath:
             return
         req.state = None
         if req.status != blkif.BLKIF_RSP_OKAY:
-            self.ctx.reserve.give(gfns)
+            self.ctx.give_frames(req)
             return
         dom = self.ctx.frontend_domid
         # PV: the transfer names the caller's frame by machine frame number (xen-abi.md §1.6)
@@ -89,8 +87,9 @@ class TransferPath:
         lost = [g for g, st in zip(gfns, statuses, strict=True) if st != gnttab.GNTST_bad_page]
         kept = [g for g, st in zip(gfns, statuses, strict=True) if st == gnttab.GNTST_bad_page]
         self.frames_given += len(lost)
-        self.ctx.reserve.replace_lost(lost)
-        self.ctx.reserve.give(kept)
+        self.ctx.pool.lose(lost, self.ctx.owner)  # replaced by fresh order-0 pages on refill()
+        self.ctx.pool.give(kept, self.ctx.owner)
+        req.pool_frames = []
         if any(st != gnttab.GNTST_okay for st in statuses):
             self.transfer_failures += 1
             req.status = blkif.BLKIF_RSP_ERROR

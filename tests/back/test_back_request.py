@@ -1,0 +1,187 @@
+"""The pure request checks of blkswap.back.request (LB blkback.c __do_block_io_op,
+dispatch_rw_block_io, xen_vbd_translate; xen-abi.md §3.4, §3.5, §5.1): every error branch."""
+
+from __future__ import annotations
+
+import pytest
+
+from blkswap.abi import blkif
+from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
+from blkswap.back.request import RequestError, VbdLimits, check_range, check_segments, validate
+
+OK, ERR, NOTSUPP = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR, blkif.BLKIF_RSP_EOPNOTSUPP
+LIM = VbdLimits(sectors=8192, max_indirect_segments=256)
+SEG = Segment(8, 0, 7)
+
+
+def rw(op: int, nseg: int, sector: int = 0) -> Request:
+    return Request(op, nseg, 0, 1, sector, tuple([SEG] * min(nseg, 11)))
+
+
+def status_of(fn, *args) -> int:
+    try:
+        fn(*args)
+    except RequestError as err:
+        assert err.reason, "a RequestError must say why"
+        return err.status
+    return OK
+
+
+@pytest.mark.parametrize("op", [blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE])
+@pytest.mark.parametrize("nseg,expect", [(0, ERR), (1, OK), (11, OK), (12, ERR), (255, ERR)])
+def test_rw_segment_count(op: int, nseg: int, expect: int) -> None:
+    assert status_of(validate, rw(op, nseg), LIM) == expect
+
+
+@pytest.mark.parametrize("op", [blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER])
+def test_flush_and_barrier_may_have_no_segments(op: int) -> None:
+    assert validate(rw(op, 0), LIM) == (op, 0)
+    assert status_of(validate, rw(op, 12), LIM) == ERR
+
+
+def test_validate_returns_effective_op_and_count() -> None:
+    assert validate(rw(blkif.BLKIF_OP_WRITE, 3), LIM) == (blkif.BLKIF_OP_WRITE, 3)
+    ind = IndirectRequest(blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_READ, 32, 1, 0, 0, (9,))
+    assert validate(ind, LIM) == (blkif.BLKIF_OP_READ, 32)
+
+
+@pytest.mark.parametrize("op", [blkif.BLKIF_OP_RESERVED_1, 7, 200, 255])
+def test_unknown_operation_is_eopnotsupp(op: int) -> None:
+    assert status_of(validate, rw(op, 1), LIM) == NOTSUPP
+
+
+@pytest.mark.parametrize(
+    "field,op",
+    [
+        ("feature_flush", blkif.BLKIF_OP_FLUSH_DISKCACHE),
+        ("feature_barrier", blkif.BLKIF_OP_WRITE_BARRIER),
+    ],
+)
+def test_flush_not_offered_is_eopnotsupp(field: str, op: int) -> None:
+    lim = VbdLimits(sectors=8192, **{field: False})
+    assert status_of(validate, rw(op, 0), lim) == NOTSUPP
+
+
+@pytest.mark.parametrize(
+    "op,expect",
+    [
+        (blkif.BLKIF_OP_READ, OK),
+        (blkif.BLKIF_OP_WRITE, ERR),
+        (blkif.BLKIF_OP_FLUSH_DISKCACHE, ERR),
+        (blkif.BLKIF_OP_WRITE_BARRIER, ERR),
+    ],
+)
+def test_read_only_vbd_refuses_everything_but_reads(op: int, expect: int) -> None:
+    lim = VbdLimits(sectors=8192, readonly=True)
+    nseg = 0 if op in (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER) else 1
+    assert status_of(validate, rw(op, nseg), lim) == expect
+
+
+@pytest.mark.parametrize(
+    "first,last,ok", [(0, 7, True), (3, 3, True), (4, 3, False), (0, 8, False), (7, 255, False)]
+)
+def test_segment_sector_bounds(first: int, last: int, ok: bool) -> None:
+    segs = (Segment(8, 0, 7), Segment(9, first, last))
+    if ok:
+        assert check_segments(segs) == 8 + last - first + 1
+    else:
+        with pytest.raises(RequestError, match="bad segment gref=9") as err:
+            check_segments(segs)
+        assert err.value.status == ERR
+
+
+def test_check_segments_empty_is_zero() -> None:
+    assert check_segments(()) == 0
+
+
+@pytest.mark.parametrize(
+    "sector,n,ok",
+    [
+        (0, 8192, True),
+        (8191, 1, True),
+        (8184, 9, False),
+        (8192, 1, False),
+        (2**64 - 1, 2, False),  # u64 sector_number wrap: end < start must not pass
+        (2**63, 2**63, False),
+    ],
+)
+def test_range_inside_device(sector: int, n: int, ok: bool) -> None:
+    if ok:
+        check_range(sector, n, LIM)
+    else:
+        with pytest.raises(RequestError, match="beyond the device") as err:
+            check_range(sector, n, LIM)
+        assert err.value.status == ERR
+
+
+def test_range_u64_wrap_as_the_ring_would_carry_it() -> None:
+    """A 64-bit sector near 2**64 plus a few sectors wraps in C; Python ints do not — both must
+    be refused. The decoded wire value is at most 2**64-1."""
+    wire = blkif.Request(blkif.BLKIF_OP_READ, 1, 0, 1, 2**64 - 4, (SEG,))
+    with pytest.raises(RequestError):
+        check_range(wire.sector_number, 8, LIM)
+
+
+def test_range_alignment_to_logical_block() -> None:
+    lim = VbdLimits(sectors=8192, logical_sectors=8)
+    check_range(16, 8, lim)
+    for sector, n in ((4, 8), (16, 4)):
+        with pytest.raises(RequestError, match="not aligned to 4096"):
+            check_range(sector, n, lim)
+
+
+def discard(sector: int, n: int, flag: int = 0) -> DiscardRequest:
+    return DiscardRequest(blkif.BLKIF_OP_DISCARD, flag, 0, 1, sector, n)
+
+
+@pytest.mark.parametrize(
+    "sector,n,expect",
+    [(0, 8, OK), (8184, 8, OK), (8184, 9, ERR), (0, 0, ERR), (2**64 - 1, 2, ERR)],
+)
+def test_discard_range(sector: int, n: int, expect: int) -> None:
+    assert status_of(validate, discard(sector, n), LIM) == expect
+
+
+def test_discard_returns_discard_op_and_no_segments() -> None:
+    assert validate(discard(0, 8, blkif.BLKIF_DISCARD_SECURE), LIM) == (blkif.BLKIF_OP_DISCARD, 0)
+
+
+def test_discard_not_offered_or_read_only() -> None:
+    assert status_of(validate, discard(0, 8), VbdLimits(8192, feature_discard=False)) == NOTSUPP
+    assert status_of(validate, discard(0, 8), VbdLimits(8192, readonly=True)) == ERR
+
+
+def indirect(iop: int, nseg: int) -> IndirectRequest:
+    return IndirectRequest(blkif.BLKIF_OP_INDIRECT, iop, nseg, 1, 0, 0, (9,))
+
+
+@pytest.mark.parametrize(
+    "iop,expect",
+    [
+        (blkif.BLKIF_OP_READ, OK),
+        (blkif.BLKIF_OP_WRITE, OK),
+        (blkif.BLKIF_OP_FLUSH_DISKCACHE, ERR),  # LF BUG_ON: flush is never indirect
+        (blkif.BLKIF_OP_WRITE_BARRIER, ERR),
+        (blkif.BLKIF_OP_DISCARD, ERR),
+        (blkif.BLKIF_OP_INDIRECT, ERR),
+        (99, ERR),
+    ],
+)
+def test_indirect_op_must_be_read_or_write(iop: int, expect: int) -> None:
+    assert status_of(validate, indirect(iop, 16), LIM) == expect
+
+
+@pytest.mark.parametrize("nseg,expect", [(0, ERR), (1, OK), (256, OK), (257, ERR), (4096, ERR)])
+def test_indirect_segment_count(nseg: int, expect: int) -> None:
+    assert status_of(validate, indirect(blkif.BLKIF_OP_READ, nseg), LIM) == expect
+
+
+def test_indirect_not_offered_is_eopnotsupp() -> None:
+    lim = VbdLimits(sectors=8192, max_indirect_segments=0)
+    assert status_of(validate, indirect(blkif.BLKIF_OP_READ, 16), lim) == NOTSUPP
+
+
+def test_indirect_write_on_read_only_vbd() -> None:
+    lim = VbdLimits(sectors=8192, readonly=True, max_indirect_segments=32)
+    assert status_of(validate, indirect(blkif.BLKIF_OP_WRITE, 16), lim) == ERR
+    assert status_of(validate, indirect(blkif.BLKIF_OP_READ, 16), lim) == OK
