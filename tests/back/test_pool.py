@@ -1,0 +1,129 @@
+"""Frame pools: toolstack operations, refusals, FIFO/round-robin admission, no starvation."""
+
+from __future__ import annotations
+
+import pytest
+
+from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError, default_frames
+from blkswap.xen import Xen
+from blkswap.xen.port import EmulatedPort
+
+
+@pytest.fixture
+def port():
+    xen = Xen(frames=8192)
+    xen.create_domain(pages=2048, vcpus=2, max_pages=4096)
+    xen.store.introduce_domain(0)
+    return EmulatedPort(xen, 0)
+
+
+def test_default_size_is_two_rings_worth_or_two_device_queues():
+    assert CLASSIC_FRAMES == 704 == 2 * 32 * 11
+    assert default_frames(1) == 704
+    assert default_frames(64) == 2 * 11 * 64
+
+
+def test_create_takes_dom0_frames_and_destroy_returns_them(port):
+    before = port.free_pages
+    pool = FramePool(port, "p", 100)
+    assert pool.available == 100 and port.free_pages == before - 100
+    pool.destroy()
+    assert port.free_pages == before and pool.frames == 0
+    with pytest.raises(PoolError, match="destroyed"):
+        pool.take(1)
+
+
+def test_destroy_refused_while_bound_or_in_use(port):
+    pool = FramePool(port, "p", 10)
+    pool.bind("xvda.1")
+    with pytest.raises(PoolError, match="EBUSY.*xvda.1"):
+        pool.destroy()
+    pool.unbind("xvda.1")
+    got = pool.take(3, "xvda.1")
+    with pytest.raises(PoolError, match="EBUSY.*3 frames"):
+        pool.destroy()
+    pool.give(got, "xvda.1")
+    pool.destroy()
+
+
+def test_shrink_never_steals_frames_in_use(port):
+    pool = FramePool(port, "p", 10)
+    held = pool.take(8, "a")
+    free_before = port.free_pages
+    pool.resize(4)  # 2 idle frames released now, 4 more as they come back
+    assert pool.available == 0 and port.free_pages == free_before + 2
+    pool.give(held[:5], "a")
+    assert pool.available == 1 and port.free_pages == free_before + 6  # 4 released, 1 kept
+    pool.give(held[5:], "a")
+    assert pool.available == 4 and pool.in_use == 0
+
+
+def test_grow_serves_waiters(port):
+    pool = FramePool(port, "p", 2)
+    got: list[list[int]] = []
+    with pytest.raises(PoolError, match="can never fit"):
+        pool.wait(5, "a", got.append)
+    pool.resize(6)
+    pool.take(2, "x")
+    pool.wait(5, "a", got.append)
+    assert got == []
+    pool.resize(8)
+    assert len(got) == 1 and len(got[0]) == 5
+
+
+def test_waiters_are_served_fifo_and_takes_do_not_jump_the_queue(port):
+    pool = FramePool(port, "p", 12)
+    held = pool.take(12, "x")
+    order: list[str] = []
+    pool.wait(11, "big", lambda f: order.append("big"))
+    pool.wait(1, "small1", lambda f: order.append("small1"))
+    pool.give(held[:6], "x")
+    assert order == [] and pool.take(1, "small2") is None  # no overtaking the big waiter
+    pool.give(held[6:], "x")
+    assert order == ["big", "small1"]
+    assert pool.stats.wakeups == 2 and pool.stats.waits == 2
+
+
+def test_round_robin_between_backends_that_re_register(port):
+    """Three backends, each re-registering after being served, share a 1-frame pool evenly."""
+    pool = FramePool(port, "p", 1)
+    served: list[str] = []
+    held = {"frames": pool.take(1, "x")}
+
+    def make(name: str):
+        def cb(frames: list[int]) -> None:
+            served.append(name)
+            held[name] = frames
+        return cb
+
+    for name in ("a", "b", "c"):
+        pool.wait(1, name, make(name))
+    pool.give(held.pop("frames"), "x")
+    for _ in range(8):  # whoever holds the frame gives it back and waits again
+        name = served[-1]
+        pool.wait(1, name, make(name))
+        pool.give(held.pop(name), name)
+    assert served[:9] == ["a", "b", "c"] * 3
+
+
+def test_lost_frames_are_refilled_with_fresh_allocations(port):
+    pool = FramePool(port, "p", 4)
+    got = pool.take(4, "a")
+    pool.lose(got[:2], "a", abandoned=True)
+    pool.give(got[2:], "a")
+    assert pool.available == 2 and pool.stats.abandoned == 2
+    assert pool.refill() == 2
+    assert pool.available == 4 and pool.stats.refills == 2 and pool.in_use == 0
+
+
+def test_figures_report_share_and_wait_percentiles(port):
+    clock = [0]
+    pool = FramePool(port, "p", 2, clock=lambda: clock[0])
+    a = pool.take(2, "xvda.1")
+    pool.wait(2, "xvda.2", lambda f: None)
+    clock[0] = 5000
+    pool.give(a, "xvda.1")
+    fig = pool.figures()
+    assert fig["frames"] == 2 and fig["frames_peak"] == 2 and fig["waits"] == 1
+    assert fig["wait_ns"]["max"] == 5000
+    assert fig["share"] == {"xvda.1": 0.5, "xvda.2": 0.5}
