@@ -92,14 +92,17 @@ def assert_one_error(p: Any, *fragments: str) -> str:
     ],
     ids=["unknown-option", "bad-value", "outside-section", "missing-include", "bad-rw"],
 )
-def test_malformed_job_file_is_one_line_naming_file_line_and_option(tmp_path, text, expected):
-    p = blkswap("run", job(tmp_path, text), *TINY, cwd=tmp_path)
-    line = assert_one_error(p, f"blkswap: error: {expected}")
-    assert "Traceback" not in p.stderr and len(line) > len(f"blkswap: error: {expected}")
+def test_malformed_job_file_is_one_line_naming_file_line_and_option(cli, tmp_path, text, expected):
+    line = assert_one_error(cli("run", job(tmp_path, text), *TINY), f"blkswap: error: {expected}")
+    assert len(line) > len(f"blkswap: error: {expected}")  # and says why
 
 
-def test_missing_job_file(tmp_path):
+def test_job_file_errors_in_a_real_process(tmp_path):
+    p = blkswap("run", job(tmp_path, "[j]\nrw=read\nfoo=1\n"), *TINY, cwd=tmp_path)
+    assert_one_error(p, "blkswap: error: job.fio:3: foo: unknown option")
     assert_one_error(blkswap("run", "nosuch.fio", cwd=tmp_path), "nosuch.fio", "cannot read")
+    p = blkswap("run", job(tmp_path, READ_JOB), "--datapath", "bogus", cwd=tmp_path)
+    assert_one_error(p, "--datapath", "'bogus'", "(see 'blkswap run --help')")
 
 
 @pytest.mark.parametrize(
@@ -111,8 +114,8 @@ def test_missing_job_file(tmp_path):
     ],
     ids=["bs-not-sector-multiple", "offset-beyond-disk", "only-global"],
 )
-def test_job_that_cannot_run_on_this_disk_is_a_usage_error(tmp_path, text, fragments):
-    assert_one_error(blkswap("run", job(tmp_path, text), *TINY, cwd=tmp_path), *fragments)
+def test_job_that_cannot_run_on_this_disk_is_a_usage_error(cli, tmp_path, text, fragments):
+    assert_one_error(cli("run", job(tmp_path, text), *TINY), *fragments)
 
 
 @pytest.mark.parametrize(
@@ -132,9 +135,8 @@ def test_job_that_cannot_run_on_this_disk_is_a_usage_error(tmp_path, text, fragm
         (["--output", "nodir/out.json"], ("--output", "nodir", "does not exist")),
     ],
 )
-def test_bad_flag_is_one_line(tmp_path, flags, fragments):
-    p = blkswap("run", job(tmp_path, READ_JOB), *TINY, *flags, cwd=tmp_path)
-    assert_one_error(p, *fragments)
+def test_bad_flag_is_one_line(cli, tmp_path, flags, fragments):
+    assert_one_error(cli("run", job(tmp_path, READ_JOB), *TINY, *flags), *fragments)
 
 
 @pytest.mark.parametrize(
@@ -144,30 +146,30 @@ def test_bad_flag_is_one_line(tmp_path, flags, fragments):
         ("nope = 1\n", ("scenario", "unknown setting", "nope")),
         ("guests = \n", ("scenario", "s.toml")),
         ("guests = 0\n", ("scenario", "guests", "≥ 1")),
+        ('device = "floppy"\n', ("scenario s.toml: device: 'floppy'", "nvme")),
     ],
-    ids=["wrong-type", "unknown-key", "toml-syntax", "invalid-value"],
+    ids=["wrong-type", "unknown-key", "toml-syntax", "invalid-value", "unknown-device"],
 )
-def test_bad_scenario_file_is_one_line(tmp_path, toml, fragments):
+def test_bad_scenario_file_is_one_line(cli, tmp_path, toml, fragments):
     (tmp_path / "s.toml").write_text(toml)
-    p = blkswap("run", job(tmp_path, READ_JOB), *TINY, "--scenario", "s.toml", cwd=tmp_path)
-    assert_one_error(p, *fragments)
+    assert_one_error(cli("run", job(tmp_path, READ_JOB), *TINY, "--scenario", "s.toml"), *fragments)
 
 
-def test_missing_scenario_file(tmp_path):
-    p = blkswap("run", job(tmp_path, READ_JOB), "--scenario", "no.toml", cwd=tmp_path)
+def test_missing_scenario_file(cli, tmp_path):
+    p = cli("run", job(tmp_path, READ_JOB), "--scenario", "no.toml")
     assert_one_error(p, "no.toml", "no such file")
 
 
-def test_compare_unknown_datapath_and_unknown_command(tmp_path):
-    p = blkswap("compare", job(tmp_path, READ_JOB), "--datapaths", "map,bogus", cwd=tmp_path)
-    assert_one_error(p, "--datapaths", "'bogus'")
-    assert_one_error(blkswap("rnu", cwd=tmp_path), "'rnu'", "'run', 'compare'", "blkswap --help")
+def test_compare_unknown_datapath_and_unknown_command(cli, tmp_path):
+    assert_one_error(cli("compare", job(tmp_path, READ_JOB), "--datapaths", "map,bogus"), "'bogus'")
+    assert_one_error(cli("rnu"), "'rnu'", "'run', 'compare'", "blkswap --help")
 
 
-def test_output_error_comes_before_the_run(tmp_path):
+def test_output_error_comes_before_the_run(cli, tmp_path):
     (tmp_path / "adir").mkdir()
-    p = blkswap("run", job(tmp_path, READ_JOB), *TINY, "--output", "adir", cwd=tmp_path)
-    assert_one_error(p, "--output adir", "directory")
+    assert_one_error(
+        cli("run", job(tmp_path, READ_JOB), *TINY, "--output", "adir"), "--output adir"
+    )
     assert list((tmp_path / "adir").iterdir()) == []
 
 
@@ -209,13 +211,12 @@ def test_json_plus_has_bins_and_combined_normal_goes_to_stderr(tmp_path):
     assert "  xen          : hypercalls=" in p.stderr
 
 
-def test_normal_goes_to_stdout_and_output_file_takes_everything(tmp_path):
+def test_normal_goes_to_stdout_and_output_file_takes_everything(cli, tmp_path):
     name = job(tmp_path, READ_JOB)
-    p = blkswap("run", name, *TINY, cwd=tmp_path)
+    p = cli("run", name, *TINY)
     assert p.returncode == 0 and p.stderr == ""
     assert p.stdout.startswith("j: (g=0): rw=read") and "   READ: bw=" in p.stdout
-    p = blkswap("run", name, *TINY, "--output-format", "json,normal", "--output", "o.txt",
-                cwd=tmp_path)  # fmt: skip
+    p = cli("run", name, *TINY, "--output-format", "json,normal", "--output", "o.txt")
     assert p.returncode == 0 and p.stdout == ""
     text = (tmp_path / "o.txt").read_text()
     end = text.index("\n}\n") + 3  # the JSON document comes first, then the normal text
@@ -235,9 +236,8 @@ def _table(stdout: str) -> dict[str, dict[str, str]]:
     return rows
 
 
-def test_compare_table_names_each_path_with_its_figures(tmp_path):
-    p = blkswap("compare", job(tmp_path, READ_JOB), *TINY, "--datapaths", "map,copy",
-                cwd=tmp_path)  # fmt: skip
+def test_compare_table_names_each_path_with_its_figures(cli, tmp_path):
+    p = cli("compare", job(tmp_path, READ_JOB), *TINY, "--datapaths", "map,copy")
     assert p.returncode == 0, p.stderr
     rows = _table(p.stdout)
     assert set(rows) == {"map", "copy"}
@@ -247,9 +247,9 @@ def test_compare_table_names_each_path_with_its_figures(tmp_path):
     assert "[1/2] map" in p.stderr and "[2/2] copy" in p.stderr
 
 
-def test_compare_json_is_keyed_by_datapath(tmp_path):
-    p = blkswap("compare", job(tmp_path, READ_JOB), *TINY, "--datapaths", "persistent,null",
-                "--output-format", "json", cwd=tmp_path)  # fmt: skip
+def test_compare_json_is_keyed_by_datapath(cli, tmp_path):
+    p = cli("compare", job(tmp_path, READ_JOB), *TINY, "--datapaths", "persistent,null",
+            "--output-format", "json")  # fmt: skip
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     assert list(doc) == ["persistent", "null"]
@@ -258,21 +258,21 @@ def test_compare_json_is_keyed_by_datapath(tmp_path):
         assert run["jobs"][0]["read"]["total_ios"] == 64
 
 
-def test_data_errors_exit_1_and_scrubbing_fixes_them(tmp_path):
+def test_data_errors_exit_1_and_scrubbing_fixes_them(cli, tmp_path):
     name = job(tmp_path, MIX_JOB)
     flags = [*TINY, "--datapath", "swap", "--guests", "2", "--output-format", "json"]
-    leaky = blkswap("run", name, *flags, "--no-swap-scrub", cwd=tmp_path)
+    leaky = cli("run", name, *flags, "--no-swap-scrub")
     assert leaky.returncode == 1, leaky.stderr
     leaked = sum(j["blkswap"]["leaked_bytes"] for j in json.loads(leaky.stdout)["jobs"])
     assert leaked > 0 and f"swap: {leaked} leaked bytes" in leaky.stderr
-    clean = blkswap("run", name, *flags, cwd=tmp_path)
+    clean = cli("run", name, *flags)
     assert clean.returncode == 0, clean.stderr
     assert all(j["blkswap"]["leaked_bytes"] == 0 for j in json.loads(clean.stdout)["jobs"])
 
 
-def test_section_selects_jobs_and_default_command_is_run(tmp_path):
+def test_section_selects_jobs_and_default_command_is_run(cli, tmp_path):
     name = job(tmp_path, "[a]\nrw=read\nsize=256k\n[b]\nrw=write\nsize=256k\n")
-    p = blkswap(name, *TINY, "--section", "b", "--output-format", "json", cwd=tmp_path)
+    p = cli(name, *TINY, "--section", "b", "--output-format", "json")
     assert p.returncode == 0, p.stderr
     jobs = json.loads(p.stdout)["jobs"]
     assert [j["jobname"] for j in jobs] == ["b"] and jobs[0]["write"]["io_bytes"] == 256 << 10
@@ -289,8 +289,8 @@ def test_top_level_help_lists_commands_and_version(tmp_path):
 
 
 @pytest.mark.parametrize("cmd", ["run", "compare"])
-def test_command_help_teaches_paths_defaults_examples(tmp_path, cmd):
-    p = blkswap(cmd, "--help", cwd=tmp_path)
+def test_command_help_teaches_paths_defaults_examples(cli, cmd):
+    p = cli(cmd, "--help")
     assert p.returncode == 0
     for name, meaning in DATAPATH_HELP.items():
         assert f"  {name:<11} {meaning}" in p.stdout
@@ -319,25 +319,31 @@ def test_abi_json_shape_and_known_sizes(tmp_path):
     assert d["x86_32"]["blkif_request"]["size"] == 108
     assert d["x86_64"]["blkif_request"]["fields"]["sector_number"] == 16
     assert d["x86_32"]["blkif_request"]["fields"]["sector_number"] == 12
-    one = json.loads(blkswap("abi", "blkif_response", "--abi", "x86_32", "--json", cwd=tmp_path).stdout)
+
+
+def test_abi_filters(cli):
+    one = json.loads(cli("abi", "blkif_response", "--abi", "x86_32", "--json").stdout)
     assert list(one) == ["x86_32"] and list(one["x86_32"]) == ["blkif_response"]
-    table = blkswap("abi", "blkif_request", cwd=tmp_path).stdout
-    assert "x86_64  blkif_request" in table and " 112" in table and " 108" in table
-    assert_one_error(blkswap("abi", "nosuch", cwd=tmp_path), "nosuch", "blkif_request")
+    table = cli("abi", "blkif_request").stdout.splitlines()
+    assert [ln.split()[:2] for ln in table if not ln.startswith(" ")][1:] == [
+        ["x86_64", "blkif_request"],
+        ["x86_32", "blkif_request"],
+    ]
+    assert table[1].split()[-1] == "112" and "operation" in table[2]
+    assert_one_error(cli("abi", "nosuch"), "nosuch", "blkif_request")
 
 
-def test_costs_table_and_json_show_every_figure(tmp_path):
+def test_costs_table_and_json_show_every_figure(cli):
     from blkswap.sim.costs import load_profile
 
     want = {n: asdict(load_profile(n)) for n in ("x86-2010", "x86-modern")}
-    p = blkswap("costs", "x86-2010", "x86-modern", "--json", cwd=tmp_path)
-    assert json.loads(p.stdout) == want
-    table = blkswap("costs", cwd=tmp_path).stdout.splitlines()
+    assert json.loads(cli("costs", "x86-2010", "x86-modern", "--json").stdout) == want
+    table = cli("costs").stdout.splitlines()
     figures = [k for k in want["x86-modern"] if k != "name"]
     assert [ln.split()[0] for ln in table[2:]] == figures
     hyp = next(ln for ln in table if ln.startswith("hypercall_ns "))
     assert float(hyp.split()[2]) == want["x86-modern"]["hypercall_ns"] and "#" not in hyp
-    assert_one_error(blkswap("costs", "nosuch", cwd=tmp_path), "'nosuch'")
+    assert_one_error(cli("costs", "nosuch"), "'nosuch'")
 
 
 def test_closed_pipe_is_quiet(tmp_path):
@@ -362,7 +368,9 @@ def test_help_defaults_come_from_labconfig(capsys):
         main(["run", "--help"])
     assert exit_.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert f"dom0 vCPUs; TLB-flush IPIs reach all of them [default {LabConfig().dom0_vcpus}]" in text
+    assert (
+        f"dom0 vCPUs; TLB-flush IPIs reach all of them [default {LabConfig().dom0_vcpus}]" in text
+    )
     assert f"[default {LabConfig().costs}]" in text
 
 
@@ -446,3 +454,47 @@ def test_progress_on_a_real_run_ends_at_100_percent():
     Lab(guests=2, disk_size=8 << 20).run(READ_JOB, progress=prog)
     last = out.getvalue().split("\r")[-2]
     assert last.startswith("Jobs: 0 (f=0): [_(2)][100.0%]"), last
+
+
+def test_docs_name_every_command_and_flag():
+    import argparse
+
+    from blkswap.cli import build_parser
+
+    docs = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, cmd in sub.choices.items():
+        assert f"## `blkswap {name}`" in docs, name
+        for action in cmd._actions:
+            for flag in action.option_strings:
+                assert flag in ("-h", "--help") or f"`{flag}" in docs, (name, flag)
+
+
+def test_default_command_rules(tmp_path, monkeypatch):
+    from blkswap.cli import _with_default_command
+
+    monkeypatch.chdir(tmp_path)
+    name = job(tmp_path, READ_JOB)
+    assert _with_default_command([]) == ["run"]
+    assert _with_default_command(["--guests", "2"]) == ["run", "--guests", "2"]
+    assert _with_default_command([name, "-o"]) == ["run", name, "-o"]
+    assert _with_default_command(["--help"]) == ["--help"]
+    assert _with_default_command(["abi", "--json"]) == ["abi", "--json"]
+    assert _with_default_command(["nosuch.fio"]) == ["run", "nosuch.fio"]  # "cannot read"
+    assert _with_default_command(["rnu"]) == ["rnu"]  # argparse: invalid choice
+
+
+def test_a_bug_is_exit_70_with_traceback(cli, monkeypatch):
+    import blkswap.cli
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(blkswap.cli, "cmd_abi", broken)
+    p = cli("abi")
+    assert p.returncode == 70
+    assert "Traceback" in p.stderr and "RuntimeError: boom" in p.stderr
+    assert p.stderr.rstrip().endswith(
+        "blkswap: internal error (a bug; please report it): RuntimeError('boom')"
+    )

@@ -97,8 +97,10 @@ def _size(text: str) -> int:
 
     try:
         return int(parse_size(text))
-    except Exception as err:  # noqa: BLE001 - any parse failure is a usage error
-        raise argparse.ArgumentTypeError(f"invalid size {text!r} ({err})") from None
+    except Exception:  # noqa: BLE001 - any parse failure is a usage error
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: bytes with an optional fio suffix (512k, 256m, 1g)"
+        ) from None
 
 
 def _names(text: str, known: tuple[str, ...] | list[str], what: str) -> list[str]:
@@ -173,7 +175,8 @@ def _add_lab_options(p: argparse.ArgumentParser) -> None:
     a("--copy-flavour", choices=("gntcopy", "blktap2"),
       help="copy path: GNTTABOP_copy, or blktap2's map + memcpy [default gntcopy]")  # fmt: skip
     a("--pool-frames", type=_int_at_least(0), metavar="N",
-      help="dom0 frames for foreign I/O, 0 = two rings worth (≥ 704) [default 0]")  # fmt: skip
+      help="frames of dom0's default pool for foreign I/O, 0 = sized from the device "
+      "queue depth (≥ 704); more pools: [[pool]] in a scenario [default 0]")  # fmt: skip
     a("--no-verify", dest="verify", action="store_false", default=None,
       help="do not tag written sectors nor verify reads")  # fmt: skip
     a("--seed", type=int, help="run seed, mixed into job seeds when randrepeat=0 [default 0]")
@@ -202,11 +205,10 @@ def _add_output_options(p: argparse.ArgumentParser, main_report: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The whole ``blkswap`` argument parser (used by :func:`main` and the docs test)."""
-    fmt = argparse.RawDescriptionHelpFormatter
+    """The whole ``blkswap`` argument parser."""
     p = _Parser(
         prog="blkswap",
-        formatter_class=fmt,
+        formatter_class=_FMT,
         description="A byte-exact laboratory for the Xen PV block data path: runs fio job files "
         "in emulated guests and\nreports fio-style results plus what the hypervisor did, per "
         "data path.",
@@ -216,6 +218,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"blkswap {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    _add_run(sub)
+    _add_compare(sub)
+    _add_abi(sub)
+    _add_costs(sub)
+    return p
+
+
+_FMT = argparse.RawDescriptionHelpFormatter
+
+
+def _add_run(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="run a fio job file through the emulated host (no job: the main comparison)",
@@ -223,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summary (or JSON)\nplus a `xen` line. Without JOB.fio and --datapath: the main job, "
         "all five data paths compared.",
         epilog=RUN_EPILOG,
-        formatter_class=fmt,
+        formatter_class=_FMT,
     )
     _add_job_options(run)
     run.add_argument("--datapath", type=_datapath, metavar="NAME",
@@ -231,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "[default map; main job all]")  # fmt: skip
     _add_lab_options(run)
     _add_output_options(run, main_report=True)
+
+
+def _add_compare(sub: Any) -> None:
     cmp_ = sub.add_parser(
         "compare",
         help="one job through several data paths, side by side",
@@ -238,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(IOPS, latency, hypercalls,\nTLB flushes, bytes copied and grant ops per request, "
         "dom0 frames, verify errors, leaks).",
         epilog=COMPARE_EPILOG,
-        formatter_class=fmt,
+        formatter_class=_FMT,
     )
     _add_job_options(cmp_)
     cmp_.add_argument("--datapaths", type=lambda t: _names(t, list(DATAPATH_HELP), "data path"),
@@ -246,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"comma list of data paths [default {','.join(COMPARED)}]")  # fmt: skip
     _add_lab_options(cmp_)
     _add_output_options(cmp_, main_report=False)
+
+
+def _add_abi(sub: Any) -> None:
     abi = sub.add_parser(
         "abi",
         help="struct sizes and field offsets per guest ABI",
@@ -253,25 +272,27 @@ def build_parser() -> argparse.ArgumentParser:
         "x86_64 and x86_32\nguest ABIs, as the lab encodes them (checked against gcc in tests).",
         epilog="examples:\n  blkswap abi blkif_request\n  blkswap abi --abi x86_32 "
         "blkif_request blkif_response\n  blkswap abi --json | jq '.x86_32.blkif_request.size'",
-        formatter_class=fmt,
+        formatter_class=_FMT,
     )
     abi.add_argument("structs", nargs="*", metavar="STRUCT", help="only these structs")
     abi.add_argument("--abi", choices=("x86_64", "x86_32"), help="only this ABI [default both]")
     abi.add_argument("--json", action="store_true",
                      help='{"x86_64": {"blkif_request": {"size": 112, "fields": {…}}}, …}')  # fmt: skip
+
+
+def _add_costs(sub: Any) -> None:
     costs = sub.add_parser(
         "costs",
         help="show cost profiles: what each counted action costs the modelled host",
-        description="Show the figures of one or more cost profiles (ns per action, B/s for "
+        description="Show the figures of one or more cost profiles (ns per action, GB/s for "
         "bandwidths) with the\nbasis each figure is given in its TOML file.",
         epilog="examples:\n  blkswap costs\n  blkswap costs x86-2010 x86-modern\n"
         "  blkswap costs my-host.toml --json",
-        formatter_class=fmt,
+        formatter_class=_FMT,
     )
     costs.add_argument("profiles", nargs="*", metavar="PROFILE",
                        help="x86-2010, x86-modern or a TOML file [default x86-modern]")  # fmt: skip
-    costs.add_argument("--json", action="store_true", help="{profile: {figure: value}}")
-    return p
+    costs.add_argument("--json", action="store_true", help="{profile: {figure: value}} (B/s)")
 
 
 # -- configuration and job ----------------------------------------------------------------------
@@ -318,6 +339,10 @@ def _lab_config(args: argparse.Namespace, defaults: dict[str, Any]) -> Any:
         raise CliError(
             f"--{name.replace('_', '-')}: {why}" if name in flags else str(err)
         ) from None
+    if config.device not in DEVICES:  # a scenario's device; the flag is checked by argparse
+        raise CliError(
+            f"scenario {args.scenario}: device: {config.device!r} is not one of {', '.join(DEVICES)}"
+        )
     from blkswap.sim.costs import load_profile
 
     load_profile(config.costs)  # a bad --costs fails now, not after the first run
@@ -377,13 +402,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         from blkswap.report import write_report
 
         paths = write_report({config.datapath: result.run}, Path(args.report))
-        _status(f"report: {len(paths)} files in {args.report}")
+        _status(f"report: {len(paths)} files in {Path(args.report)}/")
     return _findings({config.datapath: result})
 
 
 def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     """``blkswap compare``: the same job through ``--datapaths``, one table."""
-    from blkswap.report import format_comparison, write_report
+    from blkswap.report import dumps_fio, format_comparison, write_report
 
     config = _lab_config(args, {"guests": 4} if main_job else {})
     jobfile = _load_job(args, config)
@@ -400,11 +425,11 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
             docs.append(("normal", format_comparison(runs)))
         else:
             doc = {n: r.to_fio_json(plus=fmt == "json+") for n, r in results.items()}
-            docs.append(("json", json.dumps(doc, indent=2)))
+            docs.append(("json", dumps_fio(doc)))
     _write_docs(args, docs)
     if report:
         paths = write_report(runs, Path(report), crossover=_crossover(config, results))
-        _status(f"report: {len(paths)} files in {report}/")
+        _status(f"report: {len(paths)} files in {Path(report)}/")
     return _findings(results)
 
 
@@ -556,13 +581,14 @@ def _profile_notes(name: str) -> dict[str, str]:
 
 # -- entry point --------------------------------------------------------------------------------
 def _with_default_command(argv: list[str]) -> list[str]:
-    """No command → ``run``: bare ``blkswap``, ``blkswap --guests 2``, ``blkswap job.fio``."""
+    """No command → ``run``: bare ``blkswap``, ``blkswap --guests 2``, ``blkswap job.fio`` (an
+    existing file or a ``.fio`` name); any other first word must be a command."""
     if not argv:
         return ["run"]
     first = argv[0]
     if first in COMMANDS or first in ("-h", "--help", "--version"):
         return argv
-    if first.startswith("-") or Path(first).is_file():
+    if first.startswith("-") or first.endswith(".fio") or Path(first).is_file():
         return ["run", *argv]
     return argv
 

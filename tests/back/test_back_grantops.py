@@ -131,7 +131,10 @@ def test_one_copy_hypercall_per_request_both_directions(host) -> None:
     # back to the guest: own frame → gref
     for g0 in own:
         p0.page_view(g0 << 12)[:] = b"\xee" * 4096
-    back = [CopyOp(r, 1, 0, p0.gfn_to_mfn(g0), 0, 4096, to_guest=True) for r, g0 in zip(refs, own)]
+    back = [
+        CopyOp(r, 1, 0, p0.gfn_to_mfn(g0), 0, 4096, to_guest=True)
+        for r, g0 in zip(refs, own, strict=True)
+    ]
     assert grant_copy(p0, back) == [gnttab.GNTST_okay] * 5
     assert all(bytes(p1.page_view(g << 12)) == b"\xee" * 4096 for g in gfns)
     assert grant_copy(p0, []) == []

@@ -52,15 +52,16 @@ def test_bad_response_breaks_the_queue(proto: str, rsp: Response, why: str) -> N
     q = g.front.queues[0]
     assert q.broken is not None and why in q.broken
     assert seen == [q.broken]
-    assert g.done.count(bio) == 0 and q.in_flight == 1
-    # a broken queue sends nothing more
+    # never a hang: the request in flight is failed, once
+    assert g.done.count(bio) == 1 and bio.status == blkif.BLKIF_RSP_ERROR and q.in_flight == 0
+    # a broken queue sends nothing more: new bios fail at once
     later = rig.bio(g, blkif.BLKIF_OP_READ, 8, [(0, 7)])
     rig.submit(g, later)
-    assert g.done.count(later) == 0 and q.stats["requests"] == 1
-    # the real answer arrives afterwards: still ignored, no exception
+    assert g.done.count(later) == 1 and later.status == blkif.BLKIF_RSP_ERROR and q.stats["requests"] == 1
+    # the real answer arrives afterwards: ignored, no exception, no second completion
     io.release()
     rig.pump()
-    assert g.done.count(bio) == 0
+    assert g.done.count(bio) == 1
 
 
 def test_rsp_prod_beyond_ring_size_breaks_the_queue() -> None:
@@ -69,7 +70,7 @@ def test_rsp_prod_beyond_ring_size_breaks_the_queue() -> None:
     fake_response(rig, None, rsp_prod=33)
     q = g.front.queues[0]
     assert q.broken == "rsp_prod - rsp_cons exceeds the ring size"
-    assert g.done.count(bio) == 0
+    assert g.done.count(bio) == 1 and bio.status == blkif.BLKIF_RSP_ERROR
 
 
 def test_duplicate_response_breaks_the_queue_after_first_completes() -> None:

@@ -172,7 +172,9 @@ def test_bad_discard_and_bad_indirect() -> None:
     g.port.page_view(gfn << 12)[:16] = blkif.encode_segments([Segment(ref, 0, 7)] * 2)
     reqs = [
         DiscardRequest(blkif.BLKIF_OP_DISCARD, 0, 0, 1, 8190, 16),  # past the end
-        IndirectRequest(blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_FLUSH_DISKCACHE, 2, 2, 0, 0, (ind,)),
+        IndirectRequest(
+            blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_FLUSH_DISKCACHE, 2, 2, 0, 0, (ind,)
+        ),
         IndirectRequest(blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_READ, 257, 3, 0, 0, (ind,)),
         IndirectRequest(blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_READ, 2, 4, 0, 0, (60000,)),
         IndirectRequest(blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_READ, 2, 5, 0, 0, (ind,)),
@@ -252,8 +254,9 @@ def test_slot_rewritten_after_push_is_not_read_again(path: str) -> None:
 def test_many_bad_requests_fill_the_ring_and_each_is_answered_once() -> None:
     rig = Rig("map")
     f = RawFront(rig)
-    reqs = [rw(255, i, 0, []) if i % 2 else rw(blkif.BLKIF_OP_READ, i, 0, [], nseg=0)
-            for i in range(32)]
+    reqs = [
+        rw(255, i, 0, []) if i % 2 else rw(blkif.BLKIF_OP_READ, i, 0, [], nseg=0) for i in range(32)
+    ]
     rsps = f.push(*reqs)
     assert [r.id for r in rsps] == list(range(32))
     assert [r.status for r in rsps] == [NOTSUPP if i % 2 else ERR for i in range(32)]
@@ -261,4 +264,3 @@ def test_many_bad_requests_fill_the_ring_and_each_is_answered_once() -> None:
     # and again, across the index wrap of the 32-slot ring
     rsps = f.push(*reqs[:5])
     assert [r.id for r in rsps] == list(range(5))
-

@@ -36,7 +36,9 @@ def bio_spec(draw, max_segs: int) -> tuple:
         n = draw(st.integers(1, 40))
         return op, draw(st.integers(0, DISK_SECTORS - n)), n, []
     flush = op == blkif.BLKIF_OP_FLUSH_DISKCACHE  # 0 segments allowed; never indirect
-    layout = draw(st.lists(segment(), min_size=0 if flush else 1, max_size=11 if flush else max_segs))
+    layout = draw(
+        st.lists(segment(), min_size=0 if flush else 1, max_size=11 if flush else max_segs)
+    )
     n = sum(last - first + 1 for first, last in layout)
     return op, draw(st.integers(0, DISK_SECTORS - n)), n, layout
 
@@ -99,4 +101,3 @@ def test_random_io_keeps_data_and_host_consistent(scn: tuple, seed: int) -> None
     assert g.front.in_flight == 0 and rig.ring().in_flight == 0
     rig.close()
     assert rig.xen.audit() == []
-

@@ -19,8 +19,10 @@ def test_mixed_32_and_64_bit_guests_on_one_backend() -> None:
     assert [rig.ring(i).codec.ring_entry_size for i in range(4)] == [112, 108, 112, 108]
     assert len(rig.back.loops) == 1  # one loop serves all four rings
     datas = [pattern(3 * 4096, 20 + i) for i in range(4)]
-    writes = [rig.bio(g, blkif.BLKIF_OP_WRITE, 8 * i, [(0, 7)] * 3, datas[i]) for i, g in
-              enumerate(rig.guests)]
+    writes = [
+        rig.bio(g, blkif.BLKIF_OP_WRITE, 8 * i, [(0, 7)] * 3, datas[i])
+        for i, g in enumerate(rig.guests)
+    ]
     for g, w in zip(rig.guests, writes, strict=True):  # all queued before the backend runs
         rig.submit(g, w, pump=False)
     rig.pump()

@@ -24,6 +24,7 @@ from typing import Any
 
 from blkswap.abi import blkif
 from blkswap.back.datapaths.base import Meter, NullMeter
+from blkswap.back.hazard import Hazard
 from blkswap.back.indirect import read_indirect_segments
 from blkswap.back.io import StorageIo, SyncIo
 from blkswap.back.request import PendingReq, RequestError, check_range, check_segments, validate
@@ -56,6 +57,8 @@ class BackendLoop:
         #: called when there is new work; the timing layer replaces it to schedule run_once on a
         #: dom0 vCPU. Default: run now (re-entrancy guarded).
         self.wake: Callable[[], None] = self._run_if_idle
+        #: the retransmit-hazard policy applied before a write's frames are released
+        self.hazard = Hazard("none", port)
         self.responses = 0
 
     # -- wiring --------------------------------------------------------------------------------
@@ -113,7 +116,7 @@ class BackendLoop:
                 self._run_ready()
                 if self._pending:
                     ring = self._pending.popleft()
-                    if ring.broken or ring not in self.rings:
+                    if ring.broken or ring.closing or ring not in self.rings:
                         continue
                     done += self._consume(ring)
         finally:
@@ -251,6 +254,8 @@ class BackendLoop:
         return n
 
     def _finish(self, req: PendingReq) -> None:
+        if not self.hazard.release(req, self.complete):
+            return  # pages still referenced: retried later (policy "wait"); the response waits
         req.ring.datapath.finish(req)
         self._answer(req)
 
@@ -260,7 +265,10 @@ class BackendLoop:
         if ring.broken or ring not in self.rings:
             return
         self._respond(ring, req.id, req.operation, req.status, req.rsp_extra)
-        if ring not in self._pending:
+        if ring.closing:
+            if ring.in_flight == 0 and ring.on_idle is not None:
+                ring.on_idle()
+        elif ring not in self._pending:
             self._pending.append(ring)  # a freed pending_req may unblock the ring
 
     def _respond(

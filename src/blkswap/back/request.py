@@ -68,6 +68,12 @@ class PendingReq:
     pool_frames: list[int] = field(default_factory=list)
     #: machine frames backing ``bufs`` while storage I/O runs (what a network stack would hold)
     frames: list[int] = field(default_factory=list)
+    #: dom0 virtual address of each data page (its mapping or the pool frame's kernel address)
+    page_vas: list[int] = field(default_factory=list)
+    #: retransmit hazard bookkeeping (back/hazard.py): when the release was first deferred, retries
+    hazard_since: int | None = None
+    hazard_attempts: int = 0
+    replaced: list[int] = field(default_factory=list)  #: dom0 copy pages swapped into mappings
 
     @property
     def nbytes(self) -> int:

@@ -64,6 +64,8 @@ class BackendRing:
         self.max_pending = REQS_PER_PAGE * nr_pages
         self.in_flight = 0
         self.parked = 0  #: requests waiting for pool frames (the ring is not read meanwhile)
+        self.closing = False  #: frontend is closing: answer in-flight requests, read nothing new
+        self.on_idle: Any = None  #: called when a closing ring's last request is answered
         self.broken = False
         self.broken_reason = ""
         self.loop: Any = None  #: the BackendLoop serving this ring

@@ -50,6 +50,7 @@ class _Device:
     vbd: Vbd | None = None
     state: XenbusState = XenbusState.Initialising
     errors: list[str] = field(default_factory=list)
+    closing_to: XenbusState | None = None  #: state to publish once in-flight requests drain
 
 
 class BlkBack:
@@ -142,14 +143,31 @@ class BlkBack:
                 self.port.store.write(f"{dev.be}/error", str(err))
                 self._disconnect(dev)
                 self._set_state(dev, XenbusState.Closing)
-        elif fstate == XenbusState.Closing:
-            self._disconnect(dev)
-            self._set_state(dev, XenbusState.Closing)
-        elif fstate == XenbusState.Closed:
-            self._disconnect(dev)
-            self._set_state(dev, XenbusState.Closed)
+        elif fstate in (XenbusState.Closing, XenbusState.Closed):
+            self._close(dev, XenbusState(fstate))
         elif fstate == XenbusState.Initialising and dev.state == XenbusState.Closed:
             self._set_state(dev, XenbusState.InitWait)  # frontend reconnecting
+
+    def _close(self, dev: _Device, state: XenbusState) -> None:
+        """Disconnect and follow the frontend to ``state`` — but not while requests are in
+        flight: like LB xen_blkif_disconnect (-EBUSY while ring->inflight), stop reading the
+        rings, let the requests finish and answer, then tear down and publish the state."""
+        vbd = dev.vbd
+        if vbd is not None and any(r.in_flight for r in vbd.rings):
+            dev.closing_to = state
+            for ring in vbd.rings:
+                ring.closing = True
+                ring.on_idle = lambda d=dev: self._idle(d)
+            return
+        self._disconnect(dev)
+        self._set_state(dev, state)
+
+    def _idle(self, dev: _Device) -> None:
+        vbd = dev.vbd
+        if vbd is not None and not any(r.in_flight for r in vbd.rings) and dev.closing_to is not None:
+            state, dev.closing_to = dev.closing_to, None
+            self._disconnect(dev)
+            self._set_state(dev, state)
 
     def _read_front(self, dev: _Device, key: str, default: int | None = None) -> int | None:
         path = f"{dev.fe}/{key}"

@@ -75,6 +75,11 @@ class FrontQueue:
             raise ValueError(
                 f"{len(bio.segments)} segments > the negotiated maximum {limit} for op {bio.op}"
             )
+        if self.broken:  # the backend is gone: fail now rather than wait forever
+            bio.status = blkif.BLKIF_RSP_ERROR
+            if bio.done is not None:
+                bio.done(bio)
+            return
         self.waiting.append(bio)
 
     def kick(self) -> int:
@@ -202,7 +207,15 @@ class FrontQueue:
         return bio
 
     def _declare_broken(self, why: str) -> None:
+        """Stop using the ring and fail every request on it (LF: a backend that breaks the
+        protocol gets its requests ended with an I/O error) — nothing waits forever."""
+        if self.broken:
+            return
         self.broken = why
+        for bio in self.take_in_flight():
+            bio.status = blkif.BLKIF_RSP_ERROR
+            if bio.done is not None:
+                bio.done(bio)
 
     def take_in_flight(self) -> list[Bio]:
         """For recovery after reconnect (LF blkif_recover): the bios that never got a response,
@@ -217,6 +230,7 @@ class FrontQueue:
                     self.port.free_page(gfn)
             self.shadow[i] = None
             bios.append(sh.bio)
+        self.free_ids = deque(range(self.size))  # nothing is in flight on this ring any more
         bios.extend(self.waiting)
         self.waiting.clear()
         return bios

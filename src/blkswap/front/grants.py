@@ -145,7 +145,8 @@ class SwapGrants(FreshGrants):
         return Granted(refs)
 
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
-        swapped = bool(slot[response_size : response_size + 8].strip(b"\0")) and bio.segments
+        # only an OKAY response carries new frames (an error may leave stale bytes in the slot)
+        swapped = bio.status == 0 and bool(bio.segments)
         frames = decode_new_frames(slot, response_size, len(bio.segments)) if swapped else []
         bad = ""
         for i, ((gfn, _, _), ref) in enumerate(zip(bio.segments, g.grefs, strict=True)):

@@ -45,6 +45,9 @@ class LabConfig:
     pool_frames: int = 0  #: frames of the default pool (0 = from the device's queue depth, ≥ 704)
     #: extra frame pools: (name, frames, guest numbers bound to it); other guests use "default"
     pools: tuple[tuple[str, int, tuple[int, ...]], ...] = ()
+    net_loss: float = 0.0  #: device "net": probability a page's data (or its ACK) is lost
+    net_rto_ms: float = 200.0  #: device "net": TCP retransmission timeout (Linux TCP_RTO_MIN)
+    hazard_policy: str = "none"  #: pages still referenced after a write: none | wait | replace | abandon
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
@@ -77,6 +80,14 @@ class LabConfig:
         for name, frames, guests in self.pools:
             if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
                 raise bad("pools", f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}")
+        if not 0.0 <= self.net_loss < 1.0:
+            raise bad("net_loss", f"must be in [0, 1), got {self.net_loss}")
+        if self.net_loss and self.device != "net":
+            raise bad("net_loss", f"needs device 'net' (the device is {self.device!r})")
+        if self.net_rto_ms <= 0:
+            raise bad("net_rto_ms", f"must be > 0, got {self.net_rto_ms}")
+        if self.hazard_policy not in ("none", "wait", "replace", "abandon"):
+            raise bad("hazard_policy", f"{self.hazard_policy!r} is not none, wait, replace or abandon")
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
         if self.copy_flavour not in ("gntcopy", "blktap2"):

@@ -16,12 +16,14 @@ from typing import Any
 from blkswap.abi.xenbus import vdev_encode
 from blkswap.back.datapaths.base import DataPathOptions
 from blkswap.back.io import perform
+from blkswap.back.hazard import Hazard
 from blkswap.back.loop import BackendLoop
 from blkswap.back.pool import default_frames
 from blkswap.back.vbd import VbdConfig
 from blkswap.back.xenbus import BlkBack
 from blkswap.front.xenbus import BlkFront, FrontConfig
 from blkswap.lab.config import LabConfig
+from blkswap.lab.net import NetStack
 from blkswap.lab.toolstack import add_vbd
 from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
@@ -79,6 +81,8 @@ class Host:
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
         self._tmp = None
         self.image_dir = self._image_dir()
+        self.net = (NetStack(self.xen, self.clock, cfg.net_loss, int(cfg.net_rto_ms * 1e6), seed=cfg.seed)
+                    if cfg.device == "net" else None)
         self.backend = self._make_backend(pool)
         self.devices: dict[int, DeviceQueue] = {}
         self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
@@ -115,6 +119,8 @@ class Host:
         for name, frames, _guests in cfg.pools:
             back.create_pool(name, frames)
         for loop in loops:
+            loop.hazard = Hazard(cfg.hazard_policy, self.port0, holders=self.net, later=self.clock.later,
+                                 clock=self.clock.now)
             worker = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True)
             loop.wake = worker.wake
             loop.worker = worker
@@ -217,4 +223,8 @@ class _IoRouter:
 
     def submit(self, req: Any, store: Any, done: Any) -> None:
         guest = self.by_domid[req.ring.vbd.frontend_domid]
-        self.host.device_for(guest.index).submit(req, store, done)
+        device = self.host.device_for(guest.index)
+        if self.host.net is not None:
+            self.host.net.submit(req, store, done, device)
+        else:
+            device.submit(req, store, done)

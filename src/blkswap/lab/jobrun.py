@@ -18,7 +18,7 @@ import numpy as np
 
 from blkswap.abi import blkif
 from blkswap.front.bio import Bio
-from blkswap.lab.truth import DiskTruth
+from blkswap.lab.truth import DiskTruth, Findings
 from blkswap.report.model import JobStats
 from blkswap.workload.generator import Io, IoGenerator
 from blkswap.workload.tags import check, classify, render
@@ -61,6 +61,7 @@ class JobRunner:
         self.host, self.guest, self.truth, self.job = host, guest, truth, job
         self.env, self.clock = host.env, host.clock
         self.stats = stats
+        self.findings = Findings()  #: what verification found for this job's I/O
         self.poison = poison
         self.verify = verify
         self.gen = IoGenerator(job, host.config.disk_size, clone=clone, seed=seed)
@@ -203,7 +204,7 @@ class JobRunner:
         t_done = self.clock.now()
         io = rec.io
         if io.op == "write":
-            self.truth.end_write(io.offset, io.length)
+            self.truth.end_write(io.offset, io.length, ok=rec.status == blkif.BLKIF_RSP_OKAY)
         if self.verify and io.op in ("read", "write"):
             self._inspect(rec)
         if rec.status != blkif.BLKIF_RSP_OKAY and not self.stats.error:
@@ -217,7 +218,7 @@ class JobRunner:
     def _inspect(self, rec: InFlight) -> None:
         """Verify a read's bytes against the disk truth and scan every byte of the buffer pages
         for other domains' tags or the freed-frame poison (a leak, whatever the operation)."""
-        f, io, me = self.truth.findings, rec.io, self.guest.domid
+        f, io, me = self.findings, rec.io, self.guest.domid
         buf = np.concatenate([np.frombuffer(v, dtype=np.uint8) for v in self._views(rec)])
         verifying = (
             io.op == "read"
@@ -250,7 +251,7 @@ class JobRunner:
             self._leaks(classify(buf, thread=me, poison=self.poison))
 
     def _leaks(self, v: Any) -> None:
-        f = self.truth.findings
+        f = self.findings
         for dom, n in v.foreign.items():
             f.leaked_bytes += n * 512
             f.leaked_by_domain[dom] = f.leaked_by_domain.get(dom, 0) + n * 512

@@ -163,7 +163,7 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
                         d[kk] = d.get(kk, 0) + vv
                 else:
                     counters[k] = counters.get(k, 0) + v
-    f = r.truth.findings
+    f = r.findings  # this job's own verification (the VBD figures above are per guest)
     grant_ops = {k: v for k, v in counters.get("grant_ops", {}).items() if v}
     return {
         "guest": g.index + 1,
@@ -229,6 +229,7 @@ def host_figures(host: Host) -> dict[str, Any]:
         "pool": pools["default"].figures(),
         "pools": {n: p.figures() for n, p in pools.items()},
         "fairness": fairness(host),
+        "hazard": hazard_figures(host),
         "counters": host.xen.counters.as_dict(),
         "device_ios": sum(d.ios for d in host.devices.values()),
     }
@@ -240,6 +241,26 @@ def stall_report(host: Host, runners: list[JobRunner]) -> str:
     inflight = sum(r.inflight for r in runners)
     return (f"the run made no progress for {STALL_NS / 1e9:.0f} s of simulated time at t={host.env.now / 1e9:.3f} s "
             f"with {inflight} I/Os in flight; pools: {pools}")
+
+
+def hazard_figures(host: Host) -> dict[str, Any]:
+    """``"blkswap" → "hazard"``: what retransmissions carried and what each policy cost."""
+    stats = [loop.hazard.stats for loop in host.backend.loops]
+    extra = [ns for s in stats for ns in s.extra_latency_ns]
+    pools = host.backend.pools.values()
+    out: dict[str, Any] = {"policy": host.config.hazard_policy}
+    out.update(host.net.figures() if host.net is not None else {"retransmits": 0, "retransmits_wrong_data": 0,
+                                                                "leaked_bytes": 0})
+    out.update({
+        "deferred_releases": sum(s.deferred for s in stats),
+        "unmap_retries": sum(s.unmap_retries for s in stats),
+        "replaced_frames": sum(s.replaced_frames for s in stats),
+        "abandoned_frames": sum(p.stats.abandoned for p in pools),
+        "refills": sum(p.stats.refills for p in pools),
+        "extra_latency_ns": {"count": len(extra), "mean": round(sum(extra) / len(extra)) if extra else 0,
+                             "max": max(extra, default=0)},
+    })
+    return out
 
 
 def fairness(host: Host) -> dict[str, Any]:
@@ -285,5 +306,7 @@ def teardown(host: Host) -> list[str]:
     """Close every frontend, let the backends disconnect, then audit the hypervisor."""
     for g in host.guests:
         g.front.close()
-    host.env.run(until=host.env.now + 10_000_000)
+    # let the network stack's last retransmissions finish before auditing page references
+    settle = 10_000_000 + (3 * int(host.config.net_rto_ms * 1e6) if host.net is not None else 0)
+    host.env.run(until=host.env.now + settle)
     return host.xen.audit()

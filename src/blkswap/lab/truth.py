@@ -35,7 +35,6 @@ class DiskTruth:
         self.gens = GenerationMap(disk_size)
         self.inflight = np.zeros(self.sectors, dtype=np.int32)
         self.unknown = np.zeros(self.sectors, dtype=bool)
-        self.findings = Findings()
 
     def begin_write(self, offset: int, length: int) -> int:
         lo, hi = offset // 512, (offset + length) // 512
@@ -46,8 +45,11 @@ class DiskTruth:
         self.inflight[lo:hi] += 1
         return self.gens.bump(offset, length)
 
-    def end_write(self, offset: int, length: int) -> None:
-        self.inflight[offset // 512 : (offset + length) // 512] -= 1
+    def end_write(self, offset: int, length: int, ok: bool = True) -> None:
+        lo, hi = offset // 512, (offset + length) // 512
+        self.inflight[lo:hi] -= 1
+        if not ok:  # a failed write leaves the sectors undefined (old or new data): stop verifying them
+            self.unknown[lo:hi] = True
 
     def trim(self, offset: int, length: int) -> None:
         self.gens.trim(offset, length)

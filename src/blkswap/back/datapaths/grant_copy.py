@@ -45,6 +45,7 @@ class CopyPath:
             for gfn, s in zip(gfns, req.segments, strict=True)
         ]
         req.frames = [port.gfn_to_mfn(gfn) for gfn in gfns]
+        req.page_vas = [gfn << 12 for gfn in gfns]
         if req.is_write and req.segments:
             self._move(req, to_guest=False)
 

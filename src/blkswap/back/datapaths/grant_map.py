@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from blkswap.abi import blkif, gnttab
 from blkswap.back.datapaths.base import API_VERSION, CAP_ZERO_COPY, BackendContext, segment_slice
-from blkswap.back.grantops import Mapping, map_grants, unmap_grants
+from blkswap.back.grantops import Mapping, map_grants, unmap_and_replace, unmap_grants
+
+REPLACED = 1  # Mapping.status of an element released by unmap_and_replace (not a GNTST code)
 from blkswap.back.request import PendingReq, RequestError
 
 
@@ -50,17 +52,32 @@ class MapPath:
             for m, s in zip(maps, req.segments, strict=True)
         ]
         req.frames = [m.mfn for m in maps]
+        req.page_vas = [m.va for m in maps]
+
+    def replace_mapping(self, req: PendingReq, i: int, gfn: int) -> None:
+        """Hazard policy "replace": GNTTABOP_unmap_and_replace the i-th mapping with dom0's page
+        ``gfn`` (a private copy): the grant is released now, the slot keeps the copy's PTE."""
+        m: Mapping = req.state[i]
+        status = unmap_and_replace(self.ctx.port, [(m.va, gfn << 12, m.handle)])[0]
+        if status == gnttab.GNTST_okay:
+            m.status = REPLACED
+            req.replaced.append(gfn)
 
     def finish(self, req: PendingReq) -> None:
         maps: list[Mapping] = req.state
         req.bufs = []
+        for m in maps or ():
+            if m.status == REPLACED:  # the slot holds an alias of our copy: drop it
+                self.ctx.port.clear_va(m.va)
+        for gfn in req.replaced:
+            self.ctx.port.restore(gfn)  # the copy's kernel mapping (its PTE moved away)
         if maps:
             self._release(maps)
         req.state = None
         self.ctx.give_frames(req)
 
     def _release(self, maps: list[Mapping]) -> None:
-        unmap_grants(self.ctx.port, maps)
+        unmap_grants(self.ctx.port, maps)  # skips elements already replaced (status ≠ okay)
         self.ctx.va.give([m.va for m in maps])
 
     def teardown(self) -> None:

@@ -70,6 +70,7 @@ class SwapPath:
             for gfn, s in zip(gfns, req.segments, strict=True)
         ]
         req.frames = [ctx.port.gfn_to_mfn(gfn) for gfn in gfns]
+        req.page_vas = [gfn << 12 for gfn in gfns]
 
     def finish(self, req: PendingReq) -> None:
         gfns = req.state

@@ -93,6 +93,7 @@ class PersistentPath:
                 pg.last_used = now
             bufs.append(segment_slice(ctx.port.page_view(m.va), s.first_sect, s.last_sect))
             req.frames.append(m.mfn)
+            req.page_vas.append(m.va)
         req.bufs = bufs
         req.state = transient
 

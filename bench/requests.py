@@ -1,0 +1,148 @@
+"""Emulated 4 KiB requests per wall-clock second through the whole stack, with timing (Lab).
+
+    python bench/requests.py [--ios N] [--paths map,copy,...] [--guests G] [--iodepth D]
+                             [--storage raw|ram] [--profile PATH] [--top K]
+
+For each data path, one ``Lab(...).run(job)`` of a 4 KiB randrw job: guests with blkfront, dom0's
+backend loop, the emulated hypervisor, the event engine, the cost model, storage. The figures are
+completed I/Os (fio's total_ios, summed over jobs) per second of wall time: of the whole run (host
+construction and teardown audit included), and the marginal rate once that fixed cost is taken
+out (the difference to a 64-I/O run); the same again with verification off (no tagging of
+written sectors, no checking of reads). The issue's target is ≥ 50 000 requests/s on one core for
+map and copy; the numbers printed are whatever this machine does — nothing is adjusted.
+
+``--profile PATH`` runs that path once more under cProfile (verification on) and prints the
+functions with the most own time and the most cumulative time. Not a pytest test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from blkswap.lab import Lab  # noqa: E402
+
+PATHS = ("null", "map", "copy", "blktap2", "swap", "persistent", "transfer")
+TARGET = 50_000  # requests/s on one core for map and copy (the issue)
+
+
+def job_text(ios: int, iodepth: int) -> str:
+    return f"[bench]\nrw=randrw\nbs=4k\niodepth={iodepth}\nsize={ios * 4}k\nrandrepeat=1\n"
+
+
+def lab_for(path: str, args: argparse.Namespace, verify: bool) -> Lab:
+    name, extra = (path, {})
+    if path == "blktap2":
+        name, extra = "copy", {"copy_flavour": "blktap2"}
+    disk = max(16 << 20, args.ios * 4096 * 2)
+    return Lab(
+        guests=args.guests,
+        datapath=name,
+        storage=args.storage,
+        disk_size=disk,
+        verify=verify,
+        seed=args.seed,
+        **extra,
+    )
+
+
+def measure(path: str, args: argparse.Namespace, verify: bool) -> tuple[int, float, int]:
+    """(completed I/Os, wall seconds, verify errors) of one run; CPU seconds go to args.cpu."""
+    lab = lab_for(path, args, verify)
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = lab.run(job_text(args.ios, args.iodepth))
+    wall = time.perf_counter() - t0
+    args.cpu = time.process_time() - c0
+    ios = sum(j.total_ios for j in res.run.jobs)
+    errors = sum(res.job(guest=g + 1).blkswap.get("verify_errors", 0) for g in range(args.guests))
+    if res.run.blkswap.get("audit"):
+        raise SystemExit(f"{path}: audit failed: {res.run.blkswap['audit'][:3]}")
+    return ios, wall, errors
+
+
+def rates(path: str, args: argparse.Namespace, verify: bool) -> tuple[int, float, float, int]:
+    """(I/Os, wall s, whole-run req/s, marginal req/s, verify errors): the marginal rate
+    subtracts a 64-I/O run of the same configuration (host build, connect and teardown)."""
+    ios, wall, errors = measure(path, args, verify)
+    cpu = args.cpu
+    small = argparse.Namespace(**{**vars(args), "ios": 64})
+    ios0, wall0, _ = measure(path, small, verify)
+    marginal = (ios - ios0) / (wall - wall0) if wall > wall0 and ios > ios0 else float("nan")
+    args.cpu = cpu
+    return ios, wall, ios / wall, marginal, errors
+
+
+def table(args: argparse.Namespace) -> None:
+    print(
+        f"4 KiB randrw, {args.guests} guest(s) × {args.ios} I/Os, iodepth {args.iodepth}, "
+        f"storage {args.storage}"
+    )
+    print("run = whole run (build + I/O + teardown); I/O = marginal rate without the fixed cost")
+    head = (
+        f"{'path':<11}{'I/Os':>8}{'wall s':>8}{'cpu s':>7}{'run/s':>9}{'I/O/s':>9}"
+        f"{'run/s noverify':>16}{'I/O/s noverify':>16}{'vs target':>11}"
+    )
+    print(head)
+    print("-" * len(head))
+    for path in args.paths:
+        ios, wall, rate, marg, errors = rates(path, args, verify=True)
+        cpu = args.cpu
+        _, _, rate2, marg2, _ = rates(path, args, verify=False)
+        note = f"{marg2 / TARGET:>10.0%}" if path in ("map", "copy") else ""
+        bad = f"  ({errors} verify errors!)" if errors else ""
+        print(
+            f"{path:<11}{ios:>8}{wall:>8.2f}{cpu:>7.2f}{rate:>9,.0f}{marg:>9,.0f}"
+            f"{rate2:>16,.0f}{marg2:>16,.0f}{note:>11}{bad}"
+        )
+    print(f"target: {TARGET:,} req/s on one core for map and copy ('vs target': I/O/s noverify)")
+    print("cpu s < wall s means this process did not have the core to itself (other load)")
+
+
+def profile(path: str, args: argparse.Namespace) -> None:
+    prof = cProfile.Profile()
+    prof.enable()
+    ios, wall, _ = measure(path, args, verify=True)
+    prof.disable()
+    print(f"\nprofile of {path}: {ios} I/Os in {wall:.2f} s under cProfile")
+    for key in ("tottime", "cumulative"):
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key)
+        stats.print_stats(args.top)
+        lines = out.getvalue().splitlines()
+        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls"))
+        print(f"\ntop {args.top} by {key}:")
+        print("\n".join(lines[start:]).rstrip())
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ios", type=int, default=8192, help="I/Os per guest (default 8192)")
+    ap.add_argument("--guests", type=int, default=1)
+    ap.add_argument("--iodepth", type=int, default=32)
+    ap.add_argument("--storage", choices=("raw", "ram"), default="raw")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--paths", default=",".join(PATHS), help="comma-separated data paths")
+    ap.add_argument("--profile", metavar="PATH", choices=PATHS, help="cProfile one data path")
+    ap.add_argument("--top", type=int, default=25, help="functions shown per profile table")
+    args = ap.parse_args(argv)
+    args.cpu = 0.0
+    args.paths = [p for p in args.paths.split(",") if p]
+    unknown = set(args.paths) - set(PATHS)
+    if unknown:
+        ap.error(
+            f"unknown data path(s) {', '.join(sorted(unknown))}; choose from {', '.join(PATHS)}"
+        )
+    table(args)
+    if args.profile:
+        profile(args.profile, args)
+
+
+if __name__ == "__main__":
+    main()
