@@ -38,7 +38,7 @@ def test_defaults_are_fios() -> None:
         ("bs=4k,64k", (4096, 65536, 65536)),
         ("bs=,8k", (4096, 8192, 8192)),
         ("bs=8k,32k,", (8192, 32768, 4096)),
-        ("bs=4KiB", (4000, 4000, 4000)),
+        ("bs=64KiB", (64000,) * 3),  # fio quirk: KiB = 1000 under the default kb_base
         ("bs=4ki", (4096, 4096, 4096)),
         ("blocksize=16k", (16384,) * 3),
         ("bs=(2*4k)", (8192,) * 3),
@@ -49,8 +49,14 @@ def test_bs_per_direction(line: str, want: tuple[int, int, int]) -> None:
 
 
 def test_kb_base_applies_to_whole_section_and_jobs_below() -> None:
-    j = job("[global]\nbs=4k\nkb_base=1000\n[a]\nsize=1KiB\n")
-    assert j.bs == (4000,) * 3 and j.size == 1024 and j.kb_base == 1000
+    j = job("[global]\nbs=64k\nkb_base=1000\n[a]\nsize=1KiB\n")
+    assert j.bs == (64000,) * 3 and j.size == 1024 and j.kb_base == 1000
+
+
+def test_block_sizes_must_be_whole_sectors_even_through_the_kib_quirk() -> None:
+    # under the default kb_base, 4KiB is 4000 bytes (fio's "opposite units"): not a sector multiple
+    with pytest.raises(JobFileError, match=r":2: bs: block size 4000 is not a whole number of 512-byte"):
+        job("[a]\nbs=4KiB\n")
 
 
 def test_global_scoping_across_two_globals() -> None:

@@ -181,6 +181,7 @@ class BackendLoop:
             req.segments = decoded.segments[:nseg]
         req.nr_sectors = check_segments(req.segments)
         check_range(req.sector_number, req.nr_sectors, vbd.limits)
+        ring.stats["rd_sect" if req.op == blkif.BLKIF_OP_READ else "wr_sect"] += req.nr_sectors
 
     # -- pool admission (the seed's .poll: wait for frames without blocking the loop) -------------
     def _start(self, ring: BackendRing, req: PendingReq) -> None:

@@ -68,6 +68,13 @@ class LabConfig:
                 raise bad(name, f"must be ≥ 1, got {getattr(self, name)}")
         if not 0 <= self.ring_page_order <= 4:
             raise bad("ring_page_order", f"must be 0..4, got {self.ring_page_order}")
+        from blkswap.storage import DEVICE_MODELS
+
+        if self.device not in DEVICE_MODELS:
+            raise bad("device", f"{self.device!r} is not one of {', '.join(DEVICE_MODELS)}")
+        for name in ("backend_threads", "max_indirect_segments", "guest_pages"):
+            if getattr(self, name) < 0:
+                raise bad(name, f"must be ≥ 0, got {getattr(self, name)}")
         if self.guest_abi not in GUEST_ABIS:
             raise bad("guest_abi", f"{self.guest_abi!r} is not one of {', '.join(GUEST_ABIS)}")
         if self.storage not in STORAGE_KINDS:
@@ -132,4 +139,22 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
             f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
     table.setdefault("pools", (base or LabConfig()).pools)
+    for f in fields(LabConfig):
+        if f.name in table and f.name not in ("pools", "cost_overrides"):
+            _check_type(p, f.name, table[f.name], getattr(base or LabConfig(), f.name))
     return replace(base or LabConfig(), **table).validated()
+
+
+def _check_type(path: Path, name: str, value: Any, default: Any) -> None:
+    """A scenario value must have its setting's type (an int may stand for a float)."""
+    if default is None:
+        ok = isinstance(value, str)
+    elif isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
+    if not ok:
+        want = "a string" if default is None else type(default).__name__
+        raise ConfigError(f"scenario {path}: {name} = {value!r} must be {want}")

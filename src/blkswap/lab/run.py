@@ -35,6 +35,7 @@ HYPERVISOR_CAUSES = (
     "scrub",
 )
 SAMPLE_NS = 1_000_000  # dom0 memory timeline sampling period (1 ms simulated)
+STEP_NS = 1_000_000  # progress / stall checks every 1 ms of simulated time
 STALL_NS = 10_000_000_000  # no progress for 10 s of simulated time: the run is stuck
 
 
@@ -104,7 +105,7 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
             done = env.all_of(procs)
             idle_since, seen = env.now, -1
             while not done.processed:
-                env.run(until=min(env.now + 50_000_000, env.peek() + 50_000_000))
+                env.run(until=min(env.now + STEP_NS, env.peek() + STEP_NS))
                 if progress is not None:
                     progress(host, runners)
                 moved = sum(r.done_ios + r.inflight for r in runners) + host.xen.counters.hypercalls

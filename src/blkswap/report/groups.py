@@ -65,8 +65,13 @@ def kb_base(run: RunStats, job: JobStats | None = None) -> int:
     return int(str(raw).strip())
 
 
+#: per-job "blkswap" keys that name a thing rather than count one: the first job's value stands
+IDENTITY_KEYS = frozenset({"guest", "domid", "vbd", "protocol", "datapath", "datapath_requested",
+                           "front_mode", "pool", "first_error"})
+
+
 def _merge_value(key: str, a: Any, b: Any) -> Any:
-    if isinstance(a, bool) or isinstance(b, bool):
+    if isinstance(a, bool) or isinstance(b, bool) or key in IDENTITY_KEYS:
         return a
     if isinstance(a, int | float) and isinstance(b, int | float):
         return max(a, b) if "peak" in key or key.endswith("_max") else a + b

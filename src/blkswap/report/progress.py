@@ -22,7 +22,7 @@ from .units import N2S, eta_to_str, num2str
 __all__ = ["Progress", "format_progress_line", "run_string"]
 
 _DIRS = (("read", "r"), ("write", "w"), ("trim", "t"))
-_NOT_RUNNING = set("E_XK")  # exited, reaped, error, signalled (fio eta.c state chars)
+_NOT_RUNNING = set("E_XKPCI")  # exited, reaped, error, signalled, not started yet (fio eta.c)
 
 
 def run_string(state: str) -> str:

@@ -326,11 +326,27 @@ def _apply(
                 )
         else:
             _CONVERT[opt.kind.split(":", 1)[0]](c, opt, a.value)
+            _check_sectors(c, name)
     except ValueProblem as exc:
         raise JobFileError(a.path, a.line, a.key, str(exc)) from None
     eff["options"][name] = typed
     if job is not None:
         job["options"][name] = typed
+
+
+def _check_sectors(c: _Ctx, name: str) -> None:
+    """Block sizes must be whole 512-byte sectors: blkif moves sectors (xen-abi.md §3.4). fio
+    itself allows odd sizes for buffered files; the lab's devices are block devices."""
+    sizes: list[int] = []
+    if name == "bs":
+        sizes = list(c.v["bs"])
+    elif name == "bsrange":
+        sizes = [b for r in c.bsrange if r is not None for b in r]
+    elif name == "bssplit":
+        sizes = [b for d in c.bssplit if d for b, _pct in d]
+    bad = [b for b in sizes if b % 512 or b <= 0]
+    if bad:
+        raise ValueProblem(f"block size {bad[0]} is not a whole number of 512-byte sectors")
 
 
 def _ordered(assignments: Sequence[Assignment]) -> list[Assignment]:
