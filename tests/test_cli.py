@@ -108,7 +108,7 @@ def test_job_file_errors_in_a_real_process(tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        ("[j]\nrw=read\nbs=1000\nsize=256k\n", ("job.fio", "'j'", "1000", "512")),
+        ("[j]\nrw=read\nbs=1000\nsize=256k\n", ("job.fio:3", "bs", "1000", "512")),
         ("[j]\nrw=read\nsize=256k\noffset=1g\n", ("job.fio", "beyond the disk", "--disk-size")),
         ("[global]\nrw=read\n", ("job.fio", "no job")),
     ],

@@ -68,7 +68,9 @@ def test_meter_prices_explicit_charges_and_counter_deltas(env: Environment) -> N
     m.charge("request", 2)
     m.tally.hypercalls += 3
     m.tally.grant_ops["map"] += 11
-    expected = 1000 + 2 * COSTS.backend_request_ns + 3 * COSTS.hypercall_ns + 11 * COSTS.grant_map_ns
+    expected = (
+        1000 + 2 * COSTS.backend_request_ns + 3 * COSTS.hypercall_ns + 11 * COSTS.grant_map_ns
+    )
     assert m.elapsed() == pytest.approx(expected)
     assert m.close() == pytest.approx(expected)
     assert cpus.domain.tallies == []

@@ -18,10 +18,11 @@ the bottleneck. Verification is off: these runs measure time, other tests check 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from blkswap.lab import Lab, jobrun
+from blkswap.lab import Lab, jobrun, load_scenario
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model
 
@@ -201,3 +202,24 @@ def test_large_blocks_make_the_device_the_bottleneck(device: str, costs: str) ->
     assert spread["1m"] < 1.02  # the paths converge on the device's bandwidth
     if device == "nvme":  # fast flash: at 4 KiB the CPU, not the device, decides
         assert spread["4k"] > 1.3
+
+
+# -- the scenario files that demonstrate these shapes ----------------------------------------------
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def test_example_scenarios_load() -> None:
+    big = load_scenario(EXAMPLES / "big-dom0.toml")
+    assert (big.guests, big.dom0_vcpus, big.datapath, big.device) == (16, 32, "map", "ram")
+    rings_cfg = load_scenario(EXAMPLES / "more-rings.toml")
+    assert (rings_cfg.queues, rings_cfg.backend_threads, rings_cfg.guest_vcpus) == (4, 4, 4)
+    hdd = load_scenario(EXAMPLES / "hdd.toml")
+    assert (hdd.device, hdd.shared_device, hdd.storage) == ("hdd", True, "raw")
+    old = load_scenario(EXAMPLES / "x86-2010.toml")
+    assert (old.costs, old.max_indirect_segments) == ("x86-2010", 11)
+    profile = load_profile(old.costs).with_overrides(**old.cost_overrides)
+    assert profile.tlb_ipi_per_vcpu_ns == 400 != load_profile("x86-2010").tlb_ipi_per_vcpu_ns
+    for path in EXAMPLES.glob("*.toml"):
+        cfg = load_scenario(path)
+        load_profile(cfg.costs).with_overrides(**cfg.cost_overrides)  # every profile resolves
+        device_model(cfg.device)
