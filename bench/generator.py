@@ -1,6 +1,6 @@
 """I/O generator speed (not a test): Io objects per second for randrw 4k, best of 3.
 
-    python bench/generator.py
+python bench/generator.py
 """
 
 from __future__ import annotations

@@ -23,8 +23,17 @@ def point(guests: int, datapath: str, requests: int, idle: int, out: mp.Queue) -
     from blkswap.lab import Lab
 
     job = f"[ring]\nrw=randrw\nbs=44k\niodepth=32\nio_size={requests * 44}k\nsize=16m\n"
-    lab = Lab(guests=guests + idle, datapath=datapath, pool_frames=704, disk_size=16 << 20, storage="raw",
-              device="nvme", dom0_vcpus=8, guest_vcpus=1, verify=True)
+    lab = Lab(
+        guests=guests + idle,
+        datapath=datapath,
+        pool_frames=704,
+        disk_size=16 << 20,
+        storage="raw",
+        device="nvme",
+        dom0_vcpus=8,
+        guest_vcpus=1,
+        verify=True,
+    )
     if idle:
         # idle guests: connected VBDs whose job does nothing (size 0 is invalid; use a 1-sector read)
         pass
@@ -33,13 +42,22 @@ def point(guests: int, datapath: str, requests: int, idle: int, out: mp.Queue) -
     wall = time.perf_counter() - t0
     b = r.run.blkswap
     reqs = sum(j.blkswap["requests"] for j in r.run.jobs)
-    out.put({
-        "guests": guests, "wall_s": round(wall, 2), "peak_rss_MiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "requests": reqs, "req_per_s": round(reqs / wall), "pool_peak": b["pool"]["frames_peak"],
-        "pool_waits": b["pool"]["waits"], "wait_p99_us": round(b["pool"]["wait_ns"]["p99"] / 1000, 1),
-        "jain": b["fairness"]["jain_index"], "worst_case_frames": guests * 32 * 11,
-        "audit": len(r.audit), "verify_errors": r.total("verify_errors"),
-    })
+    out.put(
+        {
+            "guests": guests,
+            "wall_s": round(wall, 2),
+            "peak_rss_MiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "requests": reqs,
+            "req_per_s": round(reqs / wall),
+            "pool_peak": b["pool"]["frames_peak"],
+            "pool_waits": b["pool"]["waits"],
+            "wait_p99_us": round(b["pool"]["wait_ns"]["p99"] / 1000, 1),
+            "jain": b["fairness"]["jain_index"],
+            "worst_case_frames": guests * 32 * 11,
+            "audit": len(r.audit),
+            "verify_errors": r.total("verify_errors"),
+        }
+    )
 
 
 def main() -> None:
@@ -68,9 +86,11 @@ def main() -> None:
     base = rows[0]["wall_s"] / max(1, rows[0]["requests"])
     for row in rows[1:]:
         per = row["wall_s"] / max(1, row["requests"])
-        print(f"wall time per request at {row['guests']} guests: {per / base:.2f}x the {rows[0]['guests']}-guest figure; "
-              f"peak RSS {row['peak_rss_MiB'] / rows[0]['peak_rss_MiB']:.2f}x; pool peak {row['pool_peak']} of 704 frames "
-              f"(worst case {row['worst_case_frames']})")
+        print(
+            f"wall time per request at {row['guests']} guests: {per / base:.2f}x the {rows[0]['guests']}-guest figure; "
+            f"peak RSS {row['peak_rss_MiB'] / rows[0]['peak_rss_MiB']:.2f}x; pool peak {row['pool_peak']} of 704 frames "
+            f"(worst case {row['worst_case_frames']})"
+        )
 
 
 if __name__ == "__main__":

@@ -123,6 +123,16 @@ def _one_name(text: str, known: list[str] | tuple[str, ...], what: str) -> str:
     return _names(text, known, what)[0]
 
 
+def _probability(text: str) -> float:
+    try:
+        p = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= p < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a probability in [0, 1)")
+    return p
+
+
 def _datapath(text: str) -> str:
     return _one_name(text, [*DATAPATH_HELP, "all"], "data path")
 
@@ -177,6 +187,14 @@ def _add_lab_options(p: argparse.ArgumentParser) -> None:
     a("--pool-frames", type=_int_at_least(0), metavar="N",
       help="frames of dom0's default pool for foreign I/O, 0 = sized from the device "
       "queue depth (≥ 704); more pools: [[pool]] in a scenario [default 0]")  # fmt: skip
+    a("--net-loss", type=_probability, metavar="P",
+      help="device net: probability a page's data or its TCP ACK is lost [default 0]")  # fmt: skip
+    a("--net-rto-ms", type=float, metavar="MS",
+      help="device net: TCP retransmission timeout, ms [default 200 = Linux TCP_RTO_MIN]")  # fmt: skip
+    a("--hazard-policy", choices=("none", "wait", "replace", "abandon"),
+      help="pages still referenced after a write completes (TCP retransmits): none (release "
+      "anyway: shows the bug), wait (Linux: retry every 5 ms × attempt), replace (copy + "
+      "unmap_and_replace), abandon (give the frame away, refill the pool) [default none]")  # fmt: skip
     a("--no-verify", dest="verify", action="store_false", default=None,
       help="do not tag written sectors nor verify reads")  # fmt: skip
     a("--seed", type=int, help="run seed, mixed into job seeds when randrepeat=0 [default 0]")

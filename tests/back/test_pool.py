@@ -94,6 +94,7 @@ def test_round_robin_between_backends_that_re_register(port):
         def cb(frames: list[int]) -> None:
             served.append(name)
             held[name] = frames
+
         return cb
 
     for name in ("a", "b", "c"):

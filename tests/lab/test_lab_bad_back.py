@@ -57,7 +57,11 @@ def test_bad_response_breaks_the_queue(proto: str, rsp: Response, why: str) -> N
     # a broken queue sends nothing more: new bios fail at once
     later = rig.bio(g, blkif.BLKIF_OP_READ, 8, [(0, 7)])
     rig.submit(g, later)
-    assert g.done.count(later) == 1 and later.status == blkif.BLKIF_RSP_ERROR and q.stats["requests"] == 1
+    assert (
+        g.done.count(later) == 1
+        and later.status == blkif.BLKIF_RSP_ERROR
+        and q.stats["requests"] == 1
+    )
     # the real answer arrives afterwards: ignored, no exception, no second completion
     io.release()
     rig.pump()

@@ -33,8 +33,11 @@ def test_pools_isolate_backends():
     assert set(pools["tiny"]["share"]) == {"xvda.1", "xvda.2"}
 
     def bw(result, guests):
-        return sum(j.read.io_bytes + j.write.io_bytes for j in result.run.jobs if j.blkswap["guest"] in guests) / max(
-            j.end_ns - j.start_ns for j in result.run.jobs if j.blkswap["guest"] in guests)
+        return sum(
+            j.read.io_bytes + j.write.io_bytes
+            for j in result.run.jobs
+            if j.blkswap["guest"] in guests
+        ) / max(j.end_ns - j.start_ns for j in result.run.jobs if j.blkswap["guest"] in guests)
 
     assert bw(mixed, {3, 4}) > 0.9 * bw(alone, {1, 2})  # the big pool's guests run as if alone
     assert bw(mixed, {1, 2}) < 0.7 * bw(mixed, {3, 4})  # the tiny pool throttles only its own
@@ -42,11 +45,13 @@ def test_pools_isolate_backends():
 
 def test_scenario_pool_tables(tmp_path):
     f = tmp_path / "s.toml"
-    f.write_text('[lab]\nguests = 3\npool_frames = 800\n\n[[pool]]\nname = "slow"\nframes = 64\nguests = [3]\n')
+    f.write_text(
+        '[lab]\nguests = 3\npool_frames = 800\n\n[[pool]]\nname = "slow"\nframes = 64\nguests = [3]\n'
+    )
     cfg = load_scenario(f)
     assert cfg.pool_frames == 800 and cfg.pools == (("slow", 64, (3,)),)
     assert [cfg.pool_of(g) for g in (1, 2, 3)] == ["default", "default", "slow"]
-    f.write_text('[[pool]]\nframes = 64\n')
+    f.write_text("[[pool]]\nframes = 64\n")
     with pytest.raises(ConfigError, match="needs 'name'"):
         load_scenario(f)
     with pytest.raises(ConfigError, match="pools"):
@@ -55,6 +60,7 @@ def test_scenario_pool_tables(tmp_path):
 
 def test_request_larger_than_the_pool_gets_an_error_not_a_hang():
     r = Lab(guests=1, datapath="copy", pool_frames=4, disk_size=8 << 20, storage="ram").run(
-        "[j]\nrw=write\nbs=64k\niodepth=2\nsize=256k\n")
+        "[j]\nrw=write\nbs=64k\niodepth=2\nsize=256k\n"
+    )
     assert r.run.jobs[0].error == 5  # EIO: every request failed, the run ended
     assert r.run.blkswap["pool"]["frames_peak"] == 0

@@ -55,7 +55,9 @@ def test_kb_base_applies_to_whole_section_and_jobs_below() -> None:
 
 def test_block_sizes_must_be_whole_sectors_even_through_the_kib_quirk() -> None:
     # under the default kb_base, 4KiB is 4000 bytes (fio's "opposite units"): not a sector multiple
-    with pytest.raises(JobFileError, match=r":2: bs: block size 4000 is not a whole number of 512-byte"):
+    with pytest.raises(
+        JobFileError, match=r":2: bs: block size 4000 is not a whole number of 512-byte"
+    ):
         job("[a]\nbs=4KiB\n")
 
 

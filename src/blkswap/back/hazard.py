@@ -58,9 +58,14 @@ class HazardStats:
 class Hazard:
     """Applies one policy for a backend loop."""
 
-    def __init__(self, policy: str, port: Any, holders: PageHolders | None = None,
-                 later: Callable[[float, Callable[[], None]], None] | None = None,
-                 clock: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        policy: str,
+        port: Any,
+        holders: PageHolders | None = None,
+        later: Callable[[float, Callable[[], None]], None] | None = None,
+        clock: Callable[[], int] | None = None,
+    ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"hazard policy {policy!r}: choose one of {', '.join(POLICIES)}")
         self.policy = policy

@@ -229,7 +229,9 @@ class BackendLoop:
         # One wait per pool at a time, re-registered at the tail after being served: the pool's
         # FIFO then wakes the backends sharing it round-robin (seed: "wake them round-robin").
         ring, _req, n = self._parked[pool][0]
-        pool.wait(n, ring.datapath.ctx.owner, lambda frames, p=pool: self._frames_arrived(p, frames))
+        pool.wait(
+            n, ring.datapath.ctx.owner, lambda frames, p=pool: self._frames_arrived(p, frames)
+        )
 
     def _frames_arrived(self, pool: Any, frames: list[int]) -> None:
         queue = self._parked[pool]

@@ -60,7 +60,9 @@ class PoolStats:
 class FramePool:
     """A named stock of dom0 frames (by gfn) with FIFO/round-robin admission."""
 
-    def __init__(self, port: Any, name: str, frames: int, clock: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self, port: Any, name: str, frames: int, clock: Callable[[], int] | None = None
+    ) -> None:
         if frames < 0:
             raise PoolError(f"pool {name!r}: size must be ≥ 0 frames, got {frames}")
         self.port = port
@@ -107,7 +109,9 @@ class FramePool:
     def destroy(self) -> None:
         """Free every frame; refused (EBUSY) while a VBD is bound or frames are in use."""
         if self.bound:
-            raise PoolError(f"pool {self.name!r}: EBUSY, still bound to {', '.join(sorted(self.bound))}")
+            raise PoolError(
+                f"pool {self.name!r}: EBUSY, still bound to {', '.join(sorted(self.bound))}"
+            )
         if self.in_use:
             raise PoolError(f"pool {self.name!r}: EBUSY, {self.in_use} frames still in use")
         while self._free:
@@ -135,7 +139,9 @@ class FramePool:
         """Register for ``n`` frames; ``callback(gfns)`` runs when they are handed over."""
         self._alive()
         if n > self.frames:
-            raise PoolError(f"pool {self.name!r}: a request for {n} frames can never fit in {self.frames}")
+            raise PoolError(
+                f"pool {self.name!r}: a request for {n} frames can never fit in {self.frames}"
+            )
         self.stats.waits += 1
         self._waiters.append(_Waiter(n, owner, callback, self.clock()))
         self._serve()
@@ -205,7 +211,9 @@ class FramePool:
                 continue
             more = self.port.increase_reservation(n - len(out))
             if not more:
-                raise PoolError(f"pool {self.name!r}: dom0 has no memory left for {n - len(out)} more frames")
+                raise PoolError(
+                    f"pool {self.name!r}: dom0 has no memory left for {n - len(out)} more frames"
+                )
             out.extend(more)
         return out
 
@@ -228,7 +236,12 @@ class FramePool:
             "frames_peak": self.peak,
             "waits": self.stats.waits,
             "wakeups": self.stats.wakeups,
-            "wait_ns": {"p50": pct(50), "p90": pct(90), "p99": pct(99), "max": waits[-1] if waits else 0},
+            "wait_ns": {
+                "p50": pct(50),
+                "p90": pct(90),
+                "p99": pct(99),
+                "max": waits[-1] if waits else 0,
+            },
             "share": {k: round(v / total, 4) for k, v in sorted(self.stats.taken.items())},
             "peak_by_vbd": dict(sorted(self.stats.peak_by_owner.items())),
             "abandoned_frames": self.stats.abandoned,

@@ -164,7 +164,11 @@ class BlkBack:
 
     def _idle(self, dev: _Device) -> None:
         vbd = dev.vbd
-        if vbd is not None and not any(r.in_flight for r in vbd.rings) and dev.closing_to is not None:
+        if (
+            vbd is not None
+            and not any(r.in_flight for r in vbd.rings)
+            and dev.closing_to is not None
+        ):
             state, dev.closing_to = dev.closing_to, None
             self._disconnect(dev)
             self._set_state(dev, state)

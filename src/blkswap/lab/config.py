@@ -47,7 +47,9 @@ class LabConfig:
     pools: tuple[tuple[str, int, tuple[int, ...]], ...] = ()
     net_loss: float = 0.0  #: device "net": probability a page's data (or its ACK) is lost
     net_rto_ms: float = 200.0  #: device "net": TCP retransmission timeout (Linux TCP_RTO_MIN)
-    hazard_policy: str = "none"  #: pages still referenced after a write: none | wait | replace | abandon
+    hazard_policy: str = (
+        "none"  #: pages still referenced after a write: none | wait | replace | abandon
+    )
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
@@ -86,7 +88,10 @@ class LabConfig:
             raise bad("pools", f"pool names must be unique and not 'default': {names}")
         for name, frames, guests in self.pools:
             if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
-                raise bad("pools", f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}")
+                raise bad(
+                    "pools",
+                    f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}",
+                )
         if not 0.0 <= self.net_loss < 1.0:
             raise bad("net_loss", f"must be in [0, 1), got {self.net_loss}")
         if self.net_loss and self.device != "net":
@@ -94,7 +99,9 @@ class LabConfig:
         if self.net_rto_ms <= 0:
             raise bad("net_rto_ms", f"must be > 0, got {self.net_rto_ms}")
         if self.hazard_policy not in ("none", "wait", "replace", "abandon"):
-            raise bad("hazard_policy", f"{self.hazard_policy!r} is not none, wait, replace or abandon")
+            raise bad(
+                "hazard_policy", f"{self.hazard_policy!r} is not none, wait, replace or abandon"
+            )
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
         if self.copy_flavour not in ("gntcopy", "blktap2"):
@@ -128,8 +135,10 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
     if not isinstance(pools, list) or any(not isinstance(t, dict) for t in pools):
         raise ConfigError(f"scenario {p}: [[pool]] must be an array of tables")
     try:
-        table["pools"] = tuple((str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
-                               for t in pools) or table.get("pools", ())
+        table["pools"] = tuple(
+            (str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
+            for t in pools
+        ) or table.get("pools", ())
     except KeyError as err:
         raise ConfigError(f"scenario {p}: [[pool]] needs {err.args[0]!r}") from None
     known = {f.name for f in fields(LabConfig)}
@@ -154,7 +163,9 @@ def _check_type(path: Path, name: str, value: Any, default: Any) -> None:
     elif isinstance(default, float):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     else:
-        ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
+        ok = isinstance(value, type(default)) and not (
+            isinstance(value, bool) and not isinstance(default, bool)
+        )
     if not ok:
         want = "a string" if default is None else type(default).__name__
         raise ConfigError(f"scenario {path}: {name} = {value!r} must be {want}")

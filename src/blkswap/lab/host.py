@@ -75,14 +75,19 @@ class Host:
         frames = 2 * dom0_pages + cfg.guests * (guest_pages + 64) + 4096
         self.xen = Xen(frames=frames, deliver=lambda fn: self.clock.later(0, fn))
         # dom0 may balloon up to twice its start (pool growth, refills after transfer/abandon)
-        self.dom0 = self.xen.create_domain(pages=dom0_pages, vcpus=cfg.dom0_vcpus, max_pages=2 * dom0_pages)
+        self.dom0 = self.xen.create_domain(
+            pages=dom0_pages, vcpus=cfg.dom0_vcpus, max_pages=2 * dom0_pages
+        )
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
         self._tmp = None
         self.image_dir = self._image_dir()
-        self.net = (NetStack(self.xen, self.clock, cfg.net_loss, int(cfg.net_rto_ms * 1e6), seed=cfg.seed)
-                    if cfg.device == "net" else None)
+        self.net = (
+            NetStack(self.xen, self.clock, cfg.net_loss, int(cfg.net_rto_ms * 1e6), seed=cfg.seed)
+            if cfg.device == "net"
+            else None
+        )
         self.backend = self._make_backend(pool)
         self.devices: dict[int, DeviceQueue] = {}
         self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
@@ -119,8 +124,13 @@ class Host:
         for name, frames, _guests in cfg.pools:
             back.create_pool(name, frames)
         for loop in loops:
-            loop.hazard = Hazard(cfg.hazard_policy, self.port0, holders=self.net, later=self.clock.later,
-                                 clock=self.clock.now)
+            loop.hazard = Hazard(
+                cfg.hazard_policy,
+                self.port0,
+                holders=self.net,
+                later=self.clock.later,
+                clock=self.clock.now,
+            )
             worker = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True)
             loop.wake = worker.wake
             loop.worker = worker

@@ -50,7 +50,9 @@ class NetStats:
 
 
 class NetStack:
-    def __init__(self, xen: Any, clock: Any, loss: float, rto_ns: int = TCP_RTO_MIN_NS, seed: int = 0) -> None:
+    def __init__(
+        self, xen: Any, clock: Any, loss: float, rto_ns: int = TCP_RTO_MIN_NS, seed: int = 0
+    ) -> None:
         if not 0.0 <= loss < 1.0:
             raise ValueError(f"net loss must be in [0, 1), got {loss}")
         self.xen = xen
@@ -78,7 +80,9 @@ class NetStack:
             ack_lost = not data_lost and self.rng.random() < self.loss
             if data_lost or ack_lost:
                 self._hold(entry)
-                self.clock.later(self.rto_ns, lambda e=entry, spurious=ack_lost: self._retransmit(e, spurious))
+                self.clock.later(
+                    self.rto_ns, lambda e=entry, spurious=ack_lost: self._retransmit(e, spurious)
+                )
                 delayed = delayed or data_lost
         if delayed:  # the storage gets the data one RTO later
             device.submit(req, store, lambda r: self.clock.later(self.rto_ns, lambda: done(r)))
@@ -131,7 +135,13 @@ class NetStack:
 
     def figures(self) -> dict[str, Any]:
         s = self.stats
-        return {"loss": self.loss, "rto_ns": self.rto_ns, "transmissions": s.transmissions,
-                "retransmits": s.retransmits, "spurious_retransmits": s.spurious_retransmits,
-                "retransmits_wrong_data": s.retransmits_wrong_data, "leaked_bytes": s.leaked_bytes,
-                "leaked_by_domain": {str(k): v for k, v in s.leaked_by_domain.items()}}
+        return {
+            "loss": self.loss,
+            "rto_ns": self.rto_ns,
+            "transmissions": s.transmissions,
+            "retransmits": s.retransmits,
+            "spurious_retransmits": s.spurious_retransmits,
+            "retransmits_wrong_data": s.retransmits_wrong_data,
+            "leaked_bytes": s.leaked_bytes,
+            "leaked_by_domain": {str(k): v for k, v in s.leaked_by_domain.items()},
+        }

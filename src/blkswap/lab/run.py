@@ -194,8 +194,9 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         "first_error": f.first_error,
         "backend": dict(sorted(ring_stats.items())),
         "pool": vbd.config.pool if vbd is not None else "default",
-        "dom0_frames_peak": host.backend.pools[host.config.pool_of(g.index + 1)].stats.peak_by_owner.get(
-            f"xvda.{g.domid}", 0),
+        "dom0_frames_peak": host.backend.pools[
+            host.config.pool_of(g.index + 1)
+        ].stats.peak_by_owner.get(f"xvda.{g.domid}", 0),
         "cpu_ns": {"guest": round(g.cpus.total_ns)},
     }
 
@@ -238,10 +239,15 @@ def host_figures(host: Host) -> dict[str, Any]:
 
 def stall_report(host: Host, runners: list[JobRunner]) -> str:
     """Why a run made no progress (never a silent hang): in-flight I/O and pool state."""
-    pools = ", ".join(f"{n}: {p.in_use}/{p.frames} in use, {p.waiting} waiting" for n, p in host.backend.pools.items())
+    pools = ", ".join(
+        f"{n}: {p.in_use}/{p.frames} in use, {p.waiting} waiting"
+        for n, p in host.backend.pools.items()
+    )
     inflight = sum(r.inflight for r in runners)
-    return (f"the run made no progress for {STALL_NS / 1e9:.0f} s of simulated time at t={host.env.now / 1e9:.3f} s "
-            f"with {inflight} I/Os in flight; pools: {pools}")
+    return (
+        f"the run made no progress for {STALL_NS / 1e9:.0f} s of simulated time at t={host.env.now / 1e9:.3f} s "
+        f"with {inflight} I/Os in flight; pools: {pools}"
+    )
 
 
 def hazard_figures(host: Host) -> dict[str, Any]:
@@ -250,17 +256,25 @@ def hazard_figures(host: Host) -> dict[str, Any]:
     extra = [ns for s in stats for ns in s.extra_latency_ns]
     pools = host.backend.pools.values()
     out: dict[str, Any] = {"policy": host.config.hazard_policy}
-    out.update(host.net.figures() if host.net is not None else {"retransmits": 0, "retransmits_wrong_data": 0,
-                                                                "leaked_bytes": 0})
-    out.update({
-        "deferred_releases": sum(s.deferred for s in stats),
-        "unmap_retries": sum(s.unmap_retries for s in stats),
-        "replaced_frames": sum(s.replaced_frames for s in stats),
-        "abandoned_frames": sum(p.stats.abandoned for p in pools),
-        "refills": sum(p.stats.refills for p in pools),
-        "extra_latency_ns": {"count": len(extra), "mean": round(sum(extra) / len(extra)) if extra else 0,
-                             "max": max(extra, default=0)},
-    })
+    out.update(
+        host.net.figures()
+        if host.net is not None
+        else {"retransmits": 0, "retransmits_wrong_data": 0, "leaked_bytes": 0}
+    )
+    out.update(
+        {
+            "deferred_releases": sum(s.deferred for s in stats),
+            "unmap_retries": sum(s.unmap_retries for s in stats),
+            "replaced_frames": sum(s.replaced_frames for s in stats),
+            "abandoned_frames": sum(p.stats.abandoned for p in pools),
+            "refills": sum(p.stats.refills for p in pools),
+            "extra_latency_ns": {
+                "count": len(extra),
+                "mean": round(sum(extra) / len(extra)) if extra else 0,
+                "max": max(extra, default=0),
+            },
+        }
+    )
     return out
 
 
@@ -273,8 +287,12 @@ def fairness(host: Host) -> dict[str, Any]:
         per_guest[r.guest.index] = per_guest.get(r.guest.index, 0.0) + moved * 1e9 / span
     xs = list(per_guest.values())
     jain = (sum(xs) ** 2 / (len(xs) * sum(x * x for x in xs))) if xs and any(xs) else 1.0
-    return {"jain_index": round(jain, 4), "guests": len(xs),
-            "min_Bps": round(min(xs, default=0)), "max_Bps": round(max(xs, default=0))}
+    return {
+        "jain_index": round(jain, 4),
+        "guests": len(xs),
+        "min_Bps": round(min(xs, default=0)),
+        "max_Bps": round(max(xs, default=0)),
+    }
 
 
 def disk_util(host: Host) -> list[dict[str, Any]]:

@@ -48,7 +48,9 @@ class DiskTruth:
     def end_write(self, offset: int, length: int, ok: bool = True) -> None:
         lo, hi = offset // 512, (offset + length) // 512
         self.inflight[lo:hi] -= 1
-        if not ok:  # a failed write leaves the sectors undefined (old or new data): stop verifying them
+        if (
+            not ok
+        ):  # a failed write leaves the sectors undefined (old or new data): stop verifying them
             self.unknown[lo:hi] = True
 
     def trim(self, offset: int, length: int) -> None:

@@ -66,8 +66,19 @@ def kb_base(run: RunStats, job: JobStats | None = None) -> int:
 
 
 #: per-job "blkswap" keys that name a thing rather than count one: the first job's value stands
-IDENTITY_KEYS = frozenset({"guest", "domid", "vbd", "protocol", "datapath", "datapath_requested",
-                           "front_mode", "pool", "first_error"})
+IDENTITY_KEYS = frozenset(
+    {
+        "guest",
+        "domid",
+        "vbd",
+        "protocol",
+        "datapath",
+        "datapath_requested",
+        "front_mode",
+        "pool",
+        "first_error",
+    }
+)
 
 
 def _merge_value(key: str, a: Any, b: Any) -> Any:

@@ -144,7 +144,11 @@ class PersistentPath:
         """Pool pressure: unmap up to enough inactive grants (least recently used first) to give
         back ``frames`` pool frames. Linux purges on a timer and a size limit only; a pool that
         persistent grants can exhaust needs this, or requests would wait forever (lab addition)."""
-        lru = sorted((pg.last_used, ref) for ref, pg in self.grants.items() if not pg.active and pg.frame is not None)
+        lru = sorted(
+            (pg.last_used, ref)
+            for ref, pg in self.grants.items()
+            if not pg.active and pg.frame is not None
+        )
         victims = [self.grants.pop(ref) for _, ref in lru[:frames]]
         self._unmap(victims)
         self.purged += len(victims)
