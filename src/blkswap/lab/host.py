@@ -15,8 +15,8 @@ from typing import Any
 
 from blkswap.abi.xenbus import vdev_encode
 from blkswap.back.datapaths.base import DataPathOptions
-from blkswap.back.io import perform
 from blkswap.back.hazard import Hazard
+from blkswap.back.io import perform
 from blkswap.back.loop import BackendLoop
 from blkswap.back.pool import default_frames
 from blkswap.back.vbd import VbdConfig
