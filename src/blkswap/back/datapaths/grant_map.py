@@ -12,7 +12,6 @@ from __future__ import annotations
 from blkswap.abi import blkif, gnttab
 from blkswap.back.datapaths.base import API_VERSION, CAP_ZERO_COPY, BackendContext, segment_slice
 from blkswap.back.grantops import Mapping, map_grants, unmap_and_replace, unmap_grants
-
 from blkswap.back.request import PendingReq, RequestError
 
 REPLACED = 1  # Mapping.status of an element released by unmap_and_replace (not a GNTST code)
