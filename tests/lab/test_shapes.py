@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from blkswap.lab import Lab, jobrun, load_scenario
+from blkswap.lab import Lab, load_scenario
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model
 
@@ -90,15 +90,11 @@ def test_map_flattens_and_persistent_scales_on_a_big_dom0(costs: str) -> None:
     # 4× the guests: map gains far less than linearly (the flush lock is saturated) …
     assert map16.iops / map4.iops < 1.5
     # … persistent grants keep scaling (no unmap, no flush) …
-    assert persistent_gain(per4, per16) > 3.0
+    assert per16.iops / per4.iops > 3.0
     assert per16.iops > 2.5 * map16.iops
     assert per16.flushes == 0 and map16.flushes >= map16.ios
     # … and map's dom0 spends the difference spinning on the flush lock
     assert map16.per_io("tlb_lock") > 3 * map4.per_io("tlb_lock") > 0
-
-
-def persistent_gain(small: Measured, big: Measured) -> float:
-    return big.iops / small.iops
 
 
 @pytest.mark.parametrize("costs", PROFILES)
@@ -126,28 +122,6 @@ def test_map_ipi_time_per_request_grows_with_dom0_vcpus(costs: str) -> None:
 
 
 # -- (c) more rings help a CPU-bound backend -------------------------------------------------------
-@pytest.fixture
-def blk_mq_queues(monkeypatch: pytest.MonkeyPatch) -> None:
-    """blk-mq in the guest: fio clone k runs on guest vCPU k mod guest_vcpus, whose hardware
-    queue is vCPU mod queues (LF blk_mq_map_queues). JobRunner leaves ``Bio.queue`` at 0, so the
-    lab's jobs would all use ring 0; this mapping is patched in here until the runner sets it."""
-    init, bios = jobrun.JobRunner.__init__, jobrun.JobRunner._bios
-
-    def patched_init(self, host, guest, truth, job, clone, *args, **kw):  # type: ignore[no-untyped-def]
-        init(self, host, guest, truth, job, clone, *args, **kw)
-        cfg = host.config
-        self._shape_queue = (clone % cfg.guest_vcpus) % cfg.queues
-
-    def patched_bios(self, io, rec):  # type: ignore[no-untyped-def]
-        out = bios(self, io, rec)
-        for b in out:
-            b.queue = self._shape_queue
-        return out
-
-    monkeypatch.setattr(jobrun.JobRunner, "__init__", patched_init)
-    monkeypatch.setattr(jobrun.JobRunner, "_bios", patched_bios)
-
-
 def rings(queues: int, costs: str, backend_threads: int) -> Measured:
     return measure(
         job(size="256k", numjobs=4),
@@ -163,7 +137,7 @@ def rings(queues: int, costs: str, backend_threads: int) -> Measured:
 
 
 @pytest.mark.parametrize("costs", PROFILES)
-def test_more_rings_help_a_cpu_bound_backend(costs: str, blk_mq_queues: None) -> None:
+def test_more_rings_help_a_cpu_bound_backend(costs: str) -> None:
     one, two, four = (rings(q, costs, backend_threads=4) for q in (1, 2, 4))
     # one ring = one backend loop = one busy dom0 vCPU: the backend is the bottleneck
     assert one.dom0_ns / one.span_ns > 0.8

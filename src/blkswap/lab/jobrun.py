@@ -74,6 +74,9 @@ class JobRunner:
         self.inflight = 0
         self.slot_freed = self.env.event()
         self.vbd_tag = guest.index + 1
+        # blk-mq: clone k runs on guest vCPU k mod vcpus, whose hardware queue is vCPU mod
+        # queues (LF blk_mq_map_queues)
+        self.queue = (clone % host.config.guest_vcpus) % host.config.queues
         self.done_ios = 0
         self.issued_bytes = [0, 0, 0]
         self.issued_ios = [0, 0, 0]
@@ -145,21 +148,27 @@ class JobRunner:
             self.truth.trim(io.offset, io.length)
         self.inflight += 1
         self.stats.note_depth(self.inflight)
-        cpus = self.guest.cpus
-        req = cpus.res.request()
-        yield req
-        _, cost = self.clock.run_metered(
-            cpus, lambda: [self.guest.front.submit(b) for b in rec.bios]
+        # blkfront's work on a guest vCPU (timing.Cpus.run: waits for a vCPU, prices, holds it)
+        yield from self.guest.cpus.run(
+            self.clock, lambda: [self.guest.front.submit(b) for b in rec.bios]
         )
-        rec.t_submit = self.env.now + cost
-        yield self.env.timeout(cost)
-        cpus.res.release(req)
+        rec.t_submit = self.env.now
 
     def _bios(self, io: Io, rec: InFlight) -> list[Bio]:
         op = OPS[io.op]
         if io.op in ("flush", "trim"):
             n = io.length // 512
-            return [Bio(op, io.offset // 512, [], nr_sectors=n, done=self._bio_done, tag=rec)]
+            return [
+                Bio(
+                    op,
+                    io.offset // 512,
+                    [],
+                    nr_sectors=n,
+                    done=self._bio_done,
+                    tag=rec,
+                    queue=self.queue,
+                )
+            ]
         gfns = self.slots[rec.slot]
         sectors = io.length // 512
         segs = []
@@ -170,7 +179,16 @@ class JobRunner:
         bios = []
         for start in range(0, len(segs), maxseg):
             chunk = segs[start : start + maxseg]
-            bios.append(Bio(op, io.offset // 512 + start * 8, chunk, done=self._bio_done, tag=rec))
+            bios.append(
+                Bio(
+                    op,
+                    io.offset // 512 + start * 8,
+                    chunk,
+                    done=self._bio_done,
+                    tag=rec,
+                    queue=self.queue,
+                )
+            )
         rec.pending = len(bios)
         return bios
 

@@ -29,6 +29,8 @@ HYPERVISOR_CAUSES = (
     "grant_query_size",
     "tlb_flush",
     "tlb_ipi",
+    "tlb_lock",
+    "multicall",
     "p2m",
     "pte",
     "evtchn",
@@ -232,6 +234,11 @@ def host_figures(host: Host) -> dict[str, Any]:
         "pools": {n: p.figures() for n, p in pools.items()},
         "fairness": fairness(host),
         "hazard": hazard_figures(host),
+        "flush_lock": {
+            "acquisitions": host.clock.flush_lock.acquisitions,
+            "held_ns": round(host.clock.flush_lock.held_ns),
+            "waited_ns": round(host.clock.flush_lock.waited_ns),
+        },
         "counters": host.xen.counters.as_dict(),
         "device_ios": sum(d.ios for d in host.devices.values()),
     }

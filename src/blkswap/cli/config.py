@@ -1,0 +1,102 @@
+"""From parsed arguments to what a run needs: the lab configuration (defaults < scenario file <
+flags, each error naming its flag or scenario key), the parsed job file checked against the
+disk, and output places checked before a long run starts."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .common import DEVICES, CliError
+
+
+def _check_scenario_types(path: str) -> None:
+    """Name the key and the expected type of a mistyped scenario setting (``guests = "4"``)."""
+    import tomllib
+
+    from blkswap.lab.config import LabConfig
+
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # load_scenario reports these
+    table = data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)})
+    defaults = LabConfig()
+    for key, value in table.items() if isinstance(table, dict) else ():
+        want = type(getattr(defaults, key, None))
+        want = str if key == "image_dir" else want
+        if want in (bool, int, str, dict) and (
+            not isinstance(value, want) or (want is int and isinstance(value, bool))
+        ):
+            raise CliError(f"scenario {path}: {key} = {value!r}: expected {want.__name__}")
+
+
+def _lab_config(args: argparse.Namespace, defaults: dict[str, Any]) -> Any:
+    from blkswap.lab.config import ConfigError, LabConfig, load_scenario
+
+    base = LabConfig(**defaults)
+    if args.scenario:
+        _check_scenario_types(args.scenario)
+        try:
+            base = load_scenario(args.scenario, base)
+        except ConfigError as err:
+            text = str(err)
+            raise CliError(
+                text if text.startswith("scenario") else f"scenario {args.scenario}: {text}"
+            ) from None
+    names = {f.name for f in fields(LabConfig)}
+    flags = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    try:
+        config = base.with_(**flags).validated()
+    except ConfigError as err:
+        name, _, why = str(err).partition(": ")
+        raise CliError(
+            f"--{name.replace('_', '-')}: {why}" if name in flags else str(err)
+        ) from None
+    if config.device not in DEVICES:  # a scenario's device; the flag is checked by argparse
+        raise CliError(
+            f"scenario {args.scenario}: device: {config.device!r} is not one of {', '.join(DEVICES)}"
+        )
+    from blkswap.sim.costs import load_profile
+
+    load_profile(config.costs)  # a bad --costs fails now, not after the first run
+    return config
+
+
+def _load_job(args: argparse.Namespace, config: Any) -> Any:
+    """Parse the job file (or the built-in job), then check every clone fits the disk."""
+    from blkswap.workload.defaults import DEFAULT_JOB, DEFAULT_JOB_NAME
+    from blkswap.workload.generator import IoGenerator
+    from blkswap.workload.parser import parse_jobfile, parse_jobtext
+
+    if args.job is None:
+        jobfile = parse_jobtext(
+            DEFAULT_JOB, f"<built-in {DEFAULT_JOB_NAME}>", sections=args.section
+        )
+    else:
+        jobfile = parse_jobfile(args.job, sections=args.section)
+    if not jobfile.jobs:
+        raise CliError(f"{jobfile.path}: no job to run (no [section] besides [global]"
+                       f"{' matches --section' if args.section else ''})")  # fmt: skip
+    for job in jobfile.jobs:
+        for clone in range(job.numjobs):
+            try:
+                IoGenerator(job, config.disk_size, clone=clone, seed=config.seed)
+            except ValueError as err:
+                hint = f" (see --disk-size, now {config.disk_size})" if "disk" in str(err) else ""
+                raise CliError(f"{jobfile.path}: {err}{hint}") from None
+    return jobfile
+
+
+def _check_destinations(args: argparse.Namespace, report: str | None) -> None:
+    """Fail before a long run, not after it, when an output place cannot be written."""
+    if args.output:
+        out = Path(args.output)
+        if out.is_dir():
+            raise CliError(f"--output {out}: is a directory")
+        if not out.parent.is_dir():
+            raise CliError(f"--output {out}: folder {out.parent} does not exist")
+    if report and Path(report).exists() and not Path(report).is_dir():
+        raise CliError(f"--report {report}: exists and is not a folder")

@@ -1,0 +1,141 @@
+"""``blkswap run`` and ``blkswap compare``: run the lab once per data path, write the requested
+output documents (stdout, stderr or ``--output``), the report folder, and the exit status for
+data errors found."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import COMPARED, EXIT_FINDINGS, EXIT_OK, MAIN_REPORT_DIR, _status
+from .config import _check_destinations, _lab_config, _load_job
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``blkswap run``: one data path (``--datapath all``: compare; no job, no path: main job)."""
+    main_job = args.job is None and args.datapath is None
+    if main_job or args.datapath == "all":
+        args.datapaths = list(COMPARED)
+        return cmd_compare(args, main_job=main_job)
+    config = _lab_config(args, {"datapath": args.datapath or "map"})
+    jobfile = _load_job(args, config)
+    _check_destinations(args, args.report)
+    result = _run_one(args, config, jobfile)
+    _emit_run(args, result)
+    if args.report:
+        from blkswap.report import write_report
+
+        paths = write_report({config.datapath: result.run}, Path(args.report))
+        _status(f"report: {len(paths)} files in {Path(args.report)}/")
+    return _findings({config.datapath: result})
+
+
+def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
+    """``blkswap compare``: the same job through ``--datapaths``, one table."""
+    from blkswap.report import dumps_fio, format_comparison, write_report
+
+    config = _lab_config(args, {"guests": 4} if main_job else {})
+    jobfile = _load_job(args, config)
+    report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
+    _check_destinations(args, report)
+    results = {}
+    for i, name in enumerate(args.datapaths, 1):
+        _status(f"[{i}/{len(args.datapaths)}] {name} …")
+        results[name] = _run_one(args, config.with_(datapath=name), jobfile)
+    runs = {n: r.run for n, r in results.items()}
+    docs = []
+    for fmt in _doc_formats(args.output_format):
+        if fmt == "normal":
+            docs.append(("normal", format_comparison(runs)))
+        else:
+            doc = {n: r.to_fio_json(plus=fmt == "json+") for n, r in results.items()}
+            docs.append(("json", dumps_fio(doc)))
+    _write_docs(args, docs)
+    if report:
+        paths = write_report(runs, Path(report), crossover=_crossover(config, results))
+        _status(f"report: {len(paths)} files in {Path(report)}/")
+    return _findings(results)
+
+
+def _crossover(config: Any, results: dict[str, Any]) -> Any:
+    if "swap" not in results or "copy" not in results:
+        return None
+    from blkswap.lab.crossover import crossover_grid
+    from blkswap.sim.costs import load_profile
+
+    costs = load_profile(config.costs).with_overrides(**config.cost_overrides)
+    return crossover_grid(results["swap"], results["copy"], costs)
+
+
+def _run_one(args: argparse.Namespace, config: Any, jobfile: Any) -> Any:
+    from blkswap.lab import Lab
+    from blkswap.lab.progress import make_progress
+
+    expected = sum(j.numjobs for j in jobfile.jobs) * config.guests
+    progress = make_progress(args.eta, expected_runners=expected)
+    try:
+        return Lab(config).run(jobfile, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _doc_formats(formats: list[str]) -> list[str]:
+    """Formats in the order given, once each; json and json+ together mean one json+ document."""
+    out: list[str] = []
+    for f in formats:
+        f = "json+" if f.startswith("json") and "json+" in formats else f
+        if f not in out:
+            out.append(f)
+    return out
+
+
+def _emit_run(args: argparse.Namespace, result: Any) -> None:
+    from blkswap.report import format_banner
+
+    docs = []
+    for fmt in _doc_formats(args.output_format):
+        if fmt == "normal":
+            docs.append(("normal", format_banner(result.run) + result.summary()))
+        else:
+            docs.append(("json", result.fio_json_text(plus=fmt == "json+")))
+    _write_docs(args, docs)
+
+
+def _write_docs(args: argparse.Namespace, docs: list[tuple[str, str]]) -> None:
+    """--output FILE: every document, in order. stdout: the JSON alone when there is one (the
+    normal text then goes to stderr), else the normal text."""
+    if args.output:
+        Path(args.output).write_text("".join(_nl(text) for _, text in docs))
+        return
+    json_out = any(kind == "json" for kind, _ in docs)
+    for kind, text in docs:
+        stream = sys.stderr if json_out and kind != "json" else sys.stdout
+        stream.write(_nl(text))
+        stream.flush()
+
+
+def _nl(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _findings(results: dict[str, Any]) -> int:
+    """Exit status 1 and one stderr line per data path whose run found data errors."""
+    status = EXIT_OK
+    for name, r in results.items():
+        problems = [
+            f"{n} {what}"
+            for n, what in (
+                (r.total("verify_errors"), "verify errors"),
+                (r.total("leaked_bytes"), "leaked bytes"),
+                (sum(1 for j in r.run.jobs if j.error), "jobs with an error"),
+                (len(r.audit), "teardown audit findings"),
+            )
+            if n
+        ]
+        if problems:
+            status = EXIT_FINDINGS
+            _status(f'{name}: {", ".join(problems)} (per job: "blkswap" in the JSON output)')
+    return status
