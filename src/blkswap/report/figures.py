@@ -5,6 +5,10 @@ bandwidth summed over jobs, completion-latency percentiles from the merged fio h
 the lab counters (hypercalls, TLB flushes, grant ops, bytes copied …) totalled over jobs and
 divided by the number of requests. A counter absent from every job is ``None`` (shown as "-"),
 never 0, so "not measured" and "zero" stay distinct.
+
+Host-wide figures (``run.blkswap``: CPU time of dom0 and of the guests, time in Xen) are divided
+by the requests of all VBDs with each guest counted once: jobs on one guest share its VBD, so
+their ``requests`` repeat the same figure (``lab/run.py`` ``job_figures``).
 """
 
 from __future__ import annotations
@@ -64,6 +68,11 @@ class RunMetrics:
     verify_errors: float | None
     leaked_bytes: float | None
     dom0_frames_peak: float | None
+    #: requests of all VBDs, each guest's counted once (total I/Os when not recorded)
+    vbd_requests: int = 0
+    dom0_cpu_ns: float | None = None  # cpu_ns_by_domain["dom0"]
+    guest_cpu_ns: float | None = None  # sum of cpu_ns_by_domain["guest…"]
+    xen_ns: float | None = None  # time in the hypervisor, part of the two above
 
     def per_request(self, name: str) -> float | None:
         """``name`` (e.g. "hypercalls") divided by the number of requests."""
@@ -72,10 +81,48 @@ class RunMetrics:
             return None
         return value / self.requests
 
+    def per_vbd_request(self, name: str) -> float | None:
+        """A host-wide figure (``dom0_cpu_ns``, ``guest_cpu_ns``, ``xen_ns``) divided by
+        ``vbd_requests``."""
+        value = getattr(self, name)
+        if value is None or not self.vbd_requests:
+            return None
+        return value / self.vbd_requests
+
 
 def _job_sum(run: RunStats, key: str) -> float | None:
     present = [counter_total(j.blkswap[key]) for j in run.jobs if key in j.blkswap]
     return sum(present) if present else None
+
+
+def _vbd_requests(run: RunStats) -> int:
+    """Requests over all VBDs, each guest (``domid``) counted once; jobs without a domid count
+    as guests of their own. Total I/Os of all jobs when no job recorded ``requests``."""
+    seen: set[Any] = set()
+    total = 0.0
+    for index, job in enumerate(run.jobs):
+        b = job.blkswap
+        if "requests" not in b:
+            continue
+        guest = b.get("domid", ("job", index))
+        if guest not in seen:
+            seen.add(guest)
+            total += counter_total(b["requests"])
+    return int(total) if seen else sum(j.total_ios for j in run.jobs)
+
+
+def _cpu_ns(run: RunStats) -> tuple[float | None, float | None, float | None]:
+    """(dom0, guests, Xen) busy ns from the run's host figures; None where not recorded."""
+    by_domain = run.blkswap.get("cpu_ns_by_domain")
+    dom0 = guests = None
+    if isinstance(by_domain, Mapping):
+        if "dom0" in by_domain:
+            dom0 = counter_total(by_domain["dom0"])
+        guest_keys = [k for k in by_domain if str(k).startswith("guest")]
+        if guest_keys:
+            guests = sum(counter_total(by_domain[k]) for k in guest_keys)
+    xen = counter_total(run.blkswap["xen_ns"]) if "xen_ns" in run.blkswap else None
+    return dom0, guests, xen
 
 
 def _frames_peak(run: RunStats) -> float | None:
@@ -106,6 +153,7 @@ def run_metrics(run: RunStats) -> RunMetrics:
     requests = _job_sum(run, "requests")
     if requests is None:
         requests = sum(j.total_ios for j in run.jobs)
+    dom0_cpu, guest_cpu, xen = _cpu_ns(run)
     return RunMetrics(
         iops=iops,
         bw_bytes=bw_bytes,
@@ -118,4 +166,8 @@ def run_metrics(run: RunStats) -> RunMetrics:
         verify_errors=_job_sum(run, "verify_errors"),
         leaked_bytes=_job_sum(run, "leaked_bytes"),
         dom0_frames_peak=_frames_peak(run),
+        vbd_requests=_vbd_requests(run),
+        dom0_cpu_ns=dom0_cpu,
+        guest_cpu_ns=guest_cpu,
+        xen_ns=xen,
     )

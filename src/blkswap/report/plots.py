@@ -90,17 +90,33 @@ def _plot_hypervisor(results: Mapping[str, RunStats], path: Path) -> Path | None
     return _save(fig, path)
 
 
-def _stacked(ax: Any, names: list[str], parts: list[Mapping[str, Any]], title: str) -> None:
-    keys = sorted({k for p in parts for k in p})
+def _stacked(ax: Any, names: list[str], parts: list[Mapping[str, Any]], title: str, top: int = 9) -> None:
+    """Stacked bars of the ``top`` largest keys (over all runs) plus "other"; legend outside."""
+    totals: dict[str, float] = {}
+    for p in parts:
+        for k, v in p.items():
+            totals[k] = totals.get(k, 0.0) + float(counter_total(v))
+    keys = sorted(totals, key=lambda k: -totals[k])
+    shown, rest = keys[:top], keys[top:]
+    series = [(k, [counter_total(p.get(k, 0)) / 1e6 for p in parts]) for k in shown]  # ns -> ms
+    if rest:
+        series.append(("other", [sum(counter_total(p.get(k, 0)) for k in rest) / 1e6 for p in parts]))
     bottom = [0.0] * len(names)
-    for key in keys:
-        vals = [counter_total(p.get(key, 0)) / 1e6 for p in parts]  # ns -> ms
-        ax.bar(range(len(names)), vals, bottom=bottom, label=key)
+    colors = _palette(len(series))
+    for (key, vals), color in zip(series, colors, strict=True):
+        ax.bar(range(len(names)), vals, bottom=bottom, label=key, color=color)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
     ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
     ax.set_ylabel("CPU time (ms)")
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+
+
+def _palette(n: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def _plot_cpu(results: Mapping[str, RunStats], path: Path) -> Path | None:
@@ -114,7 +130,7 @@ def _plot_cpu(results: Mapping[str, RunStats], path: Path) -> Path | None:
     if not panels:
         log.info("cpu.png skipped: no CPU breakdown in any run")
         return None
-    fig, axes = _figure(len(panels))
+    fig, axes = _figure(len(panels), width=9.0)
     for ax, (parts, title) in zip(axes, panels, strict=True):
         _stacked(ax, list(results), parts, title)
     return _save(fig, path)

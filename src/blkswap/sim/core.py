@@ -15,16 +15,8 @@ from heapq import heappop, heappush
 from itertools import count
 from typing import Any
 
-from blkswap.sim.events import (
-    NORMAL,
-    URGENT,
-    AllOf,
-    AnyOf,
-    Event,
-    Process,
-    ProcessGenerator,
-    Timeout,
-)
+from blkswap.sim.conditions import AllOf, AnyOf
+from blkswap.sim.events import NORMAL, URGENT, Event, Process, ProcessGenerator, Timeout
 
 Infinity = float("inf")
 _new = object.__new__

@@ -1,5 +1,5 @@
-"""Events of the blkswap simulation kernel: Event, Timeout, Process, Condition (AllOf/AnyOf),
-ConditionValue and the Interrupt exception.
+"""Events of the blkswap simulation kernel: Event, Timeout, Process and the Interrupt exception
+(conditions — Condition, AllOf, AnyOf, ConditionValue — live in ``conditions``).
 
 The semantics follow SimPy 4.1 (``simpy/events.py``) so that SimPy models run unchanged; the
 differential tests in ``tests/sim`` hold us to it. An event moves through three states:
@@ -12,11 +12,12 @@ once the event has been processed. A failed event that no callback defuses crash
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from blkswap.sim.conditions import Condition
     from blkswap.sim.core import Environment
 
 _new = object.__new__
@@ -132,13 +133,14 @@ class Event:
         return self
 
     def __and__(self, other: Event) -> Condition:
-        condition = _new(Condition)  # = Condition(self.env, Condition.all_events, ...)
-        condition._setup(self.env, Condition.all_events, (self, other))
+        cls = _conditions.Condition
+        condition = _new(cls)  # = Condition(self.env, Condition.all_events, ...)
+        condition._setup(self.env, cls.all_events, (self, other))
         return condition
 
     def __or__(self, other: Event) -> Condition:
-        condition = _new(Condition)  # = Condition(self.env, Condition.any_events, ...)
-        condition._setup(self.env, _any_events, (self, other))
+        condition = _new(_conditions.Condition)  # = Condition(self.env, Condition.any_events, ...)
+        condition._setup(self.env, _conditions._any_events, (self, other))
         return condition
 
 
@@ -301,177 +303,6 @@ class Process(Event):
         env._active_proc = None
 
 
-class ConditionValue:
-    """The value of a condition: the events that had been processed when it fired, in the
-    order they were given (nested conditions flattened), usable like a dict event → value."""
-
-    __slots__ = ("events",)
-
-    def __init__(self, events: list[Event] | None = None) -> None:
-        self.events: list[Event] = [] if events is None else events
-
-    def __getitem__(self, key: Event) -> Any:
-        if key not in self.events:
-            raise KeyError(str(key))
-        return key._value
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.events
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, ConditionValue):
-            return self.events == other.events
-        if isinstance(other, dict):
-            return self.todict() == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<ConditionValue {self.todict()}>"
-
-    def __iter__(self) -> Iterator[Event]:
-        return iter(list(self.events))
-
-    def keys(self) -> Iterator[Event]:
-        return iter(list(self.events))
-
-    def values(self) -> Iterator[Any]:
-        return (event._value for event in self.events)
-
-    def items(self) -> Iterator[tuple[Event, Any]]:
-        return ((event, event._value) for event in self.events)
-
-    def todict(self) -> dict[Event, Any]:
-        return {event: event._value for event in self.events}
-
-
-class Condition(Event):
-    """Fires when ``evaluate(events, processed_count)`` becomes true; fails as soon as one of
-    the events fails (with that event's exception). Its value is a :class:`ConditionValue`."""
-
-    __slots__ = ("_evaluate", "_events", "_count", "_check_cb", "_nested")
-
-    def __init__(
-        self,
-        env: Environment,
-        evaluate: Callable[[tuple[Event, ...], int], bool],
-        events: Iterable[Event],
-    ) -> None:
-        self._setup(env, evaluate, tuple(events))
-
-    def _setup(
-        self,
-        env: Environment,
-        evaluate: Callable[[tuple[Event, ...], int], bool],
-        events: tuple[Event, ...],
-    ) -> None:
-        """The constructor's body; ``a | b`` and ``a & b`` call it on ``object.__new__`` (a
-        class call with ``__init__`` costs more than the whole setup of a small condition)."""
-        self.env = env
-        self._value = PENDING
-        self._evaluate = evaluate
-        self._events = events
-        self._count = 0
-        self._nested = False
-        self._check_cb = None
-        if not events:
-            self.callbacks = []
-            self.succeed(ConditionValue())
-            return
-        for event in events:
-            if event.env is not env:
-                raise ValueError("a condition cannot mix events from different environments")
-            if isinstance(event, Condition):
-                self._nested = True
-        self.callbacks = [_build_value]
-        # One bound method registered on every event, so _detach can find it by identity.
-        self._check_cb = check = self._check
-        for event in events:
-            callbacks = event.callbacks
-            if callbacks is None:
-                check(event)
-            else:
-                callbacks.append(check)
-
-    def _desc(self) -> str:
-        return f"{type(self).__name__}({self._evaluate.__name__}, {self._events})"
-
-    def _check(self, event: Event) -> None:
-        """Callback on each event: count it, and trigger this condition when it is met."""
-        if self._value is not PENDING:
-            return
-        self._count += 1
-        if not event._ok:
-            event._defused = True
-            self.fail(event._value)
-        elif self._evaluate is _any_events or self._evaluate(self._events, self._count):
-            self._ok = True  # = self.succeed(), inlined (hot path)
-            self._value = None
-            self.env._normal.append(self)
-
-    def _detach(self, processed: list[Event]) -> None:
-        """Remove our checks from events still pending (so they do not keep this condition
-        alive) and append the processed events to *processed*, descending into nested
-        conditions (which are flattened, not listed themselves)."""
-        check = self._check_cb
-        for event in self._events:
-            callbacks = event.callbacks
-            if callbacks and check in callbacks:
-                callbacks.remove(check)
-            if isinstance(event, Condition):
-                event._detach(processed)
-            elif callbacks is None:
-                processed.append(event)
-
-    @staticmethod
-    def all_events(events: tuple[Event, ...], count: int) -> bool:
-        """True when every event has been processed."""
-        return len(events) == count
-
-    @staticmethod
-    def any_events(events: tuple[Event, ...], count: int) -> bool:
-        """True when at least one event has been processed."""
-        return count > 0 or len(events) == 0
-
-
-def _build_value(condition: Condition) -> None:
-    """First callback of every non-empty condition (a function, not a bound method, so no
-    method object per condition): detach, then collect the processed events as its value."""
-    processed: list[Event] = []
-    if condition._nested:
-        condition._detach(processed)
-    else:  # = condition._detach(processed) for a flat condition, inlined (hot path)
-        check = condition._check_cb
-        for event in condition._events:
-            callbacks = event.callbacks
-            if callbacks is None:
-                processed.append(event)
-            elif check in callbacks:
-                callbacks.remove(check)
-    condition._check_cb = None  # breaks the condition -> bound method -> condition cycle
-    if condition._ok:
-        value = _new(ConditionValue)  # = ConditionValue(processed), inlined
-        value.events = processed
-        condition._value = value
-
-
-_any_events = Condition.any_events
-
-
-class AllOf(Condition):
-    """Succeeds when all *events* succeeded; fails at the first failure."""
-
-    __slots__ = ()
-
-    def __init__(self, env: Environment, events: Iterable[Event]) -> None:
-        super().__init__(env, Condition.all_events, events)
-
-
-class AnyOf(Condition):
-    """Succeeds when any of *events* succeeded; fails at the first failure."""
-
-    __slots__ = ()
-
-    def __init__(self, env: Environment, events: Iterable[Event]) -> None:
-        super().__init__(env, Condition.any_events, events)
+# conditions.py subclasses Event, so it is imported last (either module may be imported first:
+# the operators above look the module up only when they are called).
+import blkswap.sim.conditions as _conditions  # noqa: E402
