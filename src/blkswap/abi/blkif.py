@@ -21,6 +21,9 @@ BLKIF_OP_FLUSH_DISKCACHE = 3
 BLKIF_OP_RESERVED_1 = 4
 BLKIF_OP_DISCARD = 5
 BLKIF_OP_INDIRECT = 6
+#: operations that carry data (or ordering) from the frontend to the disk: the backend only
+#: reads guest memory for these (LB blkback.c: GNTMAP_readonly when the op is a write)
+WRITE_OPS = frozenset({BLKIF_OP_WRITE, BLKIF_OP_WRITE_BARRIER, BLKIF_OP_FLUSH_DISKCACHE})
 BLKIF_RSP_OKAY = 0
 BLKIF_RSP_ERROR = -1
 BLKIF_RSP_EOPNOTSUPP = -2

@@ -81,11 +81,7 @@ class PendingReq:
 
     @property
     def is_write(self) -> bool:
-        return self.op in (
-            blkif.BLKIF_OP_WRITE,
-            blkif.BLKIF_OP_WRITE_BARRIER,
-            blkif.BLKIF_OP_FLUSH_DISKCACHE,
-        )
+        return self.op in blkif.WRITE_OPS
 
 
 class RequestError(Exception):

@@ -299,16 +299,7 @@ class BlkBack:
             "sector-size": str(vbd.config.sector_size),
             "physical-sector-size": str(vbd.config.sector_size),
         }
-        while True:
-            tx = st.transaction_start()
-            for k, v in keys.items():
-                st.write(f"{dev.be}/{k}", v, tx=tx)
-            try:
-                st.transaction_end(tx, commit=True)
-                break
-            except Exception as err:  # EAGAIN: retry, as xenbus_transaction_end callers do
-                if getattr(err, "errno_name", "") != "EAGAIN":
-                    raise
+        st.write_all(dev.be, keys)  # one transaction, retried on EAGAIN
         self._set_state(dev, XenbusState.Connected)
 
     def _disconnect(self, dev: _Device) -> None:

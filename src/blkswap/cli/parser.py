@@ -113,8 +113,8 @@ def _add_compare(sub: Any) -> None:
         "compare",
         help="one job through several data paths, side by side",
         description="Run the same job once per data path and print a comparison table "
-        "(IOPS, latency, hypercalls,\nTLB flushes, bytes copied and grant ops per request, "
-        "dom0 frames, verify errors, leaks).",
+        "(IOPS, p99 latency;\nper request: hypercalls, TLB flushes, bytes copied, CPU µs of "
+        "dom0, guests and Xen;\ndom0 frames, verify errors, leaks).",
         epilog=COMPARE_EPILOG,
         formatter_class=_FMT,
     )

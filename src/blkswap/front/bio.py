@@ -33,8 +33,4 @@ class Bio:
 
     @property
     def is_write(self) -> bool:
-        return self.op in (
-            blkif.BLKIF_OP_WRITE,
-            blkif.BLKIF_OP_WRITE_BARRIER,
-            blkif.BLKIF_OP_FLUSH_DISKCACHE,
-        )
+        return self.op in blkif.WRITE_OPS

@@ -126,16 +126,7 @@ class BlkFront:
         keys["feature-persistent"] = "1" if cfg.persistent else "0"
         keys["feature-swap"] = "1" if cfg.swap else "0"
         keys["feature-transfer"] = "1" if cfg.transfer else "0"
-        while True:
-            tx = st.transaction_start()
-            for k, v in keys.items():
-                st.write(f"{self.fe}/{k}", v, tx=tx)
-            try:
-                st.transaction_end(tx, commit=True)
-                break
-            except Exception as err:  # EAGAIN → retry (LF: "again:" label)
-                if getattr(err, "errno_name", "") != "EAGAIN":
-                    raise
+        st.write_all(self.fe, keys)  # one transaction, retried on EAGAIN
         self._pending_rings = rings
         self._set_state(XenbusState.Initialised)
 

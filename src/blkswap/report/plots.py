@@ -90,7 +90,9 @@ def _plot_hypervisor(results: Mapping[str, RunStats], path: Path) -> Path | None
     return _save(fig, path)
 
 
-def _stacked(ax: Any, names: list[str], parts: list[Mapping[str, Any]], title: str, top: int = 9) -> None:
+def _stacked(
+    ax: Any, names: list[str], parts: list[Mapping[str, Any]], title: str, top: int = 9
+) -> None:
     """Stacked bars of the ``top`` largest keys (over all runs) plus "other"; legend outside."""
     totals: dict[str, float] = {}
     for p in parts:
@@ -100,7 +102,9 @@ def _stacked(ax: Any, names: list[str], parts: list[Mapping[str, Any]], title: s
     shown, rest = keys[:top], keys[top:]
     series = [(k, [counter_total(p.get(k, 0)) / 1e6 for p in parts]) for k in shown]  # ns -> ms
     if rest:
-        series.append(("other", [sum(counter_total(p.get(k, 0)) for k in rest) / 1e6 for p in parts]))
+        series.append(
+            ("other", [sum(counter_total(p.get(k, 0)) for k in rest) / 1e6 for p in parts])
+        )
     bottom = [0.0] * len(names)
     colors = _palette(len(series))
     for (key, vals), color in zip(series, colors, strict=True):

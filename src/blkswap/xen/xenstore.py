@@ -332,5 +332,22 @@ class XenstoreClient:
         self._count("TRANSACTION_END")
         self.store._end(self.domid, tx, commit)
 
+    def write_all(self, base: str, keys: dict[str, str]) -> int:
+        """Write ``base/key = value`` for every key in ONE transaction, retried on EAGAIN as
+        every xenbus driver does (Linux: ``again: xenbus_transaction_start … if (err == -EAGAIN)
+        goto again``). Returns how many attempts it took."""
+        attempts = 0
+        while True:
+            attempts += 1
+            tx = self.transaction_start()
+            for k, v in keys.items():
+                self.write(f"{base}/{k}", v, tx=tx)
+            try:
+                self.transaction_end(tx, commit=True)
+                return attempts
+            except XenstoreError as err:
+                if err.errno_name != "EAGAIN":
+                    raise
+
     def __repr__(self) -> str:
         return f"XenstoreClient(domid={self.domid})"
