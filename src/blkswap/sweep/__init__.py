@@ -1,1 +1,0 @@
-"""blkswap.sweep"""
