@@ -17,7 +17,9 @@ HOOKS = ("frames_needed", "prepare", "finish", "teardown")
 
 def test_skeleton_documents_every_hook_of_the_protocol_and_is_not_registered():
     assert "skeleton" not in DATAPATHS
-    protocol_hooks = {n for n, _ in inspect.getmembers(DataPath, inspect.isfunction) if not n.startswith("_")}
+    protocol_hooks = {
+        n for n, _ in inspect.getmembers(DataPath, inspect.isfunction) if not n.startswith("_")
+    }
     assert protocol_hooks == set(HOOKS)
     for hook in HOOKS:
         doc = inspect.getdoc(getattr(SkeletonPath, hook)) or ""
@@ -38,7 +40,9 @@ def test_register_checks_the_api_version_and_the_skeleton_fails_data_requests():
             req.pool_frames = []
 
     path = SkeletonPath(Ctx())
-    req = PendingReq(ring=None, id=1, operation=blkif.BLKIF_OP_READ, op=blkif.BLKIF_OP_READ, sector_number=0)
+    req = PendingReq(
+        ring=None, id=1, operation=blkif.BLKIF_OP_READ, op=blkif.BLKIF_OP_READ, sector_number=0
+    )
     assert path.frames_needed(req) == 0
     with pytest.raises(RequestError) as err:
         path.prepare(req)

@@ -95,6 +95,24 @@ def _job_sum(run: RunStats, key: str) -> float | None:
     return sum(present) if present else None
 
 
+def _vbd_sum(run: RunStats, key: str) -> float | None:
+    """A per-VBD figure (requests, hypercalls, flushes, bytes copied, grant ops) summed with each
+    guest (``domid``) counted once: jobs on one guest share its VBD and repeat its figures.
+    Jobs without a domid count as guests of their own."""
+    seen: set[Any] = set()
+    total, found = 0.0, False
+    for index, job in enumerate(run.jobs):
+        b = job.blkswap
+        if key not in b:
+            continue
+        guest = b.get("domid", ("job", index))
+        if guest not in seen:
+            seen.add(guest)
+            total += counter_total(b[key])
+            found = True
+    return total if found else None
+
+
 def _vbd_requests(run: RunStats) -> int:
     """Requests over all VBDs, each guest (``domid``) counted once; jobs without a domid count
     as guests of their own. Total I/Os of all jobs when no job recorded ``requests``."""
@@ -150,23 +168,21 @@ def run_metrics(run: RunStats) -> RunMetrics:
             bw_bytes += fig.bw_bytes
             clat.merge(job.direction(name).clat)
     pct = clat.percentiles(_PLIST)
-    requests = _job_sum(run, "requests")
-    if requests is None:
-        requests = sum(j.total_ios for j in run.jobs)
+    requests = _vbd_requests(run)
     dom0_cpu, guest_cpu, xen = _cpu_ns(run)
     return RunMetrics(
         iops=iops,
         bw_bytes=bw_bytes,
         clat_ns={p: pct[percentile_key(p)] for p in _PLIST if percentile_key(p) in pct},
         requests=int(requests),
-        hypercalls=_job_sum(run, "hypercalls"),
-        tlb_flushes=_job_sum(run, "tlb_flushes"),
-        bytes_copied=_job_sum(run, "bytes_copied"),
-        grant_ops=_job_sum(run, "grant_ops"),
+        hypercalls=_vbd_sum(run, "hypercalls"),
+        tlb_flushes=_vbd_sum(run, "tlb_flushes"),
+        bytes_copied=_vbd_sum(run, "bytes_copied"),
+        grant_ops=_vbd_sum(run, "grant_ops"),
         verify_errors=_job_sum(run, "verify_errors"),
         leaked_bytes=_job_sum(run, "leaked_bytes"),
         dom0_frames_peak=_frames_peak(run),
-        vbd_requests=_vbd_requests(run),
+        vbd_requests=requests,
         dom0_cpu_ns=dom0_cpu,
         guest_cpu_ns=guest_cpu,
         xen_ns=xen,
