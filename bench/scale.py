@@ -25,6 +25,7 @@ def point(guests: int, datapath: str, requests: int, idle: int, out: mp.Queue) -
     job = f"[ring]\nrw=randrw\nbs=44k\niodepth=32\nio_size={requests * 44}k\nsize=16m\n"
     lab = Lab(
         guests=guests + idle,
+        idle_guests=idle,  # connected VBDs that do no I/O: they must not make requests dearer
         datapath=datapath,
         pool_frames=704,
         disk_size=16 << 20,
@@ -34,14 +35,21 @@ def point(guests: int, datapath: str, requests: int, idle: int, out: mp.Queue) -
         guest_vcpus=1,
         verify=True,
     )
-    if idle:
-        # idle guests: connected VBDs whose job does nothing (size 0 is invalid; use a 1-sector read)
-        pass
+    # a short run first: the difference is the marginal cost of the extra requests, without the
+    # fixed cost of building and connecting every guest
+    short = (
+        f"[ring]\nrw=randrw\nbs=44k\niodepth=32\nio_size={max(1, requests // 4) * 44}k\nsize=16m\n"
+    )
+    t0 = time.perf_counter()
+    r0 = lab.run(short)
+    wall0 = time.perf_counter() - t0
     t0 = time.perf_counter()
     r = lab.run(job)
     wall = time.perf_counter() - t0
     b = r.run.blkswap
     reqs = sum(j.blkswap["requests"] for j in r.run.jobs)
+    reqs0 = sum(j.blkswap["requests"] for j in r0.run.jobs)
+    marginal_us = (wall - wall0) / max(1, reqs - reqs0) * 1e6
     out.put(
         {
             "guests": guests,
@@ -49,6 +57,8 @@ def point(guests: int, datapath: str, requests: int, idle: int, out: mp.Queue) -
             "peak_rss_MiB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "requests": reqs,
             "req_per_s": round(reqs / wall),
+            "wall_us_per_req": round(marginal_us, 1),
+            "dom0_us_per_req": round(b["cpu_ns_by_domain"]["dom0"] / max(1, reqs) / 1000, 2),
             "pool_peak": b["pool"]["frames_peak"],
             "pool_waits": b["pool"]["waits"],
             "wait_p99_us": round(b["pool"]["wait_ns"]["p99"] / 1000, 1),

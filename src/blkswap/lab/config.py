@@ -24,6 +24,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class LabConfig:
     guests: int = 1  #: guest domains, one VBD each
+    idle_guests: int = 0  #: of those, how many connect their VBD but run no job (scale tests)
     datapath: str = "map"  #: map | copy | swap | persistent | transfer | null
     dom0_vcpus: int = 4  #: vCPUs of dom0 (TLB-flush IPIs reach every one of them)
     guest_vcpus: int = 2  #: vCPUs per guest
@@ -63,6 +64,8 @@ class LabConfig:
 
         if self.guests < 1:
             raise bad("guests", f"must be ≥ 1, got {self.guests}")
+        if not 0 <= self.idle_guests < self.guests:
+            raise bad("idle_guests", f"must be in 0..guests-1 ({self.guests - 1}), got {self.idle_guests}")
         if self.datapath not in DATAPATHS:
             raise bad("datapath", f"{self.datapath!r} is not one of {', '.join(DATAPATHS)}")
         for name in ("dom0_vcpus", "guest_vcpus", "queues"):

@@ -82,7 +82,7 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
             procs = []
             for job in group:
                 for clone in range(job.numjobs):
-                    for guest in host.guests:
+                    for guest in host.guests[: config.guests - config.idle_guests]:
                         stats = JobStats(
                             jobname=job.name,
                             groupid=gi,
