@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 
 import pytest
+from fake_xen import FakeXen
 
 from blkswap.xen.evtchn import DOMID_SELF, EventChannels, EvtchnError
-
-
-class FakeXen:
-    """Just what EventChannels may use: counters, domains, deliver (FIFO, drained by tests)."""
-
-    def __init__(self, domids: tuple[int, ...] = (0, 1, 2)) -> None:
-        self.counters = SimpleNamespace(hypercalls=0, evtchn_sends=0)
-        self.domains = {d: object() for d in domids}
-        self.queue: list[Callable[[], None]] = []
-
-    def deliver(self, fn: Callable[[], None]) -> None:
-        self.queue.append(fn)
-
-    def drain(self) -> int:
-        n = 0
-        while self.queue:
-            self.queue.pop(0)()
-            n += 1
-        return n
 
 
 @pytest.fixture

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 
 import pytest
+from fake_xen import FakeXen
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from blkswap.xen.xenstore import XenStore, XenstoreError, XenstoreQuota
 
 FRONT = "/local/domain/1/device/vbd/51712"
-
-
-class FakeXen:
-    def __init__(self) -> None:
-        self.counters = SimpleNamespace(hypercalls=0, evtchn_sends=0)
-        self.domains = {0: object(), 1: object(), 2: object()}
-        self.queue: list[Callable[[], None]] = []
-
-    def deliver(self, fn: Callable[[], None]) -> None:
-        self.queue.append(fn)
-
-    def drain(self) -> None:
-        while self.queue:
-            self.queue.pop(0)()
 
 
 @pytest.fixture
