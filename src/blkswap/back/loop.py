@@ -39,20 +39,19 @@ class BackendLoop:
         port: Any,
         io: StorageIo | None = None,
         meter: Meter | None = None,
-        clock: Callable[[], int] | None = None,
         name: str = "tapdisk0",
     ) -> None:
         self.port = port
         self.io = io or SyncIo()
         self.meter = meter or NullMeter()
-        self.clock = clock or (lambda: 0)
         self.name = name
         self.rings: list[BackendRing] = []
         self._pending: deque[BackendRing] = deque()  # rings with (maybe) unconsumed requests
         self._completions: deque[PendingReq] = deque()
         self._parked: dict[Any, deque] = {}  # pool → requests waiting for its frames (FIFO)
         self._ready: deque[tuple[BackendRing, PendingReq]] = deque()  # frames arrived
-        self.pools: set[Any] = set()  # pools of the rings served (refilled once per run)
+        # pools of the rings served, refilled once per run (a dict: deterministic order)
+        self.pools: dict[Any, None] = {}
         self._running = False
         #: called when there is new work; the timing layer replaces it to schedule run_once on a
         #: dom0 vCPU. Default: run now (re-entrancy guarded).
@@ -64,7 +63,7 @@ class BackendLoop:
     # -- wiring --------------------------------------------------------------------------------
     def add_ring(self, ring: BackendRing) -> None:
         self.rings.append(ring)
-        self.pools.add(ring.datapath.ctx.pool)
+        self.pools[ring.datapath.ctx.pool] = None
         self.port.evtchn_bind_handler(ring.evtchn, lambda _port, r=ring: self.notify(r))
         self.notify(ring)  # the front may have queued requests before we connected
 

@@ -67,7 +67,7 @@ class BlkBack:
         clock: Any = None,
     ) -> None:
         self.port = port
-        self.loops = loops or [BackendLoop(port, meter=meter, clock=clock)]
+        self.loops = loops or [BackendLoop(port, meter=meter)]
         self.options = options or DataPathOptions()
         self.clock = clock
         #: frame pools by name; VBDs bind to ``VbdConfig.pool`` ("default" unless the toolstack

@@ -110,8 +110,7 @@ class Host:
         )
         nloops = cfg.backend_threads or cfg.dom0_vcpus
         loops = [
-            BackendLoop(self.port0, meter=self.clock, clock=self.clock.now, name=f"tapdisk{i}")
-            for i in range(nloops)
+            BackendLoop(self.port0, meter=self.clock, name=f"tapdisk{i}") for i in range(nloops)
         ]
         back = BlkBack(
             self.port0,
