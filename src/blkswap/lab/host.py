@@ -200,9 +200,6 @@ class Host:
 
     def connect(self, timeout_ns: float = 1e9) -> None:
         """Run the handshakes until every frontend is Connected."""
-        for g in self.guests:
-            vbd = self.backend.vbd(g.domid, DEVID)
-            del vbd
         # storage submitters: one DeviceQueue per VBD (or shared), routed by ring → vbd → guest
         by_domid = {g.domid: g for g in self.guests}
         router = _IoRouter(self, by_domid)
