@@ -214,7 +214,8 @@ class Meter:
         popped = self.cpus.domain.tallies.pop()  # meters nest strictly (LIFO)
         if popped is not self.tally:
             raise RuntimeError("meter tally stack out of order")
-        self.elapsed()  # flushes since the last look
+        if self.tally.tlb_flushes != self.flushes_seen:
+            self.elapsed()  # flushes since the last look (without any, elapsed() only reads)
         self.total = (
             self.explicit + self.costs.hypervisor_ns(self.tally, self.by_cause) + self.lock_wait
         )
@@ -233,10 +234,12 @@ class Clock:
 
     def now(self) -> int:
         """Current time inside the running activity (sim time + elapsed so far), ns."""
-        return int(self.env.now + (self.current.elapsed() if self.current else 0))
+        current = self.current
+        return int(self.env.now + (current.elapsed() if current is not None else 0))
 
     def offset(self) -> float:
-        return self.current.elapsed() if self.current else 0.0
+        current = self.current
+        return current.elapsed() if current is not None else 0.0
 
     def later(self, delay: float, fn: Callable[[], None]) -> None:
         """Run ``fn`` at now + elapsed-so-far + ``delay``."""

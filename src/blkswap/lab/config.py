@@ -65,7 +65,9 @@ class LabConfig:
         if self.guests < 1:
             raise bad("guests", f"must be ≥ 1, got {self.guests}")
         if not 0 <= self.idle_guests < self.guests:
-            raise bad("idle_guests", f"must be in 0..guests-1 ({self.guests - 1}), got {self.idle_guests}")
+            raise bad(
+                "idle_guests", f"must be in 0..guests-1 ({self.guests - 1}), got {self.idle_guests}"
+            )
         if self.datapath not in DATAPATHS:
             raise bad("datapath", f"{self.datapath!r} is not one of {', '.join(DATAPATHS)}")
         for name in ("dom0_vcpus", "guest_vcpus", "queues"):

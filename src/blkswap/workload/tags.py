@@ -100,12 +100,18 @@ _M1, _M2, _GOLD = (
 )
 
 
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
 def _splitmix(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser over a uint64 array (wrapping arithmetic)."""
-    z = x + _GOLD
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    return z ^ (z >> np.uint64(31))
+    z = x + _GOLD  # a new array; the rest works in place on it (same values, fewer temporaries)
+    z ^= z >> _S30
+    z *= _M1
+    z ^= z >> _S27
+    z *= _M2
+    z ^= z >> _S31
+    return z
 
 
 _P1, _P2, _P3 = (
@@ -113,6 +119,7 @@ _P1, _P2, _P3 = (
     np.uint64(0xA0761D6478BD642F),
     np.uint64(0xE7037ED1A0B428DB),
 )
+_U64 = 2**64 - 1
 _K = _splitmix(np.arange(1, _WORDS + 1, dtype=np.uint64))
 
 
@@ -181,9 +188,12 @@ def render(n: int, *, thread: int, vbd: int, offset: int, numberio) -> np.ndarra
     if not (0 <= thread < 1 << 16 and 0 <= vbd < 1 << 16):
         raise ValueError(f"thread {thread} / vbd {vbd} must fit in 16 bits")
     words = np.empty((n, SECTOR // 8), dtype="<u8")
-    offs = np.uint64(offset) + np.arange(n, dtype=np.uint64) * np.uint64(SECTOR)
-    gen = np.broadcast_to(np.asarray(numberio, dtype=np.uint64), (n,))
-    seed = pattern_seed(thread, vbd, offs, gen)
+    offs = np.arange(offset, offset + n * SECTOR, SECTOR, dtype=np.uint64)
+    gen = np.asarray(numberio, dtype=np.uint64)
+    gen = np.broadcast_to(gen, (n,)) if gen.ndim else gen.reshape(1)  # a scalar broadcasts below
+    # pattern_seed with the scalar (thread, vbd) term folded in Python (mod 2**64, as numpy wraps)
+    tv = np.uint64((((thread << 16) | vbd) * int(_P1)) & _U64)
+    seed = _splitmix(tv ^ offs * _P2 ^ gen * _P3)
     words[:, 0] = TAG_MAGIC | TAG_VERSION << 16 | VERIFY_CRC32 << 24 | thread << 32 | vbd << 48
     words[:, 1], words[:, 2] = offs, gen
     words[:, 3] = _data_crc(seed)  # crc32 in the low half; hdr_crc (high half) filled below
@@ -262,7 +272,8 @@ def _scan(buf, thread: int, poison: bytes | None):  # type: ignore[no-untyped-de
     arr = raw.view(SECTOR_DTYPE)
     zero = ~rows.any(axis=1)
     if poison:
-        pat = np.resize(np.frombuffer(poison, dtype=np.uint8), SECTOR)
+        # the pattern repeated over one sector (what np.resize does, without its overhead)
+        pat = np.frombuffer((poison * (SECTOR // len(poison) + 1))[:SECTOR], dtype=np.uint8)
         pois = (rows == pat[None, :]).all(axis=1) & ~zero
     else:
         pois = np.zeros(n, dtype=bool)
@@ -276,7 +287,9 @@ def _scan(buf, thread: int, poison: bytes | None):  # type: ignore[no-untyped-de
 
 
 def _verdict(n: int, arr: np.ndarray, ok, mism, zero, pois, foreign, bad) -> Verdict:  # type: ignore[no-untyped-def]
-    doms, counts = np.unique(arr["thread"][foreign], return_counts=True)
+    doms, counts = (
+        np.unique(arr["thread"][foreign], return_counts=True) if foreign.any() else ((), ())
+    )
     known = ok | mism | zero | pois | foreign
     idx = np.flatnonzero(bad)
     return Verdict(
@@ -298,6 +311,9 @@ def check(
     ``expected``: generation per sector (array) or one for all; 0 = never written → must be zeros;
     :data:`UNKNOWN` = zeros or our tag with any generation.
     """
+    sectors = _all_as_expected(buf, thread, vbd, offset, expected)
+    if sectors:
+        return Verdict(ok=sectors)
     n, arr, zero, pois, own, foreign, data_ok = _scan(buf, thread, poison)
     exp = np.broadcast_to(np.asarray(expected, dtype=np.uint64), (n,))
     exp_off = np.uint64(offset) + np.arange(n, dtype=np.uint64) * np.uint64(SECTOR)
@@ -307,6 +323,31 @@ def check(
     zero_ok = zero & ((exp == 0) | unknown)
     ok = own_ok | zero_ok
     return _verdict(n, arr, ok, own & ~own_ok, zero & ~zero_ok, pois, foreign, ~ok)
+
+
+def _all_as_expected(buf, thread: int, vbd: int, offset: int, expected) -> int:  # type: ignore[no-untyped-def]
+    """Fast path of :func:`check`: is ``buf`` byte for byte what a correct read returns (our
+    tags with the expected generations, zeros where ``expected`` is 0)? Then every sector is ok
+    and the full scan would say so too: returns the sector count. 0: take the full scan (any
+    other buffer, an empty one, or arguments :func:`render` would not take)."""
+    ints = type(thread) is int and type(vbd) is int and type(offset) is int
+    if (
+        not ints
+        or offset < 0
+        or offset % SECTOR
+        or not (0 <= thread < 1 << 16 and 0 <= vbd < 1 << 16)
+    ):
+        return 0
+    raw = _as_bytes(buf, writable=False)
+    n = raw.size // SECTOR
+    if n == 0:
+        return 0
+    exp = np.broadcast_to(np.asarray(expected, dtype=np.uint64), (n,))
+    want = render(n, thread=thread, vbd=vbd, offset=offset, numberio=exp)
+    unwritten = exp == 0
+    if unwritten.any():
+        want[unwritten] = 0
+    return n if np.array_equal(raw.reshape(n, SECTOR), want) else 0
 
 
 def classify(buf, *, thread: int, poison: bytes | None = None) -> Verdict:  # type: ignore[no-untyped-def]
