@@ -188,25 +188,24 @@ class TransferGrants(FreshGrants):
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         if bio.is_write:
             super().complete(bio, g, slot, response_size)
-            return
-        missing = []
-        for (gfn, _, _), ref in zip(bio.segments, g.grefs, strict=True):
-            if self.port.end_transfer(ref) is None:
-                missing.append(gfn)
-            else:
-                self.frames_received += 1
-        if missing:  # nothing arrived (error response): refill the holes ourselves
-            self.lost += len(missing)
-            for gfn in missing:
-                self.port.populate(gfn)
+        else:
+            self._receive(bio, g)
 
     def abandon(self, bio: Bio, g: Granted) -> None:
         if bio.is_write:
             super().abandon(bio, g)
-            return
+        else:
+            self._receive(bio, g)
+
+    def _receive(self, bio: Bio, g: Granted) -> None:
+        """End each accept-transfer grant; a frame that never arrived (error response, or a
+        request abandoned at disconnect) leaves a hole the guest refills itself."""
         for (gfn, _, _), ref in zip(bio.segments, g.grefs, strict=True):
             if self.port.end_transfer(ref) is None:
+                self.lost += 1
                 self.port.populate(gfn)
+            else:
+                self.frames_received += 1
 
 
 STRATEGIES = {
