@@ -205,7 +205,9 @@ class Host:
         router = _IoRouter(self, by_domid)
         for loop in self.backend.loops:
             loop.io = router
-        self.env.run(until=self.env.now + timeout_ns)
+        env, deadline = self.env, self.env.now + timeout_ns
+        while not all(g.front.connected for g in self.guests) and env.peek() <= deadline:
+            env.step()  # the handshake's watches and upcalls, until every front is Connected
         missing = [g.name for g in self.guests if not g.front.connected]
         if missing:
             errors = {k: d.errors for k, d in self.backend.devices.items() if d.errors}

@@ -163,7 +163,7 @@ def _plot_dom0_memory(results: Mapping[str, RunStats], path: Path) -> Path | Non
     ax.set_xlabel("simulated time (ms)")
     ax.set_ylabel("dom0 frames in use")
     ax.set_title("dom0 memory for foreign I/O")
-    ax.legend()
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return _save(fig, path)
 
 
