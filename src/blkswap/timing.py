@@ -137,7 +137,9 @@ class Cpus:
             mark = self.ipi_ns_per_vcpu
             result, meter = clock.meter_run(self, fn)
             yield self.env.timeout(meter.total)
-            yield from self.pay_ipis(mark + meter.own_ipi)
+            mark += meter.own_ipi
+            if self.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # pay_ipis's own test: no debt,
+                yield from self.pay_ipis(mark)  # no generator (the usual case)
         finally:
             self.res.release(req)
         return result, meter.total
@@ -317,7 +319,9 @@ class Worker:
                 mark = cpus.ipi_ns_per_vcpu
                 _, meter = self.clock.meter_run(cpus, self._body)
                 yield self.env.timeout(meter.total)
-                yield from cpus.pay_ipis(mark + meter.own_ipi)
+                mark += meter.own_ipi
+                if cpus.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # as in Cpus.run
+                    yield from cpus.pay_ipis(mark)
                 if not self.again:
                     break
         finally:
@@ -357,24 +361,26 @@ class DeviceQueue:
     def _io(
         self, req: Any, store: Any, done: Callable[[Any], None], delay: float
     ) -> Generator[Any, Any, None]:
+        timeout = self.env.timeout
         if delay:
-            yield self.env.timeout(delay)
+            yield timeout(delay)
         model = self.model
         offset, nbytes = req.sector_number * 512, req.nbytes
         key = id(store)
-        sequential = self.last_end.get(key) == offset
-        self.last_end[key] = offset + nbytes
+        last_end = self.last_end
+        sequential = last_end.get(key) == offset
+        last_end[key] = offset + nbytes
         op = self._op(req)
         with self.slots.request() as slot:
             yield slot
             latency = model.latency_ns(op, sequential)
-            yield self.env.timeout(latency)
+            yield timeout(latency)
             transfer = model.transfer_ns(op, nbytes)
             if transfer:
                 # the device's data channel: bandwidth is a ceiling across service slots
                 with self.channels[op].request() as ch:
                     yield ch
-                    yield self.env.timeout(transfer)
+                    yield timeout(transfer)
             self.busy_ns += latency + transfer
             self.ios += 1
             self.bytes += nbytes if op in ("read", "write") else 0

@@ -62,6 +62,11 @@ class Abi:
         # ring.h: the slot is union { request; response } -> the largest member
         self.ring_entry_size = max(s.size for s in (self._req, self._disc, self._ind, self._rsp))
         self.response_size = self._rsp.size
+        # each request layout with the slot's tail padding appended: packs a whole slot at once
+        self._slot_st = {
+            st: struct.Struct(f"{st.st.format}{self.ring_entry_size - st.size}x")
+            for st in (self._req, self._disc, self._ind)
+        }
         self._ind_tail = len(self._ind.names) - len(_IND_HEAD) - _MAXIND  # i386 trailing pad
         self._seg_zero = (0,) * (3 * _MAXSEG)
         self._req_st = self._req.st
@@ -117,12 +122,10 @@ class Abi:
 
     def _pack_slot(self, st: Struct, vals: tuple[Any, ...]) -> bytes:
         try:
-            raw = st.st.pack(*vals)
+            return self._slot_st[st].pack(*vals)  # = st.st.pack(*vals) + zero padding
         except struct.error:
             st.check(vals)
             raise
-        pad = self.ring_entry_size - len(raw)
-        return raw + bytes(pad) if pad else raw
 
     def decode_request(self, buf: Any) -> AnyRequest:
         """Decode a private copy of a ring slot; dispatch on the operation byte (5, 6, else rw)."""

@@ -10,7 +10,7 @@ little-endian ``struct.Struct``. Offsets are never written by hand: they are che
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,11 +161,13 @@ class Struct:
     # -- packing -------------------------------------------------------------------------------
     def values_tuple(self, values: Mapping[str, Any] | None = None, **kw: Any) -> list[Any]:
         """Values in ``names`` order (missing = 0); unknown names raise AbiError."""
+        return self._ordered(values, kw)
+
+    def _ordered(self, values: Mapping[str, Any] | None, kw: dict[str, Any]) -> list[Any]:
+        """``values_tuple`` without re-packing ``kw`` into a new dict (the pack paths call it)."""
         vals: list[Any] = [0] * len(self.names)
         index = self._index
-        for src in (values, kw):
-            if not src:
-                continue
+        for src in (values, kw) if values else (kw,):
             for k, v in src.items():
                 i = index.get(k)
                 if i is None:
@@ -187,7 +189,7 @@ class Struct:
         """Pack to exactly ``size`` bytes; missing fields are 0, padding is 0."""
         if not values and not kw:
             return self._zero
-        vals = self.values_tuple(values, **kw)
+        vals = self._ordered(values, kw)
         try:
             return self.st.pack(*vals)
         except struct.error:
@@ -198,7 +200,11 @@ class Struct:
         self, buf: Any, offset: int, values: Mapping[str, Any] | None = None, **kw: Any
     ) -> None:
         """Pack into ``buf`` at ``offset`` (whole struct incl. padding is written)."""
-        vals = self.values_tuple(values, **kw)
+        self.pack_values_into(buf, offset, self._ordered(values, kw))
+
+    def pack_values_into(self, buf: Any, offset: int, vals: Sequence[Any]) -> None:
+        """``pack_into`` with every value given positionally, in ``names`` order (hot paths
+        build the values in that order and skip the name lookups)."""
         self._need(buf, offset)
         try:
             self.st.pack_into(buf, offset, *vals)

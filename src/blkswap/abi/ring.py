@@ -17,6 +17,7 @@ SRING_HEADER_SIZE = 64
 PAGE_SIZE = 4096
 _M = 0xFFFFFFFF
 _U32 = struct.Struct("<I")
+_unpack_u32, _pack_u32 = _U32.unpack_from, _U32.pack_into
 _REQ_PROD, _REQ_EVENT, _RSP_PROD, _RSP_EVENT = 0, 4, 8, 12
 
 
@@ -68,16 +69,23 @@ class SharedRing:
         for mv in self.pages:
             mv.release()
 
-    def _get(self, off: int) -> int:
-        return _U32.unpack_from(self._hdr, off)[0]
-
-    def _set(self, off: int, v: int) -> None:
-        _U32.pack_into(self._hdr, off, v & _M)
-
-    req_prod = property(lambda s: s._get(_REQ_PROD), lambda s, v: s._set(_REQ_PROD, v))
-    req_event = property(lambda s: s._get(_REQ_EVENT), lambda s, v: s._set(_REQ_EVENT, v))
-    rsp_prod = property(lambda s: s._get(_RSP_PROD), lambda s, v: s._set(_RSP_PROD, v))
-    rsp_event = property(lambda s: s._get(_RSP_EVENT), lambda s, v: s._set(_RSP_EVENT, v))
+    # Header fields: little-endian u32 at their offsets, set modulo 2^32 (one call per access).
+    req_prod = property(
+        lambda s: _unpack_u32(s._hdr, _REQ_PROD)[0],
+        lambda s, v: _pack_u32(s._hdr, _REQ_PROD, v & _M),
+    )
+    req_event = property(
+        lambda s: _unpack_u32(s._hdr, _REQ_EVENT)[0],
+        lambda s, v: _pack_u32(s._hdr, _REQ_EVENT, v & _M),
+    )
+    rsp_prod = property(
+        lambda s: _unpack_u32(s._hdr, _RSP_PROD)[0],
+        lambda s, v: _pack_u32(s._hdr, _RSP_PROD, v & _M),
+    )
+    rsp_event = property(
+        lambda s: _unpack_u32(s._hdr, _RSP_EVENT)[0],
+        lambda s, v: _pack_u32(s._hdr, _RSP_EVENT, v & _M),
+    )
 
     def init(self) -> None:
         """SHARED_RING_INIT: producers 0, event indices 1, pvt and __pad zeroed."""
@@ -85,13 +93,10 @@ class SharedRing:
         self.req_event = 1
         self.rsp_event = 1
 
-    def _where(self, idx: int) -> tuple[int, int]:
-        off = SRING_HEADER_SIZE + (idx & self._mask) * self.entry_size
-        return off >> 12, off & (PAGE_SIZE - 1)
-
     def read_slot(self, idx: int) -> bytes:
         """A private copy of the ``entry_size`` bytes of slot ``idx & (nr_ents-1)``."""
-        p, o = self._where(idx)
+        off = SRING_HEADER_SIZE + (idx & self._mask) * self.entry_size  # slot idx -> (page, offset)
+        p, o = off >> 12, off & (PAGE_SIZE - 1)
         end = o + self.entry_size
         page = self.pages[p]
         if end <= PAGE_SIZE:
@@ -103,7 +108,8 @@ class SharedRing:
         n = len(data)
         if n > self.entry_size:
             raise RingError(f"ring: {n}-byte entry does not fit a {self.entry_size}-byte slot")
-        p, o = self._where(idx)
+        off = SRING_HEADER_SIZE + (idx & self._mask) * self.entry_size  # slot idx -> (page, offset)
+        p, o = off >> 12, off & (PAGE_SIZE - 1)
         end = o + n
         page = self.pages[p]
         if end <= PAGE_SIZE:

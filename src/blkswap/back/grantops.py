@@ -22,6 +22,14 @@ _COPY = X86_64.struct("gnttab_copy")
 _SWAP = X86_64.struct("gnttab_swap")
 _TRANSFER = X86_64.struct("gnttab_transfer")
 _REPLACE = X86_64.struct("gnttab_unmap_and_replace")
+# The hot helpers below pack and unpack positionally, in these field orders.
+if _MAP.names != ("host_addr", "flags", "ref", "dom", "status", "handle", "dev_bus_addr"):
+    raise RuntimeError(f"gnttab_map_grant_ref fields changed: {_MAP.names}")
+if _UNMAP.names != ("host_addr", "dev_bus_addr", "handle", "status"):
+    raise RuntimeError(f"gnttab_unmap_grant_ref fields changed: {_UNMAP.names}")
+_COPY_ORDER = ("source.u", "source.domid", "source.offset", "dest.u", "dest.domid", "dest.offset")
+if _COPY.names != (*_COPY_ORDER, "len", "flags", "status"):
+    raise RuntimeError(f"gnttab_copy fields changed: {_COPY.names}")
 
 
 @dataclass(slots=True)
@@ -41,17 +49,16 @@ def map_grants(
     """Map ``refs`` of ``domid`` at ``vas`` (GNTMAP_host_map [+readonly]) in batches of ≤11 ops."""
     flags = gnttab.GNTMAP_host_map | (gnttab.GNTMAP_readonly if readonly else 0)
     out: list[Mapping] = []
+    size, unpack_from = _MAP.size, _MAP.st.unpack_from
     for start in range(0, len(refs), MAP_BATCH):
         chunk = range(start, min(start + MAP_BATCH, len(refs)))
-        args = bytearray(_MAP.size * len(chunk))
-        for i, k in enumerate(chunk):
-            _MAP.pack_into(
-                args, i * _MAP.size, host_addr=vas[k], flags=flags, ref=refs[k], dom=domid
-            )
+        args = bytearray(size * len(chunk))
+        for i, k in enumerate(chunk):  # host_addr, flags, ref, dom; outputs zero
+            _MAP.pack_values_into(args, i * size, (vas[k], flags, refs[k], domid, 0, 0, 0))
         port.grant_table_op(gnttab.GNTTABOP_map_grant_ref, args, len(chunk))
-        for i, k in enumerate(chunk):
-            r = _MAP.unpack_from(args, i * _MAP.size)
-            out.append(Mapping(vas[k], refs[k], r["status"], r["handle"], r["dev_bus_addr"] >> 12))
+        for i, k in enumerate(chunk):  # args was built to hold the chunk: no length check
+            _a, _f, _r, _d, status, handle, bus = unpack_from(args, i * size)
+            out.append(Mapping(vas[k], refs[k], status, handle, bus >> 12))
     return out
 
 
@@ -60,11 +67,13 @@ def unmap_grants(port, maps: Sequence[Mapping]) -> list[int]:
     live = [m for m in maps if m.status == gnttab.GNTST_okay]
     if not live:
         return []
-    args = bytearray(_UNMAP.size * len(live))
-    for i, m in enumerate(live):
-        _UNMAP.pack_into(args, i * _UNMAP.size, host_addr=m.va, dev_bus_addr=0, handle=m.handle)
+    size = _UNMAP.size
+    args = bytearray(size * len(live))
+    for i, m in enumerate(live):  # host_addr, dev_bus_addr, handle, status
+        _UNMAP.pack_values_into(args, i * size, (m.va, 0, m.handle, 0))
     port.grant_table_op(gnttab.GNTTABOP_unmap_grant_ref, args, len(live))
-    return [_UNMAP.read_field(args, i * _UNMAP.size, "status") for i in range(len(live))]
+    unpack_from = _UNMAP.st.unpack_from  # args holds every element: no length check needed
+    return [unpack_from(args, off)[3] for off in range(0, len(args), size)]
 
 
 @dataclass(slots=True)
@@ -84,18 +93,19 @@ def grant_copy(port, ops: Sequence[CopyOp]) -> list[int]:
     """Issue all ``ops`` in one GNTTABOP_copy hypercall; returns per-op GNTST status."""
     if not ops:
         return []
-    args = bytearray(_COPY.size * len(ops))
+    size = _COPY.size
+    args = bytearray(size * len(ops))
     for i, op in enumerate(ops):
-        gref_side = {"u": op.ref, "domid": op.domid, "offset": op.gref_offset}
-        own_side = {"u": op.mfn, "domid": gnttab.DOMID_SELF, "offset": op.frame_offset}
-        src, dst = (own_side, gref_side) if op.to_guest else (gref_side, own_side)
-        flag = gnttab.GNTCOPY_dest_gref if op.to_guest else gnttab.GNTCOPY_source_gref
-        values = {f"source.{k}": v for k, v in src.items()} | {
-            f"dest.{k}": v for k, v in dst.items()
-        }
-        _COPY.pack_into(args, i * _COPY.size, values, len=op.length, flags=flag)
+        gref_side = (op.ref, op.domid, op.gref_offset)  # (u, domid, offset)
+        own_side = (op.mfn, gnttab.DOMID_SELF, op.frame_offset)
+        if op.to_guest:
+            vals = (*own_side, *gref_side, op.length, gnttab.GNTCOPY_dest_gref, 0)
+        else:
+            vals = (*gref_side, *own_side, op.length, gnttab.GNTCOPY_source_gref, 0)
+        _COPY.pack_values_into(args, i * size, vals)
     port.grant_table_op(gnttab.GNTTABOP_copy, args, len(ops))
-    return [_COPY.read_field(args, i * _COPY.size, "status") for i in range(len(ops))]
+    unpack_from = _COPY.st.unpack_from  # args holds every element: no length check needed
+    return [unpack_from(args, off)[8] for off in range(0, len(args), size)]
 
 
 def pack_swaps(items: Sequence[tuple[int, int, int]]) -> bytearray:

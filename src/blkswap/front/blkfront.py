@@ -126,8 +126,9 @@ class FrontQueue:
             )
         self.shadow[rid] = Shadow(bio, granted, req.operation)
         self.ring.put_request(self.codec.encode_request(req))
-        self.stats["requests"] += 1
-        self.stats["segments"] += len(segs)
+        stats = self.stats
+        stats["requests"] += 1
+        stats["segments"] += len(segs)
 
     def _indirect(
         self, bio: Bio, rid: int, segs: tuple[blkif.Segment, ...], granted: Granted

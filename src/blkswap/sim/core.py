@@ -90,8 +90,9 @@ class Environment:
         event._delay = delay
         event._ok = True
         event._value = value
-        at = self._now + delay
-        if at == self._now:
+        now = self._now
+        at = now + delay
+        if at == now:
             self._normal.append(event)
         else:
             heappush(self._queue, (at, NORMAL, next(self._seq), event))

@@ -58,6 +58,7 @@ _ENOSYS_OPS = {
 }
 # set_version / get_version take one struct whatever the count (xen-abi.md §1.5 table)
 _SINGLE = {g.GNTTABOP_set_version, g.GNTTABOP_get_version}
+_WRITABLE_TYPES = (bytearray, memoryview)  # built once (``bytearray | memoryview`` is per call)
 
 
 def do_grant_table_op(xen: Xen, caller: Domain, cmd: int, args: bytearray, count: int) -> int:
@@ -77,9 +78,13 @@ def do_grant_table_op(xen: Xen, caller: Domain, cmd: int, args: bytearray, count
     if must_be_1 and count != 1:
         return -EINVAL
     n = 1 if cmd in _SINGLE else count
-    if not isinstance(args, bytearray | memoryview) or memoryview(args).readonly:
+    if type(args) is bytearray:  # the usual case: writable, one byte per item
+        nbytes = len(args)
+    elif isinstance(args, _WRITABLE_TYPES) and not memoryview(args).readonly:
+        nbytes = memoryview(args).nbytes
+    else:
         return -EFAULT  # Xen must be able to write statuses back
-    if n * STRUCTS[sname].size > memoryview(args).nbytes:
+    if n * STRUCTS[sname].size > nbytes:
         return -EFAULT
     xen.count_op(caller, name, n)
     return handler(xen, caller, args, n)
