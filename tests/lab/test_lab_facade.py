@@ -98,9 +98,9 @@ def test_every_path_verifies_a_mixed_job(path: str, extra: dict) -> None:
 
 
 def test_job_figures_are_per_job() -> None:
-    """A job that issues no reads has verified nothing (fio reports per job). Currently the
-    guest-wide findings are copied into every job of that guest, so Result.total() counts them
-    once per job (lab/run.py job_figures reads r.truth.findings, shared by the guest's jobs)."""
+    """A job that issues no reads has verified nothing (fio reports per job): verification
+    findings belong to each job runner, not to the guest's disk, so Result.total() counts each
+    finding once."""
     res = Lab(**SMALL, guests=1, datapath="map").run(MIXED_JOB)
     trimmed = res.job("trimmed").blkswap
     assert trimmed["verified_sectors"] == 0 and trimmed["unverifiable_reads"] == 0

@@ -96,7 +96,7 @@ def _host_run(
     ios_per_job: int, vbd: dict[int, int], jobs_per_guest: int, cpu: dict, clat_ns: int = 50_000
 ) -> RunStats:
     """Guests ``domid -> VBD requests``, each running ``jobs_per_guest`` jobs that all report
-    their guest's VBD figures (as lab/run.py job_figures does), plus host-wide CPU figures."""
+    their guest's VBD figures (as lab/figures.py job_figures does), plus host-wide CPU figures."""
     jobs = []
     for domid, requests in vbd.items():
         for clone in range(jobs_per_guest):

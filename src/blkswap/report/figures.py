@@ -8,7 +8,7 @@ never 0, so "not measured" and "zero" stay distinct.
 
 Host-wide figures (``run.blkswap``: CPU time of dom0 and of the guests, time in Xen) are divided
 by the requests of all VBDs with each guest counted once: jobs on one guest share its VBD, so
-their ``requests`` repeat the same figure (``lab/run.py`` ``job_figures``).
+their ``requests`` repeat the same figure (``lab/figures.py`` ``job_figures``).
 """
 
 from __future__ import annotations

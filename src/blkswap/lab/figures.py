@@ -1,0 +1,201 @@
+"""The figures a run reports beside fio's: per job (its VBD as the hypervisor and backend saw
+it, and its own verification) and host-wide (CPU by domain and cause, pools, fairness, hazard,
+dom0 memory). Every figure comes from a counter a layer keeps (STYLE.md lesson 10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blkswap.back.datapaths import COMPARED
+from blkswap.lab.host import DEVID, Host
+from blkswap.lab.jobrun import JobRunner
+
+HYPERVISOR_CAUSES = (
+    "hypercall",
+    "grant_map",
+    "grant_unmap",
+    "grant_unmap_and_replace",
+    "grant_copy",
+    "grant_transfer",
+    "grant_swap",
+    "grant_setup_table",
+    "grant_query_size",
+    "tlb_flush",
+    "tlb_ipi",
+    "tlb_lock",
+    "multicall",
+    "p2m",
+    "pte",
+    "evtchn",
+    "scrub",
+)
+
+
+def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
+    """The per-job ``"blkswap"`` object: the job's VBD as the hypervisor and backend saw it."""
+    g = r.guest
+    vbd = host.backend.vbd(g.domid, DEVID)
+    front_stats = {
+        k: sum(q.stats[k] for q in g.front.queues)
+        for k in ("requests", "segments", "notifies", "indirect", "ring_full")
+    }
+    ring_stats: dict[str, int] = {}
+    counters: dict[str, Any] = {}
+    if vbd is not None:
+        for ring in vbd.rings:
+            for k, v in ring.stats.items():
+                ring_stats[k] = ring_stats.get(k, 0) + v
+            for k, v in ring.counters.items():
+                if isinstance(v, dict):
+                    d = counters.setdefault(k, {})
+                    for kk, vv in v.items():
+                        d[kk] = d.get(kk, 0) + vv
+                else:
+                    counters[k] = counters.get(k, 0) + v
+    f = r.findings  # this job's own verification (the VBD figures above are per guest)
+    grant_ops = {k: v for k, v in counters.get("grant_ops", {}).items() if v}
+    return {
+        "guest": g.index + 1,
+        "domid": g.domid,
+        "vbd": "xvda",
+        "protocol": g.front.codec.protocol,
+        "datapath": vbd.datapath if vbd is not None else host.config.datapath,
+        "datapath_requested": host.config.datapath,
+        "front_mode": g.front.mode,
+        "requests": front_stats["requests"],
+        "segments": front_stats["segments"],
+        "indirect_requests": front_stats["indirect"],
+        "notifies": front_stats["notifies"],
+        "ring_full": front_stats["ring_full"],
+        "hypercalls": counters.get("hypercalls", 0),
+        "guest_hypercalls": g.port.counters.hypercalls,
+        "grant_ops": grant_ops,
+        "tlb_flushes": counters.get("tlb_flushes", 0),
+        "tlb_flush_vcpus": counters.get("tlb_flush_vcpus", 0),
+        "bytes_copied": counters.get("bytes_copied", 0),
+        "verified_sectors": f.verified_sectors,
+        "verify_errors": f.verify_errors,
+        "unverifiable_reads": f.unverifiable_reads,
+        "leaked_bytes": f.leaked_bytes,
+        "leaked_by_domain": {str(k): v for k, v in f.leaked_by_domain.items()},
+        "poison_bytes": f.poison_bytes,
+        "first_error": f.first_error,
+        "backend": dict(sorted(ring_stats.items())),
+        "pool": vbd.config.pool if vbd is not None else "default",
+        "dom0_frames_peak": host.backend.pools[
+            host.config.pool_of(g.index + 1)
+        ].stats.peak_by_owner.get(f"xvda.{g.domid}", 0),
+        "cpu_ns": {"guest": round(g.cpus.total_ns)},
+    }
+
+
+def host_figures(host: Host, runners: list[JobRunner]) -> dict[str, Any]:
+    cpus = [host.dom0_cpus] + [g.cpus for g in host.guests]
+    by_domain = {c.name: round(c.total_ns) for c in cpus}
+    by_cause: dict[str, float] = {}
+    for c in cpus:
+        for k, v in c.busy_ns.items():
+            by_cause[k] = by_cause.get(k, 0.0) + v
+    pools = host.backend.pools
+    timeline = getattr(host, "memory_timeline", [])
+    return {
+        "datapath": host.config.datapath,
+        "compared": list(COMPARED),
+        "guests": host.config.guests,
+        "dom0_vcpus": host.config.dom0_vcpus,
+        "guest_vcpus": host.config.guest_vcpus,
+        "device": host.config.device,
+        "costs": host.costs.name,
+        "sim_ns": int(host.env.now),
+        "cpu_ns_by_domain": by_domain,
+        "cpu_ns_by_cause": {k: round(v) for k, v in sorted(by_cause.items())},
+        "xen_ns": round(sum(v for k, v in by_cause.items() if k in HYPERVISOR_CAUSES)),
+        "dom0_memory": {
+            "pool_frames": sum(p.frames for p in pools.values()),
+            "frames_peak": sum(p.peak for p in pools.values()),
+            "mapping_slots_peak": host.backend.va.peak,
+            "timeline": timeline,
+        },
+        "pool": pools["default"].figures(),
+        "pools": {n: p.figures() for n, p in pools.items()},
+        "fairness": fairness(runners),
+        "hazard": hazard_figures(host),
+        "flush_lock": {
+            "acquisitions": host.clock.flush_lock.acquisitions,
+            "held_ns": round(host.clock.flush_lock.held_ns),
+            "waited_ns": round(host.clock.flush_lock.waited_ns),
+        },
+        "counters": host.xen.counters.as_dict(),
+        "device_ios": sum(d.ios for d in host.devices.values()),
+    }
+
+
+def hazard_figures(host: Host) -> dict[str, Any]:
+    """``"blkswap" → "hazard"``: what retransmissions carried and what each policy cost."""
+    stats = [loop.hazard.stats for loop in host.backend.loops]
+    extra = [ns for s in stats for ns in s.extra_latency_ns]
+    pools = host.backend.pools.values()
+    out: dict[str, Any] = {"policy": host.config.hazard_policy}
+    out.update(
+        host.net.figures()
+        if host.net is not None
+        else {"retransmits": 0, "retransmits_wrong_data": 0, "leaked_bytes": 0}
+    )
+    out.update(
+        {
+            "deferred_releases": sum(s.deferred for s in stats),
+            "unmap_retries": sum(s.unmap_retries for s in stats),
+            "replaced_frames": sum(s.replaced_frames for s in stats),
+            "abandoned_frames": sum(p.stats.abandoned for p in pools),
+            "refills": sum(p.stats.refills for p in pools),
+            "extra_latency_ns": {
+                "count": len(extra),
+                "mean": round(sum(extra) / len(extra)) if extra else 0,
+                "max": max(extra, default=0),
+            },
+        }
+    )
+    return out
+
+
+def fairness(runners: list[JobRunner]) -> dict[str, Any]:
+    """Jain's fairness index over per-guest throughput (1 = perfectly fair, 1/n = one guest gets all)."""
+    per_guest: dict[int, float] = {}
+    for r in runners:
+        span = max(1, r.stats.end_ns - r.stats.start_ns)
+        moved = r.stats.read.io_bytes + r.stats.write.io_bytes
+        per_guest[r.guest.index] = per_guest.get(r.guest.index, 0.0) + moved * 1e9 / span
+    xs = list(per_guest.values())
+    jain = (sum(xs) ** 2 / (len(xs) * sum(x * x for x in xs))) if xs and any(xs) else 1.0
+    return {
+        "jain_index": round(jain, 4),
+        "guests": len(xs),
+        "min_Bps": round(min(xs, default=0)),
+        "max_Bps": round(max(xs, default=0)),
+    }
+
+
+def disk_util(host: Host) -> list[dict[str, Any]]:
+    out = []
+    for g in host.guests:
+        vbd = host.backend.vbd(g.domid, DEVID)
+        st: dict[str, int] = {}
+        for ring in vbd.rings if vbd else ():
+            for k, v in ring.stats.items():
+                st[k] = st.get(k, 0) + v
+        out.append(
+            {
+                "name": f"xvda.{g.domid}",
+                "read_ios": st.get("rd_req", 0),
+                "write_ios": st.get("wr_req", 0),
+                "read_sectors": st.get("rd_sect", 0),
+                "write_sectors": st.get("wr_sect", 0),
+                "read_merges": 0,
+                "write_merges": 0,
+                "read_ticks": 0,
+                "write_ticks": 0,
+                "in_queue": 0,
+                "util": 0.0,
+            }
+        )
+    return out
