@@ -97,7 +97,7 @@ def host_figures(host: Host, runners: list[JobRunner]) -> dict[str, Any]:
         for k, v in c.busy_ns.items():
             by_cause[k] = by_cause.get(k, 0.0) + v
     pools = host.backend.pools
-    timeline = getattr(host, "memory_timeline", [])
+    timeline = host.memory_timeline
     return {
         "datapath": host.config.datapath,
         "compared": list(COMPARED),

@@ -90,6 +90,8 @@ class Host:
         )
         self.backend = self._make_backend(pool)
         self.devices: dict[int, DeviceQueue] = {}
+        #: [[t_ns, dom0 pool frames in use], …] sampled while jobs run (lab.run)
+        self.memory_timeline: list[list[int]] = []
         self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
 
     # -- construction --------------------------------------------------------------------------

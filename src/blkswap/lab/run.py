@@ -135,7 +135,7 @@ def _drive(host: Host, group: list[JobRunner], everyone: list[JobRunner], progre
 def _sample_memory(host: Host):
     """The dom0 memory timeline: frames in use in all pools, every SAMPLE_NS."""
     pools = list(host.backend.pools.values())
-    timeline = host.memory_timeline = []
+    timeline = host.memory_timeline
     try:
         while True:
             timeline.append([int(host.env.now), sum(p.in_use for p in pools)])
