@@ -132,9 +132,8 @@ class Host:
                 later=self.clock.later,
                 clock=self.clock.now,
             )
-            worker = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True)
-            loop.wake = worker.wake
-            loop.worker = worker
+            # the single-threaded loop runs on one dom0 vCPU at a time when woken
+            loop.wake = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True).wake
         return back
 
     def device_for(self, index: int) -> DeviceQueue:
