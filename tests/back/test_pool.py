@@ -128,3 +128,32 @@ def test_figures_report_share_and_wait_percentiles(port):
     assert fig["frames"] == 2 and fig["frames_peak"] == 2 and fig["waits"] == 1
     assert fig["wait_ns"]["max"] == 5000
     assert fig["share"] == {"xvda.1": 0.5, "xvda.2": 0.5}
+
+
+def test_shrinking_below_a_waiters_need_fails_it_instead_of_blocking_the_queue(port):
+    pool = FramePool(port, "p", 12)
+    held = pool.take(12, "x")
+    got: list[object] = []
+    big = pool.wait(11, "big", got.append)
+    pool.wait(1, "small", lambda f: got.append(("small", len(f))))
+    assert big is not None and got == []
+    pool.resize(
+        8
+    )  # 11 frames can never be had now: the big waiter is told, the small one served later
+    assert got == [None]
+    pool.give(held[:4], "x")  # the first 4 returning frames are released (the shrink), not kept
+    assert got == [None]
+    pool.give(held[4:5], "x")
+    assert got == [None, ("small", 1)]
+
+
+def test_cancel_withdraws_exactly_one_wait_and_a_served_wait_returns_none(port):
+    pool = FramePool(port, "p", 2)
+    assert pool.wait(1, "a", lambda f: None) is None  # frames were there: served at once
+    held = pool.take(1, "x")
+    first = pool.wait(1, "a", lambda f: None)
+    second = pool.wait(1, "a", lambda f: None)  # same owner, same size: a different wait
+    pool.cancel(first)
+    assert pool.waiting == 1
+    pool.give(held, "x")
+    assert pool.waiting == 0 and second is not None

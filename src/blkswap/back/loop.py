@@ -49,6 +49,7 @@ class BackendLoop:
         self._pending: deque[BackendRing] = deque()  # rings with (maybe) unconsumed requests
         self._completions: deque[PendingReq] = deque()
         self._parked: dict[Any, deque] = {}  # pool → requests waiting for its frames (FIFO)
+        self._waits: dict[Any, Any] = {}  # pool → our one registered wait (its head request)
         self._ready: deque[tuple[BackendRing, PendingReq]] = deque()  # frames arrived
         # pools of the rings served, refilled once per run (a dict: deterministic order)
         self.pools: dict[Any, None] = {}
@@ -68,18 +69,27 @@ class BackendLoop:
         self.notify(ring)  # the front may have queued requests before we connected
 
     def remove_ring(self, ring: BackendRing) -> None:
+        """Stop serving ``ring``: forget its pending work, withdraw its pool waits and return the
+        frames of its requests that were ready to start."""
         if ring in self.rings:
             self.rings.remove(ring)
         self._pending = deque(r for r in self._pending if r is not ring)
+        for r, req in self._ready:
+            if r is ring:
+                r.datapath.ctx.give_frames(req)
         self._ready = deque(p for p in self._ready if p[0] is not ring)
         for pool, queue in list(self._parked.items()):
+            head_is_ours = queue[0][0] is ring
             kept = deque(p for p in queue if p[0] is not ring)
-            if len(kept) != len(queue):
-                pool.cancel(ring.datapath.ctx.owner)
-                self._parked.pop(pool)
+            ring.parked = 0
+            if head_is_ours:  # the registered wait is for our request: withdraw it
+                pool.cancel(self._waits.pop(pool, None))
+                del self._parked[pool]
                 if kept:
                     self._parked[pool] = kept
                     self._register_wait(pool)
+            elif len(kept) != len(queue):
+                self._parked[pool] = kept  # the head (someone else's) keeps its wait
 
     def notify(self, ring: BackendRing) -> None:
         if ring not in self._pending:
@@ -228,20 +238,28 @@ class BackendLoop:
         # One wait per pool at a time, re-registered at the tail after being served: the pool's
         # FIFO then wakes the backends sharing it round-robin (seed: "wake them round-robin").
         ring, _req, n = self._parked[pool][0]
-        pool.wait(
+        handle = pool.wait(
             n, ring.datapath.ctx.owner, lambda frames, p=pool: self._frames_arrived(p, frames)
         )
+        if handle is not None:  # None: served at once (the callback already ran)
+            self._waits[pool] = handle
 
-    def _frames_arrived(self, pool: Any, frames: list[int]) -> None:
+    def _frames_arrived(self, pool: Any, frames: list[int] | None) -> None:
+        self._waits.pop(pool, None)
         queue = self._parked[pool]
         ring, req, _n = queue.popleft()
         ring.parked -= 1
-        req.pool_frames = frames
-        self._ready.append((ring, req))
         if queue:
             self._register_wait(pool)
         else:
             del self._parked[pool]
+        if frames is None:  # the pool shrank below what this request needs: it can never run
+            ring.stats["errors"] += 1
+            req.status = blkif.BLKIF_RSP_ERROR
+            self._answer(req)
+        else:
+            req.pool_frames = frames
+            self._ready.append((ring, req))
         self.wake()
 
     def _run_ready(self) -> int:

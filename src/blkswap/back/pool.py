@@ -38,11 +38,11 @@ class PoolError(Exception):
     """A toolstack operation the pool refuses (the message says why, errno-style)."""
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiter:
     n: int
     owner: str
-    callback: Callable[[list[int]], None]
+    callback: Callable[[list[int] | None], None]
     since: int
 
 
@@ -105,6 +105,12 @@ class FramePool:
             for _ in range(release):
                 self.port.free_page(self._free.popleft())
             self._shrink += -delta - release
+            # waiters that can never fit any more are told so, rather than block the FIFO forever
+            doomed = [w for w in self._waiters if w.n > frames]
+            self._waiters = deque(w for w in self._waiters if w.n <= frames)
+            for w in doomed:
+                w.callback(None)
+            self._serve()
 
     def destroy(self) -> None:
         """Free every frame; refused (EBUSY) while a VBD is bound or frames are in use."""
@@ -135,19 +141,26 @@ class FramePool:
             return None
         return self._hand_out(n, owner)
 
-    def wait(self, n: int, owner: str, callback: Callable[[list[int]], None]) -> None:
-        """Register for ``n`` frames; ``callback(gfns)`` runs when they are handed over."""
+    def wait(
+        self, n: int, owner: str, callback: Callable[[list[int] | None], None]
+    ) -> _Waiter | None:
+        """Register for ``n`` frames; ``callback(gfns)`` runs when they are handed over (possibly
+        at once, from inside this call), or ``callback(None)`` if a shrink makes the request
+        impossible. Returns a handle for :meth:`cancel`, or None if already served."""
         self._alive()
         if n > self.frames:
             raise PoolError(
                 f"pool {self.name!r}: a request for {n} frames can never fit in {self.frames}"
             )
         self.stats.waits += 1
-        self._waiters.append(_Waiter(n, owner, callback, self.clock()))
+        waiter = _Waiter(n, owner, callback, self.clock())
+        self._waiters.append(waiter)
         self._serve()
+        return waiter if any(w is waiter for w in self._waiters) else None
 
-    def cancel(self, owner: str) -> None:
-        self._waiters = deque(w for w in self._waiters if w.owner != owner)
+    def cancel(self, waiter: _Waiter | None) -> None:
+        """Withdraw one registered wait (by identity: two waits may look alike)."""
+        self._waiters = deque(w for w in self._waiters if w is not waiter)
 
     def give(self, gfns: list[int], owner: str = "") -> None:
         self.in_use -= len(gfns)
