@@ -185,3 +185,14 @@ def test_indirect_write_on_read_only_vbd() -> None:
     lim = VbdLimits(sectors=8192, readonly=True, max_indirect_segments=32)
     assert status_of(validate, indirect(blkif.BLKIF_OP_WRITE, 16), lim) == ERR
     assert status_of(validate, indirect(blkif.BLKIF_OP_READ, 16), lim) == OK
+
+
+def test_every_segment_must_be_a_whole_logical_block():
+    """LB dispatch_rw_block_io: each segment's sector count, not just the total, must be a
+    multiple of logical_block_size / 512 (two 4-sector segments on a 4 KiB-sector disk fail)."""
+    halves = (Segment(8, 0, 3), Segment(9, 4, 7))
+    assert check_segments(halves) == 8
+    with pytest.raises(RequestError, match="gref=8 of 4 sectors not aligned to 4096 bytes") as err:
+        check_segments(halves, logical_sectors=8)
+    assert err.value.status == blkif.BLKIF_RSP_ERROR
+    assert check_segments((Segment(8, 0, 7),), logical_sectors=8) == 8

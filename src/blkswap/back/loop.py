@@ -134,11 +134,12 @@ class BackendLoop:
 
     def _consume(self, ring: BackendRing) -> int:
         sring = ring.sring
-        if sring.request_prod_overflow():
-            self._break(ring, "req_prod - rsp_prod_pvt exceeds the ring size")
-            return 0
         handled = 0
         while True:
+            # checked on every pass, as LB __do_block_io_op does after each re-arm
+            if sring.request_prod_overflow():
+                self._break(ring, "req_prod - rsp_prod_pvt exceeds the ring size")
+                return handled
             while sring.unconsumed_requests():
                 if ring.in_flight >= ring.max_pending or ring.parked:
                     return handled  # resumed when a pending_req or frames come back
@@ -166,7 +167,7 @@ class BackendLoop:
             self._resolve(ring, decoded, req)
         except RequestError as err:
             ring.stats["errors"] += 1
-            ring.stats[f"error:{err.reason.split(':')[0]}"] += 1
+            ring.last_error = err.reason  # the text is the guest's doing: kept, never a counter key
             req.status = err.status
             self._answer(req)
             return
@@ -188,7 +189,7 @@ class BackendLoop:
             )
         else:
             req.segments = decoded.segments[:nseg]
-        req.nr_sectors = check_segments(req.segments)
+        req.nr_sectors = check_segments(req.segments, vbd.limits.logical_sectors)
         check_range(req.sector_number, req.nr_sectors, vbd.limits)
         ring.stats["rd_sect" if req.op == blkif.BLKIF_OP_READ else "wr_sect"] += req.nr_sectors
 

@@ -93,11 +93,12 @@ class RequestError(Exception):
         self.reason = reason
 
 
-def check_segments(segments: tuple[Segment, ...]) -> int:
+def check_segments(segments: tuple[Segment, ...], logical_sectors: int = 1) -> int:
     """Validate first/last_sect of every segment; return the total sector count.
 
     LB blkback.c xen_blkbk_parse_indirect / dispatch_rw_block_io: ``last_sect >= 8`` or
-    ``last_sect < first_sect`` → error.
+    ``last_sect < first_sect`` → error; and every segment's sector count must be a multiple of
+    the logical block size / 512 (xen-abi.md §3.4).
     """
     total = 0
     for seg in segments:
@@ -106,7 +107,13 @@ def check_segments(segments: tuple[Segment, ...]) -> int:
                 blkif.BLKIF_RSP_ERROR,
                 f"bad segment gref={seg.gref} first_sect={seg.first_sect} last_sect={seg.last_sect}",
             )
-        total += seg.last_sect - seg.first_sect + 1
+        n = seg.last_sect - seg.first_sect + 1
+        if n % logical_sectors:
+            raise RequestError(
+                blkif.BLKIF_RSP_ERROR,
+                f"segment gref={seg.gref} of {n} sectors not aligned to {logical_sectors * 512} bytes",
+            )
+        total += n
     return total
 
 

@@ -34,7 +34,6 @@ class VbdConfig:
     max_indirect_segments: int = 256  #: LB MAX_INDIRECT_SEGMENTS (advertised)
     max_ring_page_order: int = 4  #: LB xen_blkif_max_ring_order default
     max_queues: int = 4
-    feature_persistent: bool = True  #: offered when the data path is ``persistent``
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
 
@@ -68,6 +67,7 @@ class BackendRing:
         self.on_idle: Any = None  #: called when a closing ring's last request is answered
         self.broken = False
         self.broken_reason = ""
+        self.last_error = ""  #: why the last request got an error response
         self.loop: Any = None  #: the BackendLoop serving this ring
         self.tally: Any = (
             None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
@@ -109,10 +109,7 @@ class Vbd:
     config: VbdConfig
     limits: VbdLimits
     protocol: str = "x86_64-abi"
-    persistent: bool = False
-    swap: bool = False
-    transfer: bool = False
-    datapath: str = "map"
+    datapath: str = "map"  #: the path in use, after falling back for missing frontend features
     rings: list[BackendRing] = field(default_factory=list)
 
     @property

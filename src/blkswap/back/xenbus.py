@@ -217,19 +217,13 @@ class BlkBack:
             max_indirect_segments=0 if name == "swap" else cfg.max_indirect_segments,
             logical_sectors=cfg.sector_size // 512,
         )
-        vbd = Vbd(
-            cfg,
-            limits,
-            protocol=protocol,
-            persistent=name == "persistent",
-            swap=name == "swap",
-            transfer=name == "transfer",
-            datapath=name,
-        )
+        vbd = Vbd(cfg, limits, protocol=protocol, datapath=name)
+        # rings join the VBD as they are mapped: if a later queue's keys are bad, _disconnect
+        # releases the earlier ones (mappings, VA slots, event channels)
+        dev.vbd = vbd
         for q in range(queues):
             qdir = dev.fe if queues == 1 else f"{dev.fe}/queue-{q}"
             vbd.rings.append(self._map_ring(dev, vbd, q, qdir, order, codec))
-        dev.vbd = vbd
         for ring in vbd.rings:
             ring.loop.add_ring(ring)
 
@@ -293,7 +287,7 @@ class BlkBack:
             "discard-granularity": str(vbd.config.sector_size),
             "discard-alignment": "0",
             "discard-secure": "0",
-            "feature-persistent": "1" if vbd.persistent else "0",
+            "feature-persistent": "1" if vbd.datapath == "persistent" else "0",
             "sectors": str(vbd.limits.sectors),
             "info": str(info),
             "sector-size": str(vbd.config.sector_size),
