@@ -93,7 +93,10 @@ def test_every_path_verifies_a_mixed_job(path: str, extra: dict) -> None:
     for guest in (1, 2):
         check = res.job("check", guest=guest).blkswap
         assert check["verify_errors"] == 0 and check["leaked_bytes"] == 0
-        assert check["verified_sectors"] >= 1536 * 2  # at least the read-back job's reads
+        # the read-back job reads 1536 KiB (3072 sectors); the 256 KiB the "trimmed" job trims and
+        # rewrites with both requests in flight at once (blkif orders nothing between concurrent
+        # requests) cannot be verified — every other sector must be
+        assert check["verified_sectors"] >= 3072 - 512 and check["unverifiable_reads"] >= 1
     assert all(j.error == 0 for j in res.run.jobs)
 
 

@@ -67,6 +67,7 @@ class BlkFront:
         self.sector_size = 512
         self.features: dict[str, int] = {}
         self._ring_grants: list[tuple[int, int]] = []  # (gref, gfn) of ring pages
+        self._pending_rings: list[tuple[list[int], int, SharedRing]] = []  # set up, per queue
         self._recovered: list[Bio] = []
         self._reconnecting = False
         #: called by an event-channel upcall; the timing layer replaces it to run the handler on a
@@ -213,11 +214,15 @@ class BlkFront:
     def _teardown(self) -> None:
         for q in self.queues:
             self._recovered.extend(q.take_in_flight())
-            self.port.evtchn_close(q.evtchn)
-        self.queues = []
+        # every event channel set up, also when the backend closed before we were Connected
+        for _refs, evtchn, _sring in self._pending_rings:
+            self.port.evtchn_close(evtchn)
+        self.queues, self._pending_rings = [], []
         for ref, gfn in self._ring_grants:
             if self.port.end_access(ref):
                 self.port.free_page(gfn)
+            elif self.grants is not None:  # the backend still maps it: keep it, retry later
+                self.grants.deferred.append(ref)
         self._ring_grants = []
 
     def reconnect(self) -> None:

@@ -140,10 +140,11 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
     if not isinstance(pools, list) or any(not isinstance(t, dict) for t in pools):
         raise ConfigError(f"scenario {p}: [[pool]] must be an array of tables")
     try:
-        table["pools"] = tuple(
-            (str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
-            for t in pools
-        ) or table.get("pools", ())
+        if pools:  # no [[pool]] tables: keep the base's pools (e.g. from flags)
+            table["pools"] = tuple(
+                (str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
+                for t in pools
+            )
     except KeyError as err:
         raise ConfigError(f"scenario {p}: [[pool]] needs {err.args[0]!r}") from None
     known = {f.name for f in fields(LabConfig)}

@@ -146,7 +146,7 @@ class JobRunner:
         elif io.op == "read" and self.verify:
             rec.expected = self.truth.snapshot(io.offset, io.length)
         elif io.op == "trim":
-            self.truth.trim(io.offset, io.length)
+            self.truth.begin_trim(io.offset, io.length)
         self.inflight += 1
         self.stats.note_depth(self.inflight)
         # blkfront's work on a guest vCPU (timing.Cpus.run: waits for a vCPU, prices, holds it)
@@ -159,6 +159,7 @@ class JobRunner:
         op = OPS[io.op]
         if io.op in ("flush", "trim"):
             n = io.length // 512
+            rec.pending = 1
             return [
                 Bio(
                     op,
@@ -223,8 +224,11 @@ class JobRunner:
         self.clock.charge("front_completion", 1)
         t_done = self.clock.now()
         io = rec.io
+        ok = rec.status == blkif.BLKIF_RSP_OKAY
         if io.op == "write":
-            self.truth.end_write(io.offset, io.length, ok=rec.status == blkif.BLKIF_RSP_OKAY)
+            self.truth.end_write(io.offset, io.length, ok=ok)
+        elif io.op == "trim":
+            self.truth.end_trim(io.offset, io.length, ok=ok)
         if self.verify and io.op in ("read", "write"):
             self._inspect(rec)
         if rec.status != blkif.BLKIF_RSP_OKAY and not self.stats.error:

@@ -53,8 +53,17 @@ class DiskTruth:
         ):  # a failed write leaves the sectors undefined (old or new data): stop verifying them
             self.unknown[lo:hi] = True
 
-    def trim(self, offset: int, length: int) -> None:
-        self.gens.trim(offset, length)
+    def begin_trim(self, offset: int, length: int) -> None:
+        """A discard in flight: reads overlapping it cannot be verified until it completes."""
+        self.inflight[offset // 512 : (offset + length) // 512] += 1
+
+    def end_trim(self, offset: int, length: int, ok: bool = True) -> None:
+        lo, hi = offset // 512, (offset + length) // 512
+        self.inflight[lo:hi] -= 1
+        if ok:
+            self.gens.trim(offset, length)  # discarded sectors read back as zeros
+        else:
+            self.unknown[lo:hi] = True
 
     def snapshot(self, offset: int, length: int) -> np.ndarray | None:
         """Expected generations for a read, or None when the range cannot be verified now."""

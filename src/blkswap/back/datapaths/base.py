@@ -112,6 +112,35 @@ class DataPath(Protocol):
     def teardown(self) -> None: ...
 
 
+ZERO_PAGE = bytes(4096)
+
+
+def use_pool_frames(ctx: BackendContext, req: PendingReq) -> None:
+    """Storage I/O on the request's pool frames: ``req.bufs`` sliced per segment, plus the machine
+    frames and dom0 addresses behind them (the retransmit hazard needs those)."""
+    port, gfns = ctx.port, req.pool_frames
+    req.bufs = [
+        segment_slice(port.page_view(gfn << 12), s.first_sect, s.last_sect)
+        for gfn, s in zip(gfns, req.segments, strict=True)
+    ]
+    req.frames = [port.gfn_to_mfn(gfn) for gfn in gfns]
+    req.page_vas = [gfn << 12 for gfn in gfns]
+
+
+def scrub(ctx: BackendContext, gfns: list[int], segments: tuple | None = None) -> int:
+    """Zero dom0 frames before they cross to another domain: all of them, or (with
+    ``segments``) only those whose segment does not cover the whole page — the rest of the page
+    would otherwise carry stale bytes. Returns the bytes zeroed (charged at scrub speed)."""
+    zeroed = 0
+    for i, gfn in enumerate(gfns):
+        if segments is None or segments[i].first_sect != 0 or segments[i].last_sect != 7:
+            ctx.port.page_view(gfn << 12)[:] = ZERO_PAGE
+            zeroed += 4096
+    if zeroed:
+        ctx.meter.charge("scrub", zeroed)
+    return zeroed
+
+
 def segment_slice(page: memoryview, first_sect: int, last_sect: int) -> memoryview:
     """The bytes of one segment within its 4 KiB page (xen-abi.md §3.4)."""
     return page[first_sect * 512 : (last_sect + 1) * 512]

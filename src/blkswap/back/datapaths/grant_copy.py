@@ -12,7 +12,13 @@ copy charged to dom0.
 from __future__ import annotations
 
 from blkswap.abi import blkif, gnttab
-from blkswap.back.datapaths.base import API_VERSION, CAP_DOM0_FRAMES, BackendContext, segment_slice
+from blkswap.back.datapaths.base import (
+    API_VERSION,
+    CAP_DOM0_FRAMES,
+    BackendContext,
+    segment_slice,
+    use_pool_frames,
+)
 from blkswap.back.grantops import CopyOp, grant_copy, map_grants, unmap_grants
 from blkswap.back.request import PendingReq, RequestError
 
@@ -37,15 +43,8 @@ class CopyPath:
         return len(req.segments)
 
     def prepare(self, req: PendingReq) -> None:
-        gfns = req.pool_frames
-        req.state = gfns
-        port = self.ctx.port
-        req.bufs = [
-            segment_slice(port.page_view(gfn << 12), s.first_sect, s.last_sect)
-            for gfn, s in zip(gfns, req.segments, strict=True)
-        ]
-        req.frames = [port.gfn_to_mfn(gfn) for gfn in gfns]
-        req.page_vas = [gfn << 12 for gfn in gfns]
+        req.state = req.pool_frames
+        use_pool_frames(self.ctx, req)
         if req.is_write and req.segments:
             self._move(req, to_guest=False)
 
@@ -77,12 +76,12 @@ class CopyPath:
                 s.gref,
                 dom,
                 s.first_sect * 512,
-                port.gfn_to_mfn(gfn),
+                mfn,
                 s.first_sect * 512,
                 (s.last_sect - s.first_sect + 1) * 512,
                 to_guest,
             )
-            for gfn, s in zip(req.state, req.segments, strict=True)
+            for mfn, s in zip(req.frames, req.segments, strict=True)  # looked up once, in prepare
         ]
         statuses = grant_copy(port, ops)
         if any(st != gnttab.GNTST_okay for st in statuses):

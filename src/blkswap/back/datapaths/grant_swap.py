@@ -27,7 +27,8 @@ from blkswap.back.datapaths.base import (
     CAP_DOM0_FRAMES,
     CAP_OWNERSHIP,
     BackendContext,
-    segment_slice,
+    scrub,
+    use_pool_frames,
 )
 from blkswap.back.grantops import CopyOp, grant_copy, pack_swaps, unpack_swaps
 from blkswap.back.request import PendingReq, RequestError
@@ -54,23 +55,13 @@ class SwapPath:
         req.state = gfns
         if req.is_write and req.segments:
             if ctx.options.scrub and not ctx.options.swap_copyback:
-                self._scrub(gfns, whole=True)
-            try:
-                req.rsp_extra = encode_new_frames(self._swap(req))
-            except RequestError:
-                ctx.give_frames(req)
-                req.state = None
-                raise
+                self.scrubbed_bytes += scrub(ctx, gfns)
+            req.rsp_extra = encode_new_frames(self._swap(req))  # the loop returns frames on error
             if ctx.options.swap_copyback:
                 self._copy_back(req)
         elif req.segments and ctx.options.scrub:
-            self._scrub(gfns, whole=False, segments=req.segments)
-        req.bufs = [
-            segment_slice(ctx.port.page_view(gfn << 12), s.first_sect, s.last_sect)
-            for gfn, s in zip(gfns, req.segments, strict=True)
-        ]
-        req.frames = [ctx.port.gfn_to_mfn(gfn) for gfn in gfns]
-        req.page_vas = [gfn << 12 for gfn in gfns]
+            self.scrubbed_bytes += scrub(ctx, gfns, req.segments)
+        use_pool_frames(ctx, req)
 
     def finish(self, req: PendingReq) -> None:
         gfns = req.state
@@ -109,22 +100,16 @@ class SwapPath:
         return [frame for _, frame in results]
 
     def _copy_back(self, req: PendingReq) -> None:
-        """Copy the write data into the guest's new frames (GNTTABOP_copy, one hypercall)."""
+        """Copy the write data into the guest's new frames (GNTTABOP_copy, one hypercall). If it
+        fails the guest would keep an unscrubbed frame: the request fails instead."""
         port, dom = self.ctx.port, self.ctx.frontend_domid
         ops = [
             CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
             for gfn, s in zip(req.state, req.segments, strict=True)
         ]
-        grant_copy(port, ops)
-
-    def _scrub(self, gfns: list[int], whole: bool, segments: tuple = ()) -> None:
-        port = self.ctx.port
-        for i, gfn in enumerate(gfns):
-            page = port.page_view(gfn << 12)
-            if whole or segments[i].first_sect != 0 or segments[i].last_sect != 7:
-                page[:] = bytes(4096)
-                self.scrubbed_bytes += 4096
-                self.ctx.meter.charge("scrub", 4096)
+        statuses = grant_copy(port, ops)
+        if any(st != gnttab.GNTST_okay for st in statuses):
+            raise RequestError(blkif.BLKIF_RSP_ERROR, f"swap copy-back failed: {statuses}")
 
     def teardown(self) -> None:
         pass

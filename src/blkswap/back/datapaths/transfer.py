@@ -4,7 +4,7 @@ READ (xen-abi.md §1.9 transfer): the frontend offers one accept-transfer grant 
 given up the frame behind each buffer page (balloon). The backend reads into frames of its own
 and transfers each frame to the guest, which finds it at the gfn named in the entry. Xen flushes
 the donor's TLB per op; the frames are gone from dom0, which replenishes its reserve with fresh
-order-0 allocations (``FrameReserve.replace_lost``). Partial segments leave the rest of the page
+order-0 allocations (``FramePool.lose`` now, ``refill`` on the loop's next run). Partial segments leave the rest of the page
 as the donor frame had it: zeroed with ``scrub`` (default), stale otherwise.
 
 WRITE: page flipping moves whole frames toward the receiver, so a guest→dom0 transfer would need
@@ -21,13 +21,12 @@ from blkswap.back.datapaths.base import (
     CAP_DOM0_FRAMES,
     CAP_OWNERSHIP,
     BackendContext,
-    segment_slice,
+    scrub,
+    use_pool_frames,
 )
 from blkswap.back.datapaths.grant_copy import CopyPath
 from blkswap.back.grantops import pack_transfers, transfer_statuses
 from blkswap.back.request import PendingReq
-
-ZERO_PAGE = bytes(4096)
 
 
 class TransferPath:
@@ -49,18 +48,10 @@ class TransferPath:
             self._writes.prepare(req)
             return
         ctx = self.ctx
-        gfns = req.pool_frames
-        req.state = gfns
-        pages = [ctx.port.page_view(gfn << 12) for gfn in gfns]
+        req.state = req.pool_frames
         if ctx.options.scrub:
-            for page, s in zip(pages, req.segments, strict=True):
-                if s.first_sect != 0 or s.last_sect != 7:
-                    page[:] = ZERO_PAGE
-                    ctx.meter.charge("scrub", 4096)
-        req.bufs = [
-            segment_slice(p, s.first_sect, s.last_sect)
-            for p, s in zip(pages, req.segments, strict=True)
-        ]
+            scrub(ctx, req.pool_frames, req.segments)
+        use_pool_frames(ctx, req)
 
     def finish(self, req: PendingReq) -> None:
         if req.is_write:
