@@ -7,11 +7,9 @@ GNTMAP_readonly, since a persistent page serves reads and writes), and never unm
 I/O path. Above ``max_persistent_grants`` (1056) new grefs are mapped non-persistently for this
 request only and the overflow flag is set.
 
-LRU purge (LB purge_persistent_gnt), run at most every ``lru_interval_ns`` from ``finish``:
-pass 1 removes every inactive grant idle for ≥ ``persistent_unused_ns``; if the table is over the
-limit (or at it with the overflow flag) the target is ``count − limit + limit × 5 / 100`` and pass
-2 removes further inactive grants, least recently used first. Removed grants are unmapped in
-batches of 11 (the synchronous unmap).
+Purge (LB purge_persistent_gnt, see :meth:`PersistentPath.purge`) runs at most every
+``lru_interval_ns`` from ``finish``; removed grants are unmapped in batches of 11 (the synchronous
+unmap).
 """
 
 from __future__ import annotations
@@ -117,25 +115,27 @@ class PersistentPath:
             self.purge(now)
 
     def purge(self, now: int) -> int:
-        """The two LRU passes; returns how many grants were unmapped."""
+        """LB purge_persistent_gnt: how many to clean is decided first, from the table size
+        (``count − limit + (limit / 100) × 5`` when over the limit, or at it with the overflow
+        flag); pass 1 removes every inactive grant idle for ``persistent_unused_ns``, counted
+        towards that; pass 2 removes further inactive grants in tree order (by gref) until the
+        target is met. Returns how many grants were unmapped."""
         opts = self.ctx.options
-        limit = opts.max_persistent_grants
-        idle = [
+        limit, count = opts.max_persistent_grants, len(self.grants)
+        num_clean = 0
+        if count > limit or (count == limit and self.overflow):
+            num_clean = min(count, count - limit + (limit // 100) * opts.lru_percent_clean)
+        victims = {
             ref
             for ref, pg in self.grants.items()
             if not pg.active and now - pg.last_used >= opts.persistent_unused_ns
-        ]
-        victims = set(idle)
-        count = len(self.grants) - len(victims)
-        if count > limit or (count == limit and self.overflow):
-            target = count - limit + limit * opts.lru_percent_clean // 100
-            lru = sorted(
-                (pg.last_used, ref)
-                for ref, pg in self.grants.items()
-                if not pg.active and ref not in victims
-            )
-            victims.update(ref for _, ref in lru[:target])
-            self.overflow = False
+        }
+        for ref in sorted(self.grants):  # the rb-tree's order
+            if len(victims) >= num_clean:
+                break
+            if not self.grants[ref].active:
+                victims.add(ref)
+        self.overflow = False
         self._unmap([self.grants.pop(ref) for ref in sorted(victims)])
         self.purged += len(victims)
         return len(victims)
