@@ -287,3 +287,19 @@ def test_unmap_and_replace_zero_new_addr_is_plain_unmap_and_bad_new_addr_fails()
     rc, out = op(d0, g.GNTTABOP_unmap_and_replace, [dict(host_addr=va(d0), new_addr=0, handle=h)])
     assert statuses(out) == [g.GNTST_okay]
     assert d1.end_access(ref) is True
+
+
+def test_unmap_and_replace_onto_itself_fails_and_leaves_the_grant_mapped():
+    """new_addr == host_addr: Xen zaps new_addr's PTE first and then finds host_addr no longer
+    maps the grant → general_error; the mapping, pin and GTF_reading stay (nothing is freed)."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"still mine")
+    h = map_one(d0, d1, ref)["handle"]
+    rc, out = op(
+        d0, g.GNTTABOP_unmap_and_replace, [dict(host_addr=va(d0), new_addr=va(d0), handle=h)]
+    )
+    assert statuses(out) == [g.GNTST_general_error]
+    assert d1.end_access(ref) is False  # still mapped
+    assert d0.read_va(va(d0), 10) == b"still mine"
+    rc, out = op(d0, g.GNTTABOP_unmap_grant_ref, [dict(host_addr=va(d0), dev_bus_addr=0, handle=h)])
+    assert statuses(out) == [g.GNTST_okay] and d1.end_access(ref) is True

@@ -95,6 +95,10 @@ def _grants(xen: Xen) -> list[str]:
     expected: Counter[tuple[int, int]] = Counter()  # (id(table), ref) -> pin from maptrack
     for d in xen.domains.values():
         mt = d.maptrack
+        live_vas = {mt.va[h] >> 12 for h in mt.live() if mt.flags[h] & g.GNTMAP_host_map}
+        for vpn, (mfn, _ro, kind) in d.vmap.items():
+            if kind == GRANT and vpn not in live_vas:
+                out.append(f"d{d.domid} va {vpn << 12:#x}: grant mapping of mfn {mfn} without a handle")
         for h in mt.live():
             gt, ref, flags = mt.gt[h], mt.ref[h], mt.flags[h]
             expected[(id(gt), ref)] += pin_increment(flags)

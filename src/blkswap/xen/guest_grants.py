@@ -41,7 +41,12 @@ class GuestGrants:
     def _claim_ref(self) -> int:
         if not self._ref_free:
             if self.gt.nr_entries <= self._ref_limit:
-                self.xen.grow_grant_table(self, len(self.gt.frames) + 1)
+                status = self.xen.grow_grant_table(self, len(self.gt.frames) + 1)
+                if status != g.GNTST_okay:
+                    raise GrantError(
+                        f"d{self.domid}: grant table full ({len(self.gt.frames)} frames, "
+                        f"{self.gt.nr_entries} entries): cannot grant more (GNTST {status})"
+                    )
             # hand the new refs out ascending: push them in descending order
             self._ref_free.extend(range(self.gt.nr_entries - 1, self._ref_limit - 1, -1))
             self._ref_limit = self.gt.nr_entries

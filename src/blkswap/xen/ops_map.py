@@ -167,6 +167,8 @@ def _move_pte(ld: Domain, vpn: int, new_addr: int) -> bool:
     if new_addr & 0xFFF:
         return False
     nvpn = new_addr >> PAGE_SHIFT
+    if nvpn == vpn:  # Xen zaps new_addr first, then finds host_addr no longer maps the grant
+        return False
     e = ld.vmap.get(nvpn)
     if e is not None:
         del ld.vmap[nvpn]
