@@ -68,6 +68,8 @@ class Hazard:
     ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"hazard policy {policy!r}: choose one of {', '.join(POLICIES)}")
+        if policy == "wait" and later is None:
+            raise ValueError("hazard policy 'wait' needs a timer (later=) to retry releases")
         self.policy = policy
         self.port = port
         self.holders = holders
@@ -91,7 +93,7 @@ class Hazard:
         if req.hazard_since is None:
             self.stats.deferred += 1
             req.hazard_since = self.clock()
-        if self.policy == "wait" and self.later is not None:
+        if self.policy == "wait":
             self.stats.unmap_retries += 1
             req.hazard_attempts += 1
             self.later(RETRY_NS * req.hazard_attempts, lambda: retry(req))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from blkswap.back.datapaths import DATAPATHS
+from blkswap.back.datapaths.grant_copy import FLAVOURS as COPY_FLAVOURS
 
 GUEST_ABIS = ("x86_64", "x86_32", "mixed")
 STORAGE_KINDS = ("raw", "ram", "null")
@@ -109,8 +110,10 @@ class LabConfig:
             )
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
-        if self.copy_flavour not in ("gntcopy", "blktap2"):
-            raise bad("copy_flavour", f"{self.copy_flavour!r} is not gntcopy or blktap2")
+        if self.copy_flavour not in COPY_FLAVOURS:
+            raise bad(
+                "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
+            )
         return self
 
     def pool_of(self, guest: int) -> str:

@@ -98,7 +98,9 @@ def _grants(xen: Xen) -> list[str]:
         live_vas = {mt.va[h] >> 12 for h in mt.live() if mt.flags[h] & g.GNTMAP_host_map}
         for vpn, (mfn, _ro, kind) in d.vmap.items():
             if kind == GRANT and vpn not in live_vas:
-                out.append(f"d{d.domid} va {vpn << 12:#x}: grant mapping of mfn {mfn} without a handle")
+                out.append(
+                    f"d{d.domid} va {vpn << 12:#x}: grant mapping of mfn {mfn} without a handle"
+                )
         for h in mt.live():
             gt, ref, flags = mt.gt[h], mt.ref[h], mt.flags[h]
             expected[(id(gt), ref)] += pin_increment(flags)

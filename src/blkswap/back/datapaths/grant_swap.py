@@ -13,7 +13,8 @@ The proposal in the seed thread (Andres Lagar-Cavilla, 2010-11-17), DESIGN.md §
   (first_sect/last_sect not covering the page) leaves the rest of the frame as it was: zeroed with
   ``scrub``, stale otherwise.
 
-All swaps of a request go in ONE multicall (one grant_table_op sub-call per segment, seed point 6).
+All swaps of a request go in ONE multicall (seed point 6) holding one GNTTABOP_swap sub-call with
+an element per segment, so Xen flushes each domain's TLB once per request.
 The new mfns reach the guest in the grant entries (Xen rewrites ``frame``) and in the response
 slot extension (``blkswap.abi.swap_ext``).
 """
@@ -32,8 +33,6 @@ from blkswap.back.datapaths.base import (
 )
 from blkswap.back.grantops import CopyOp, grant_copy, pack_swaps, unpack_swaps
 from blkswap.back.request import PendingReq, RequestError
-
-HYPERVISOR_grant_table_op = 20
 
 
 class SwapPath:
@@ -90,7 +89,7 @@ class SwapPath:
                 for gfn, s in zip(req.state, req.segments, strict=True)
             ]
         )
-        port.multicall([(HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, args, n))])
+        port.multicall([(gnttab.HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, args, n))])
         results = unpack_swaps(args, n)
         if any(st != gnttab.GNTST_okay for st, _ in results):
             # Segments that did swap stay swapped (their frames are now ours/theirs); the request
