@@ -66,7 +66,7 @@ class JobRunner:
         self.poison = poison
         self.verify = verify
         self.gen = IoGenerator(job, host.config.disk_size, clone=clone, seed=seed)
-        self.max_pages = max(1, math.ceil(max(self._max_bs(job), 512) / PAGE))
+        self.max_pages = max(1, math.ceil(job.max_bs / PAGE))
         self.port = guest.port
         self.slots = [
             [self.port.alloc_page() for _ in range(self.max_pages)] for _ in range(job.iodepth)
@@ -81,15 +81,6 @@ class JobRunner:
         self.done_ios = 0
         self.issued_bytes = [0, 0, 0]
         self.issued_ios = [0, 0, 0]
-
-    @staticmethod
-    def _max_bs(job: Any) -> int:
-        sizes = list(job.bs)
-        if job.bsrange:
-            sizes += [hi for _, hi in job.bsrange]
-        if job.bssplit:
-            sizes += [b for d in job.bssplit for b, _ in d]
-        return max(sizes)
 
     # -- the process -------------------------------------------------------------------------------
     def run(self):

@@ -29,12 +29,7 @@ def guest_pages_for(config: LabConfig, jobfile: JobFile) -> int:
         return config.guest_pages
     buffers = 0
     for job in jobfile.jobs:
-        sizes = (
-            list(job.bs)
-            + [hi for _, hi in job.bsrange or ()]
-            + [b for d in job.bssplit or () for b, _ in d]
-        )
-        buffers += job.numjobs * job.iodepth * max(1, math.ceil(max(sizes) / 4096))
+        buffers += job.numjobs * job.iodepth * math.ceil(job.max_bs / 4096)
     ring_entries = 32 << config.ring_page_order
     bounce = config.queues * ring_entries * (max(11, config.max_indirect_segments) + 1)
     return buffers + bounce + 256

@@ -107,6 +107,11 @@ class JobSpec:
         return tuple(min(s) for s in self.block_sizes)  # type: ignore[return-value]
 
     @property
+    def max_bs(self) -> int:
+        """Largest I/O length in any direction (what an I/O buffer must hold)."""
+        return max(max(s) for s in self.block_sizes)
+
+    @property
     def block_sizes(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
         """The distinct lengths each direction may use (bssplit > bsrange bounds > bs)."""
         out = []
