@@ -34,9 +34,11 @@ def clock(env: Environment) -> Clock:
 
 
 def flush(meter: Meter, vcpus: int) -> None:
-    """What Xen records for one flush of a ``vcpus``-vCPU domain (docs/xen.md "Flush targets")."""
+    """What Xen records for one flush of the caller's own ``vcpus``-vCPU domain (docs/xen.md
+    "Flush targets"): every vCPU is a target, all but the initiator's own get an IPI."""
     meter.tally.tlb_flushes += 1
     meter.tally.tlb_flush_vcpus += vcpus
+    meter.tally.tlb_flush_ipis += vcpus - 1
 
 
 # -- FlushLock ---------------------------------------------------------------------------------------

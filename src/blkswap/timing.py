@@ -158,7 +158,7 @@ class Meter:
         "by_cause",
         "lock_wait",
         "flushes_seen",
-        "flush_vcpus_seen",
+        "ipis_seen",
         "own_ipi",
         "total",
     )
@@ -175,7 +175,7 @@ class Meter:
         self.by_cause: dict[str, float] = {}
         self.lock_wait = 0.0  # spinning for the host-wide flush lock
         self.flushes_seen = 0
-        self.flush_vcpus_seen = 0
+        self.ipis_seen = 0
         self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
         self.total = 0.0  # the final price, set by close()
 
@@ -195,8 +195,8 @@ class Meter:
         """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
         t, costs = self.tally, self.costs
         k = t.tlb_flushes - self.flushes_seen
-        v = t.tlb_flush_vcpus - self.flush_vcpus_seen
-        self.flushes_seen, self.flush_vcpus_seen = t.tlb_flushes, t.tlb_flush_vcpus
+        v = t.tlb_flush_ipis - self.ipis_seen
+        self.flushes_seen, self.ipis_seen = t.tlb_flushes, t.tlb_flush_ipis
         hold = costs.flush_hold_ns(k, v)
         if hold > 0 and self.lock is not None:
             # the hold is the last thing priced so far: the flush started `hold` ago

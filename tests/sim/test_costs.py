@@ -163,7 +163,7 @@ def test_hypervisor_ns_by_cause() -> None:
     d = Counters()
     d.hypercalls, d.multicalls = 4, 1
     d.grant_ops["map"], d.grant_ops["unmap"], d.grant_ops["setup_table"] = 11, 11, 2
-    d.tlb_flushes, d.tlb_flush_vcpus = 2, 8  # two flushes of a 4-vCPU domain
+    d.tlb_flushes, d.tlb_flush_vcpus, d.tlb_flush_ipis = 2, 8, 6  # two flushes of our 4-vCPU domain
     d.p2m_updates, d.m2p_updates, d.pte_updates = 2, 2, 22
     d.evtchn_sends, d.bytes_copied, d.frames_scrubbed = 1, 1000, 1
     out: dict[str, float] = {}
@@ -189,11 +189,14 @@ def test_hypervisor_ns_by_cause() -> None:
 
 def test_flush_hold_and_remote_targets() -> None:
     p = flat(tlb_flush_ns=1000, tlb_ipi_per_vcpu_ns=50)
-    assert p.remote_flush_targets(1, 1) == (0, 0)  # one vCPU: a local flush only
-    assert p.flush_hold_ns(1, 1) == 0
-    assert p.remote_flush_targets(1, 32) == (1, 31)
-    assert p.flush_hold_ns(1, 32) == 1000 + 30 * 50
-    assert p.flush_hold_ns(3, 3 * 32) == 3 * (1000 + 30 * 50)
+    # the second argument is tlb_flush_ipis: target vCPUs needing an IPI
+    assert p.remote_flush_targets(1, 0) == (0, 0)  # our one vCPU: a local flush only
+    assert p.flush_hold_ns(1, 0) == 0
+    assert p.remote_flush_targets(1, 31) == (1, 31)  # our 32-vCPU domain
+    assert p.flush_hold_ns(1, 31) == 1000 + 30 * 50
+    assert p.flush_hold_ns(3, 3 * 31) == 3 * (1000 + 30 * 50)
+    # another domain's single vCPU (GNTTABOP_swap flushing the guest): a real IPI round trip
+    assert p.remote_flush_targets(1, 1) == (1, 1) and p.flush_hold_ns(1, 1) == 1000
 
 
 def test_hypervisor_ns_accepts_a_namespace_of_averages() -> None:
@@ -204,6 +207,7 @@ def test_hypervisor_ns_accepts_a_namespace_of_averages() -> None:
         bytes_copied=0,
         tlb_flushes=0,
         tlb_flush_vcpus=0,
+        tlb_flush_ipis=0,
         p2m_updates=0,
         m2p_updates=0,
         pte_updates=0,

@@ -40,6 +40,9 @@ def test_swap_exchanges_owners_p2m_m2p_and_contents_travel():
     assert d1.read(ggfn, 0, 19) == b"backend read result"
     assert delta.grant_ops["swap"] == 1 and delta.hypercalls == 1
     assert delta.tlb_flushes == 2 and delta.tlb_flush_vcpus == 4 + 2
+    assert (
+        delta.tlb_flush_ipis == (4 - 1) + 2
+    )  # our own vCPU flushes locally; all the guest's get IPIs
     assert delta.p2m_updates == 2 and delta.m2p_updates == 2 and delta.bytes_copied == 0
     assert d1.end_access(ref)
 

@@ -20,6 +20,7 @@ SCALARS = (
     "bytes_copied",
     "tlb_flushes",
     "tlb_flush_vcpus",
+    "tlb_flush_ipis",
     "p2m_updates",
     "m2p_updates",
     "pte_updates",
@@ -45,6 +46,7 @@ def per_request_work(result: Any) -> SimpleNamespace:
         total["bytes_copied"] += b["bytes_copied"]
         total["tlb_flushes"] += b["tlb_flushes"]
         total["tlb_flush_vcpus"] += b["tlb_flush_vcpus"]
+        total["tlb_flush_ipis"] += b["tlb_flush_ipis"]
         for k, v in b["grant_ops"].items():
             ops[k] = ops.get(k, 0) + v
     n = max(1, requests)

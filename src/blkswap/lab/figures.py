@@ -72,6 +72,7 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         "grant_ops": grant_ops,
         "tlb_flushes": counters.get("tlb_flushes", 0),
         "tlb_flush_vcpus": counters.get("tlb_flush_vcpus", 0),
+        "tlb_flush_ipis": counters.get("tlb_flush_ipis", 0),
         "bytes_copied": counters.get("bytes_copied", 0),
         "verified_sectors": f.verified_sectors,
         "verify_errors": f.verify_errors,

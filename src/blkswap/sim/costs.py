@@ -94,21 +94,21 @@ class CostProfile:
         )
 
     @staticmethod
-    def remote_flush_targets(flushes: float, flush_vcpus: float) -> tuple[float, float]:
+    def remote_flush_targets(flushes: float, ipis: float) -> tuple[float, float]:
         """``(flushes_with_remote_targets, remote_target_vcpus)`` for counted flushes.
 
-        Xen counts every vCPU of the flushed domain in ``tlb_flush_vcpus`` (docs/xen.md "Flush
-        targets"); the initiator's own vCPU is flushed locally (XG flush_area_mask: local flush,
-        then IPIs to the rest of the mask). So ``tlb_flush_vcpus − tlb_flushes`` vCPUs get an IPI,
-        and a flush has remote targets at all only if there are some left for it."""
-        remote = max(0, flush_vcpus - flushes)
+        ``ipis`` is the hypervisor's ``tlb_flush_ipis``: the target vCPUs that need an IPI — all
+        of a flushed *other* domain's, all but the initiator's own for its own domain (XG
+        flush_area_mask: local flush, then IPIs to the rest of the mask). A flush has remote
+        targets at all only if there are some for it."""
+        remote = max(0, ipis)
         return min(flushes, remote), remote
 
-    def flush_hold_ns(self, flushes: float, flush_vcpus: float) -> float:
+    def flush_hold_ns(self, flushes: float, ipis: float) -> float:
         """Time the initiator holds Xen's host-wide flush lock for the flushes in ``delta``: the
         IPI round trip to the first remote target plus each further target (XG smp.c
         flush_area_mask: send_IPI_mask, spin until every target acked)."""
-        with_remote, remote = self.remote_flush_targets(flushes, flush_vcpus)
+        with_remote, remote = self.remote_flush_targets(flushes, ipis)
         return with_remote * self.tlb_flush_ns + (remote - with_remote) * self.tlb_ipi_per_vcpu_ns
 
     def hypervisor_ns(self, delta: Any, out: dict[str, float] | None = None) -> float:
@@ -128,9 +128,9 @@ class CostProfile:
             total += multicalls * self.multicall_entry_ns
         if delta.bytes_copied:
             total += delta.bytes_copied * 1e9 / self.memcpy_Bps
-        if delta.tlb_flushes or delta.tlb_flush_vcpus:
+        if delta.tlb_flushes:
             total += delta.tlb_flushes * self.tlb_flush_local_ns + self.flush_hold_ns(
-                delta.tlb_flushes, delta.tlb_flush_vcpus
+                delta.tlb_flushes, delta.tlb_flush_ipis
             )
         if delta.p2m_updates or delta.m2p_updates:
             total += (delta.p2m_updates + delta.m2p_updates) * self.p2m_update_ns
@@ -154,7 +154,7 @@ class CostProfile:
             (
                 "tlb_flush",
                 delta.tlb_flushes * self.tlb_flush_local_ns
-                + self.flush_hold_ns(delta.tlb_flushes, delta.tlb_flush_vcpus),
+                + self.flush_hold_ns(delta.tlb_flushes, delta.tlb_flush_ipis),
             ),
             ("p2m", (delta.p2m_updates + delta.m2p_updates) * self.p2m_update_ns),
             ("pte", delta.pte_updates * self.pte_update_ns),

@@ -15,6 +15,7 @@ SCALARS: tuple[str, ...] = (
     "multicalls",  # multicall hypercalls
     "tlb_flushes",  # TLB flush operations (one per flushed domain per flush point)
     "tlb_flush_vcpus",  # sum of target vCPUs (every vCPU of the flushed domain, see docs/xen.md)
+    "tlb_flush_ipis",  # target vCPUs that need an IPI: all but the caller's own for its own domain
     "bytes_copied",  # bytes moved by GNTTABOP_copy
     "copy_ops",  # GNTTABOP_copy elements that moved bytes (len > 0, status okay)
     "copy_buf_reuses",  # copy elements that kept the previous element's source/dest acquisition

@@ -214,12 +214,17 @@ class Xen:
         """A TLB flush of every vCPU of ``target`` (lab approximation of the dirty cpumask),
         charged to ``charged`` (the caller of the hypercall)."""
         n = target.vcpus
+        # the initiator flushes its own vCPU locally; every other target vCPU needs an IPI — all
+        # of them when the flushed domain is another one (XG flush_area_mask)
+        ipis = n - 1 if target is charged else n
         self.counters.tlb_flushes += 1
         self.counters.tlb_flush_vcpus += n
-        # the same as count(charged, ...) for both counters, with plain attribute access
+        self.counters.tlb_flush_ipis += ipis
+        # the same as count(charged, ...) for the counters, with plain attribute access
         for c in (charged.counters, *charged.tallies):
             c.tlb_flushes += 1
             c.tlb_flush_vcpus += n
+            c.tlb_flush_ipis += ipis
 
     # -- delivery (for evtchn / xenstore) ------------------------------------------------------
     def deliver(self, fn: Callable[[], None]) -> None:
