@@ -25,6 +25,17 @@ def _spans(offset: int, length: int) -> Iterator[tuple[int, int, int]]:
         length -= n
 
 
+def _walk(offset: int, views: Sequence[memoryview]) -> Iterator[tuple[memoryview, int, int]]:
+    """``(piece of a buffer, page, offset in page)`` for buffers laid end to end from ``offset``."""
+    pos = offset
+    for v in views:
+        done = 0
+        for page, in_page, n in _spans(pos, v.nbytes):
+            yield v[done : done + n], page, in_page
+            done += n
+        pos += v.nbytes
+
+
 class RamStore:
     """A ``size``-byte disk in memory, allocated lazily one 4 KiB page at a time."""
 
@@ -50,17 +61,9 @@ class RamStore:
         views = as_bytes_views(bufs)
         total = sum(v.nbytes for v in views)
         self._check("read", offset, total)
-        pos = offset
-        for v in views:
-            done = 0
-            for page, in_page, n in _spans(pos, v.nbytes):
-                data = self._pages.get(page)
-                if data is None:
-                    v[done : done + n] = bytes(n)
-                else:
-                    v[done : done + n] = data[in_page : in_page + n]
-                done += n
-            pos += v.nbytes
+        for chunk, page, in_page in _walk(offset, views):
+            data = self._pages.get(page)
+            chunk[:] = bytes(len(chunk)) if data is None else data[in_page : in_page + len(chunk)]
         return total
 
     def writev(self, offset: int, bufs: Sequence[memoryview]) -> int:
@@ -68,16 +71,11 @@ class RamStore:
         views = as_bytes_views(bufs)
         total = sum(v.nbytes for v in views)
         self._check("write", offset, total)
-        pos = offset
-        for v in views:
-            done = 0
-            for page, in_page, n in _spans(pos, v.nbytes):
-                data = self._pages.get(page)
-                if data is None:
-                    data = self._pages[page] = bytearray(PAGE_SIZE)
-                data[in_page : in_page + n] = v[done : done + n]
-                done += n
-            pos += v.nbytes
+        for chunk, page, in_page in _walk(offset, views):
+            data = self._pages.get(page)
+            if data is None:
+                data = self._pages[page] = bytearray(PAGE_SIZE)
+            data[in_page : in_page + len(chunk)] = chunk
         return total
 
     def flush(self) -> None:
