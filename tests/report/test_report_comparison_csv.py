@@ -115,10 +115,10 @@ def test_cpu_per_request_counts_each_guest_once() -> None:
     run = _host_run(100, vbd, 2, cpu)
     m = run_metrics(run)
     requests = sum(vbd.values())
-    assert m.vbd_requests == requests and m.requests == requests  # each guest counted once
-    assert m.per_vbd_request("dom0_cpu_ns") == 9_600_000 / requests
-    assert m.per_vbd_request("guest_cpu_ns") == (1_000_000 + 2_200_000) / requests
-    assert m.per_vbd_request("xen_ns") == 4_000_000 / requests
+    assert m.requests == requests  # each guest counted once
+    assert m.per_request("dom0_cpu_ns") == 9_600_000 / requests
+    assert m.per_request("guest_cpu_ns") == (1_000_000 + 2_200_000) / requests
+    assert m.per_request("xen_ns") == 4_000_000 / requests
     # a cheaper dom0 in a second run: the verdict's last clause names it
     lean = _host_run(100, vbd, 2, {"cpu_ns_by_domain": {"dom0": 800_000}})
     text = format_comparison({"map": run, "persistent": lean})
@@ -138,16 +138,16 @@ def test_cpu_per_request_fallbacks() -> None:
     run = _host_run(40, {1: 0, 2: 0, 3: 0}, 1, cpu)
     for job in run.jobs:
         del job.blkswap["requests"]
-    assert run_metrics(run).vbd_requests == 120
-    assert run_metrics(run).per_vbd_request("dom0_cpu_ns") == 1_000_000 / 120
+    assert run_metrics(run).requests == 120
+    assert run_metrics(run).per_request("dom0_cpu_ns") == 1_000_000 / 120
     # requests but no domid: every job stands for a guest of its own
     run = _host_run(40, {1: 250}, 2, cpu)
     for job in run.jobs:
         del job.blkswap["domid"]
-    assert run_metrics(run).vbd_requests == 500
+    assert run_metrics(run).requests == 500
     # no requests and no I/O at all: nothing to divide by
     empty = run_metrics(RunStats(jobs=[JobStats("idle")], blkswap=cpu))
-    assert empty.vbd_requests == 0 and empty.per_vbd_request("dom0_cpu_ns") is None
+    assert empty.requests == 0 and empty.per_request("dom0_cpu_ns") is None
 
 
 def test_comparison_table_width_with_wide_figures() -> None:

@@ -31,7 +31,7 @@ def _clat_us(m: RunMetrics, pct: float) -> str:
 
 
 def _cpu_us(m: RunMetrics, name: str) -> str:
-    ns = m.per_vbd_request(name)
+    ns = m.per_request(name)
     return _num(None if ns is None else ns / 1000, ".2f")
 
 
@@ -76,7 +76,7 @@ def _verdict(metrics: Mapping[str, RunMetrics]) -> str:
         text += f"; fewest hypercalls/request: {calls[0]} ({calls[1]:.2f})"
     else:
         text += "; no hypercall counts recorded"
-    cpu = _cheapest(metrics, lambda m: m.per_vbd_request("dom0_cpu_ns"))
+    cpu = _cheapest(metrics, lambda m: m.per_request("dom0_cpu_ns"))
     if cpu:
         text += f"; least dom0 CPU/request: {cpu[0]} ({cpu[1] / 1000:.2f} us)"
     else:

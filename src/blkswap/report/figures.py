@@ -68,8 +68,6 @@ class RunMetrics:
     verify_errors: float | None
     leaked_bytes: float | None
     dom0_frames_peak: float | None
-    #: requests of all VBDs, each guest's counted once (total I/Os when not recorded)
-    vbd_requests: int = 0
     dom0_cpu_ns: float | None = None  # cpu_ns_by_domain["dom0"]
     guest_cpu_ns: float | None = None  # sum of cpu_ns_by_domain["guest…"]
     xen_ns: float | None = None  # time in the hypervisor, part of the two above
@@ -80,14 +78,6 @@ class RunMetrics:
         if value is None or not self.requests:
             return None
         return value / self.requests
-
-    def per_vbd_request(self, name: str) -> float | None:
-        """A host-wide figure (``dom0_cpu_ns``, ``guest_cpu_ns``, ``xen_ns``) divided by
-        ``vbd_requests``."""
-        value = getattr(self, name)
-        if value is None or not self.vbd_requests:
-            return None
-        return value / self.vbd_requests
 
 
 def _job_sum(run: RunStats, key: str) -> float | None:
@@ -182,7 +172,6 @@ def run_metrics(run: RunStats) -> RunMetrics:
         verify_errors=_job_sum(run, "verify_errors"),
         leaked_bytes=_job_sum(run, "leaked_bytes"),
         dom0_frames_peak=_frames_peak(run),
-        vbd_requests=requests,
         dom0_cpu_ns=dom0_cpu,
         guest_cpu_ns=guest_cpu,
         xen_ns=xen,
