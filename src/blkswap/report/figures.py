@@ -60,7 +60,7 @@ class RunMetrics:
     iops: float
     bw_bytes: int
     clat_ns: dict[float, int]  # percentile -> ns, for 50, 90, 99, 99.9 (empty without samples)
-    requests: int
+    requests: int  # requests of all VBDs, each guest counted once (total I/Os when not recorded)
     hypercalls: float | None
     tlb_flushes: float | None
     bytes_copied: float | None
