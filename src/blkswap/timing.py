@@ -134,14 +134,19 @@ class Cpus:
         req = self.res.request()
         yield req
         try:
-            mark = self.ipi_ns_per_vcpu
-            result, meter = clock.meter_run(self, fn)
-            yield self.env.timeout(meter.total)
-            mark += meter.own_ipi
-            if self.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # pay_ipis's own test: no debt,
-                yield from self.pay_ipis(mark)  # no generator (the usual case)
+            return (yield from self.slice(clock, fn))
         finally:
             self.res.release(req)
+
+    def slice(self, clock: Clock, fn: Callable[[], Any]) -> Generator[Any, Any, tuple[Any, float]]:
+        """One time slice on a vCPU the caller holds: run ``fn`` metered, wait out its price,
+        then the IPI handling that hit this vCPU meanwhile. Returns ``(result, price)``."""
+        mark = self.ipi_ns_per_vcpu
+        result, meter = clock.meter_run(self, fn)
+        yield self.env.timeout(meter.total)
+        mark += meter.own_ipi
+        if self.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # pay_ipis's own test: no debt,
+            yield from self.pay_ipis(mark)  # no generator (the usual case)
         return result, meter.total
 
 
@@ -316,12 +321,7 @@ class Worker:
                 self.scheduled = False
                 self.running, self.again = True, False
                 self.activations += 1
-                mark = cpus.ipi_ns_per_vcpu
-                _, meter = self.clock.meter_run(cpus, self._body)
-                yield self.env.timeout(meter.total)
-                mark += meter.own_ipi
-                if cpus.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # as in Cpus.run
-                    yield from cpus.pay_ipis(mark)
+                yield from cpus.slice(self.clock, self._body)
                 if not self.again:
                     break
         finally:
