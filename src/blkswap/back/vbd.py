@@ -121,12 +121,16 @@ class Vbd:
         return self.config.frontend_domid
 
 
+#: per-op statistic names, as Linux's sysfs counters (st_rd_req, st_wr_req, …)
+_STAT_KEYS = {
+    blkif.BLKIF_OP_READ: "rd_req",
+    blkif.BLKIF_OP_WRITE: "wr_req",
+    blkif.BLKIF_OP_FLUSH_DISKCACHE: "f_req",
+    blkif.BLKIF_OP_WRITE_BARRIER: "f_req",
+    blkif.BLKIF_OP_DISCARD: "ds_req",
+}
+
+
 def stat_key(op: int) -> str:
-    """Per-op statistic name as Linux's sysfs counters (st_rd_req, st_wr_req, …)."""
-    return {
-        blkif.BLKIF_OP_READ: "rd_req",
-        blkif.BLKIF_OP_WRITE: "wr_req",
-        blkif.BLKIF_OP_FLUSH_DISKCACHE: "f_req",
-        blkif.BLKIF_OP_WRITE_BARRIER: "f_req",
-        blkif.BLKIF_OP_DISCARD: "ds_req",
-    }.get(op, "oo_req")
+    """Per-op statistic name (``oo_req`` for anything else, as Linux's "out of order")."""
+    return _STAT_KEYS.get(op, "oo_req")
