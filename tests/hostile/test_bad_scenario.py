@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from test_cli import READ_JOB, TINY, assert_one_error, cli, job  # noqa: F401 - cli is a fixture
 
 from blkswap.lab.config import ConfigError, LabConfig, load_scenario
+from test_cli import READ_JOB, TINY, assert_one_error, cli, job  # noqa: F401 - cli is a fixture
 
 CASES = [
     ("lab = 5\n", ("s.toml", "lab = 5", "table")),
