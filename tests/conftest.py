@@ -18,10 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from blkswap.xen import hypervisor
-from leak_oracle import LeakOracle, install
-
-#: the test's LeakOracle, for tests that look at what it found (``request.node.stash[ORACLE]``)
-ORACLE = pytest.StashKey[LeakOracle]()
+from leak_oracle import ORACLE, LeakOracle, install
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pytest
 
 from blkswap.xen import lifecycle
 from blkswap.xen.arena import FREE, PAGE_SIZE
@@ -130,6 +131,10 @@ class LeakOracle:
             sel = bad & (owner == o) & (domids == f)
             where = f"Xen #{index} {'free frames' if o == FREE else f'd{o} frames'}"
             self.findings.append(Finding(where, o, f, int(sel.sum()) * RECORD))
+
+
+#: the test's LeakOracle, for tests that look at what it found (``request.node.stash[ORACLE]``)
+ORACLE = pytest.StashKey["LeakOracle"]()
 
 
 def install(monkeypatch: Any, oracle: LeakOracle) -> None:

@@ -8,6 +8,8 @@ import pytest
 from blkswap.lab.config import ConfigError, LabConfig, load_scenario
 from test_cli import READ_JOB, TINY, assert_one_error, cli, job  # noqa: F401 - cli is a fixture
 
+pytestmark = pytest.mark.row("L2")
+
 CASES = [
     ("lab = 5\n", ("s.toml", "lab = 5", "table")),
     ("lab = [1, 2]\n", ("s.toml", "lab", "table")),
@@ -58,12 +60,14 @@ def test_scenario_that_is_a_directory_is_one_line(cli, tmp_path):  # noqa: F811
     assert_one_error(p, "scenario d.toml", "directory")
 
 
+@pytest.mark.row("L3")
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e308", "0", "-1", "120000.5", "x"])
 def test_bad_net_rto_flag_is_one_line(cli, tmp_path, value):  # noqa: F811
     p = cli("run", job(tmp_path, READ_JOB), *TINY, f"--net-rto-ms={value}")
     assert_one_error(p, "--net-rto-ms", repr(value))
 
 
+@pytest.mark.row("L3")
 @pytest.mark.parametrize("value", ["nan", "inf", "1", "-0.5", "x"])
 def test_bad_net_loss_flag_is_one_line(cli, tmp_path, value):  # noqa: F811
     p = cli("run", job(tmp_path, READ_JOB), *TINY, f"--net-loss={value}")
@@ -80,6 +84,7 @@ def test_good_floats_still_load(tmp_path):
     assert cfg.pools == (("a", 4, (1,)),)
 
 
+@pytest.mark.row("L3")
 @pytest.mark.parametrize("rto", [float("nan"), float("inf"), 0.0, 1e308])
 def test_python_api_refuses_non_finite_rto(rto):
     with pytest.raises(ConfigError, match="net_rto_ms"):

@@ -10,8 +10,7 @@ from lab_rig import Rig
 from blkswap.back.datapaths.base import DataPathOptions
 from blkswap.lab import Lab
 from blkswap.xen import Xen
-from conftest import ORACLE
-from leak_oracle import MAGIC, RECORD, canary_owners, canary_page
+from leak_oracle import MAGIC, ORACLE, RECORD, canary_owners, canary_page
 
 
 def test_every_page_of_a_new_domain_carries_its_canary():
