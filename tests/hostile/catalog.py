@@ -92,6 +92,7 @@ ROWS: dict[str, tuple[str, str, str]] = {
     "L1": ("Xen do_multicall", "malformed multicall entry", "that entry's error code; the rest run"),
     "L2": ("lab CLI", "bad scenario TOML", "one line naming file and key, exit 2"),
     "L3": ("lab CLI", "non-finite or huge float flags", "one line naming the option, exit 2"),
+    "L4": ("blkswap fuzz", "random hostile frontend, seeded", "0 crashes, hangs, wrong answers, leaked bytes; a seed replays"),
 }  # fmt: skip
 
 GROUPS = {

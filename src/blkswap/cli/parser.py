@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 from blkswap import __version__
 
 from .common import COMPARED, DATAPATH_HELP, EXIT_USAGE, MAIN_REPORT_DIR
+from .fuzz import add_fuzz_parser
 from .options import _add_lab_options, _datapath, _formats, _names
 
 DATAPATH_TEXT = "data paths:\n" + "".join(f"  {k:<11} {v}\n" for k, v in DATAPATH_HELP.items())
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_abi(sub)
     _add_costs(sub)
+    add_fuzz_parser(sub)
     return p
 
 
