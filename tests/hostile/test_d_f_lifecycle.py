@@ -1,0 +1,170 @@
+"""Catalog D (backend lifecycle, grant errors) and F (cross-domain leaks) on every data path."""
+
+from __future__ import annotations
+
+import pytest
+from lab_rig import HoldIo, Rig, get_segments, pattern, store_bytes
+from test_lab_bad_front import RawFront
+
+from blkswap.abi import blkif
+from blkswap.abi.blkif import Request, Segment
+from blkswap.back.datapaths.base import DataPathOptions
+
+OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
+READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
+PATHS = ["map", "copy", "swap", "persistent", "transfer"]
+TWO = ("x86_64-abi", "x86_64-abi")
+
+
+@pytest.mark.row("D5")
+@pytest.mark.parametrize("path", PATHS)
+def test_reconnect_with_32_requests_in_flight(path):
+    """blkif_recover: 32 bios in flight, reconnect; each completes exactly once and the image
+    equals the oracle (every write applied, every read byte-exact)."""
+    rig = Rig(path, guest_pages=512)
+    g = rig.guest()
+    for i in range(16):
+        assert rig.write(g, 8 * i, pattern(4096, 100 + i)).status == OK
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    writes = [rig.bio(g, WRITE, 256 + 8 * i, [(0, 7)], pattern(4096, 300 + i)) for i in range(16)]
+    reads = [rig.bio(g, READ, 8 * i, [(0, 7)]) for i in range(16)]
+    rig.submit(g, *writes, *reads)
+    assert g.front.in_flight == 32
+    g.front.reconnect()
+    rig.pump()
+    while io.held:
+        io.release()
+        rig.pump()
+    assert [g.done.count(b) for b in writes + reads] == [1] * 32
+    assert all(b.status == OK for b in writes + reads)
+    for i in range(16):
+        assert store_bytes(g.store, (256 + 8 * i) * 512, 4096) == pattern(4096, 300 + i)
+        assert get_segments(g.port, reads[i].segments) == pattern(4096, 100 + i)
+
+
+@pytest.mark.row("D1", "D2")
+@pytest.mark.parametrize("path", ["map", "persistent"])
+def test_a_map_batch_failing_midway_unmaps_every_handle_once(path):
+    """A 6-segment request whose 4th gref cannot be mapped: BLKIF_RSP_ERROR, every handle of
+    the batch unmapped (maptrack back to its level), the backend goes on."""
+    rig = Rig(path, TWO)
+    f = RawFront(rig)
+    refs = [f.page(i + 1)[1] for i in range(6)]
+    refs[3] = 999  # never granted
+    mt = rig.port0.dom.maptrack.in_use
+    (rsp,) = f.push(Request(WRITE, 6, 0, 1, 0, tuple(Segment(r, 0, 7) for r in refs)))
+    assert (rsp.id, rsp.status) == (1, ERR)
+    assert rig.port0.dom.maptrack.in_use == mt
+    assert store_bytes(rig.guest().store, 0, 6 * 4096) == bytes(6 * 4096)
+    g = rig.guest(1)
+    assert rig.write(g, 0, pattern(4096, 1)).status == OK
+
+
+@pytest.mark.row("D3")
+def test_persistent_grants_after_errors_and_disconnect_leave_nothing_mapped():
+    rig = Rig("persistent", TWO)
+    f = RawFront(rig)
+    good = [f.page(i)[1] for i in range(4)]
+    rsps = f.push(
+        Request(WRITE, 2, 0, 1, 0, (Segment(good[0], 0, 7), Segment(good[1], 0, 7))),
+        Request(
+            WRITE, 3, 0, 2, 8, (Segment(good[2], 0, 7), Segment(777, 0, 7), Segment(good[3], 0, 7))
+        ),
+        Request(READ, 1, 0, 3, 0, (Segment(good[0], 5, 2),)),
+    )
+    assert sorted((r.id, r.status) for r in rsps) == [(1, OK), (2, ERR), (3, ERR)]
+    rig.guest(0).front.close()
+    rig.pump()
+    assert (
+        rig.back.vbd(rig.guest(0).domid, 0xCA00) is None
+        or not rig.back.vbd(rig.guest(0).domid, 0xCA00).rings
+    )
+    d1 = rig.xen.domain(rig.guest(0).domid)
+    assert d1.gt.active == 0  # no grant of the closed guest is still mapped
+    assert all(f.g.port.end_access(r) for r in good)
+
+
+@pytest.mark.row("D10")
+@pytest.mark.parametrize("path", ["map", "copy", "swap"])
+def test_a_pool_of_one_request_makes_requests_wait_never_fail(path):
+    """Two guests, a pool of 11 frames (one full request): every request waits its turn and
+    succeeds; both guests progress."""
+    rig = Rig(path, TWO, pool_frames=11)
+    bios = []
+    for i in range(8):
+        for g in rig.guests:
+            bios.append(
+                (
+                    g,
+                    rig.write(
+                        g, 88 * i, pattern(11 * 4096 if path != "swap" else 4096, i), per_seg=8
+                    ),
+                )
+            )
+    assert all(b.status == OK and g.done.count(b) == 1 for g, b in bios)
+    for g in rig.guests:
+        assert rig.read(g, 0, 4096)[1] == pattern(11 * 4096 if path != "swap" else 4096, 0)[:4096]
+
+
+@pytest.mark.row("F3", "D4")
+def test_a_page_still_mapped_cannot_be_revoked_and_is_not_reused():
+    """End-access fails while the backend maps the grant; the page is not handed out again."""
+    rig = Rig("map", TWO)
+    g = rig.guest()
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    gt = g.port.dom.gt
+    ring_refs = {r for r in range(gt.nr_entries) if gt.pin[r]}  # the ring page, mapped by dom0
+    bio = rig.bio(g, WRITE, 0, [(0, 7)], pattern(4096, 3))
+    rig.submit(g, bio)
+    gfn = bio.segments[0][0]
+    refs = [r for r in range(gt.nr_entries) if gt.pin[r] and r not in ring_refs]
+    assert len(refs) == 1 and not g.port.end_access(refs[0])  # mapped: revocation refused
+    assert rig.xen.frame_owner(g.port.gfn_to_mfn(gfn)) == g.domid
+    io.release()
+    rig.pump()
+    assert bio.status == OK and gt.pin[refs[0]] == 0
+    assert {r for r in range(gt.nr_entries) if gt.pin[r]} == ring_refs
+
+
+@pytest.mark.row("F5")
+@pytest.mark.parametrize("path", ["swap", "transfer", "copy"])
+def test_a_partial_segment_read_brings_no_residue(path):
+    """A read of sectors 3..5 into a frame that travels (swap/transfer) or is copied into: the
+    other sectors of the guest's page are zero or the guest's own bytes, never another
+    guest's (guest 2 wrote and read through the same pool first)."""
+    rig = Rig(path, TWO)
+    a, b = rig.guest(0), rig.guest(1)
+    for i in range(8):
+        rig.write(b, 8 * i, b"B" * 4096)
+        rig.read(b, 8 * i, 4096)
+    rig.write(a, 0, pattern(4096, 1))
+    bio = rig.bio(a, READ, 3, [(3, 5)])
+    gfn = bio.segments[0][0]
+    own = bytes(a.port.page_view(gfn << 12))
+    rig.submit(a, bio)
+    assert bio.status == OK
+    if gfn in a.port.dom.neutered:
+        a.port.restore(gfn)
+    page = bytes(a.port.page_view(gfn << 12))
+    assert page[3 * 512 : 6 * 512] == pattern(4096, 1)[3 * 512 : 6 * 512]
+    for lo, hi in ((0, 3 * 512), (6 * 512, 4096)):
+        assert page[lo:hi] in (own[lo:hi], bytes(hi - lo)), (lo, hi)
+    assert b"BBBB" not in page
+
+
+@pytest.mark.row("F4")
+@pytest.mark.parametrize("path", ["copy", "swap", "transfer"])
+def test_pool_frames_reused_across_domains_carry_nothing_over(path):
+    """Guests A and B interleave reads and writes through one small pool; A's bytes never
+    appear in B's pages and the reverse (the leak oracle checks every frame too)."""
+    rig = Rig(path, TWO, pool_frames=16, options=DataPathOptions())
+    a, b = rig.guest(0), rig.guest(1)
+    for i in range(12):
+        rig.write(a, 8 * i, b"A" * 4096)
+        rig.write(b, 8 * i, b"B" * 4096)
+    for i in range(12):
+        _, got_a = rig.read(a, 8 * i, 4096)
+        _, got_b = rig.read(b, 8 * i, 4096)
+        assert got_a == b"A" * 4096 and got_b == b"B" * 4096
