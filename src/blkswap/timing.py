@@ -21,8 +21,9 @@ This module gives it time (DESIGN.md §7; ``docs/costs.md`` is the long form):
   slot for the device model's latency, then the data channel for its transfer time; the bytes move
   (preadv/pwritev through the real image) at completion.
 
-No Xen import beyond :class:`blkswap.xen.counters.Counters`; the domain objects passed in only need
-a ``tallies`` list (the hypervisor appends every count it charges to the domain to each tally).
+No Xen import beyond :mod:`blkswap.xen.counters`; the domain objects passed in only need their
+cumulative ``counters`` (a :class:`~blkswap.xen.counters.Counters`, which the hypervisor keeps per
+calling domain): a meter marks them when its activity begins and prices what was counted since.
 """
 
 from __future__ import annotations
@@ -32,8 +33,86 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from blkswap.sim import Environment, Resource
-from blkswap.sim.costs import CostProfile
-from blkswap.xen.counters import Counters
+from blkswap.sim.costs import GRANT_OP_COST, CostProfile
+from blkswap.xen import counters as cn
+from blkswap.xen.counters import TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+
+# flat-list layout of the hypervisor's counters (hypervisor_ns_since)
+_HC, _MC, _BYTES = cn.HYPERCALLS, cn.MULTICALLS, cn.BYTES_COPIED
+_FL, _IPIS, _PTE = cn.TLB_FLUSHES, cn.TLB_FLUSH_IPIS, cn.PTE_UPDATES
+_P2M, _M2P, _EVT, _SCRUB = cn.P2M_UPDATES, cn.M2P_UPDATES, cn.EVTCHN_SENDS, cn.FRAMES_SCRUBBED
+#: (index of a grant op's element count, profile field, cause) in GRANT_OPS order, as
+#: CostProfile.hypervisor_ns iterates ``grant_ops``
+_OP_PRICE = tuple(
+    (cn.OP_INDEX[op], GRANT_OP_COST.get(op, "grant_other_ns"), f"grant_{op}") for op in cn.GRANT_OPS
+)
+
+
+def hypervisor_ns_since(costs: CostProfile, v: list[int], mark: list[int]) -> float:
+    """``costs.hypervisor_ns(Counters(v) - Counters(mark))`` for flat counter lists (layout
+    :data:`blkswap.xen.counters.INDEX`) without building the delta: the same integer terms added
+    in the same order as CostProfile.hypervisor_ns, so the float is bit-identical. The meter
+    calls it whenever functional code asks the time."""
+    total = 0.0
+    n = v[_HC] - mark[_HC]
+    if n:
+        total += n * costs.hypercall_ns
+    n = v[_MC] - mark[_MC]
+    if n:
+        total += n * costs.multicall_entry_ns
+    n = v[_BYTES] - mark[_BYTES]
+    if n:
+        total += n * 1e9 / costs.memcpy_Bps
+    n = v[_FL] - mark[_FL]
+    if n:
+        total += n * costs.tlb_flush_local_ns + costs.flush_hold_ns(n, v[_IPIS] - mark[_IPIS])
+    n, m = v[_P2M] - mark[_P2M], v[_M2P] - mark[_M2P]
+    if n or m:
+        total += (n + m) * costs.p2m_update_ns
+    n = v[_PTE] - mark[_PTE]
+    if n:
+        total += n * costs.pte_update_ns
+    n = v[_EVT] - mark[_EVT]
+    if n:
+        total += n * costs.evtchn_send_ns
+    n = v[_SCRUB] - mark[_SCRUB]
+    if n:
+        total += n * 4096 * 1e9 / costs.scrub_Bps
+    for i, field, _ in _OP_PRICE:
+        n = v[i] - mark[i]
+        if n:
+            total += n * getattr(costs, field)
+    return total
+
+
+def hypervisor_ns_by_cause(costs: CostProfile, d: list[int], out: dict[str, float]) -> float:
+    """``costs.hypervisor_ns(Counters(d), out)`` for a flat delta list ``d``: the same parts in
+    the same order (CostProfile._hypervisor_ns_by_cause), so bit-identical, without the
+    attribute views. Called once per metered activity, when it closes."""
+    parts = [
+        ("hypercall", d[_HC] * costs.hypercall_ns),
+        ("multicall", d[_MC] * costs.multicall_entry_ns),
+        ("grant_copy", d[_BYTES] * 1e9 / costs.memcpy_Bps),
+        (
+            "tlb_flush",
+            d[_FL] * costs.tlb_flush_local_ns + costs.flush_hold_ns(d[_FL], d[_IPIS]),
+        ),
+        ("p2m", (d[_P2M] + d[_M2P]) * costs.p2m_update_ns),
+        ("pte", d[_PTE] * costs.pte_update_ns),
+        ("evtchn", d[_EVT] * costs.evtchn_send_ns),
+        ("scrub", d[_SCRUB] * 4096 * 1e9 / costs.scrub_Bps),
+    ]
+    for i, field, cause in _OP_PRICE:
+        n = d[i]
+        if n:
+            parts.append((cause, n * getattr(costs, field)))
+    total = 0.0
+    for cause, ns in parts:
+        if ns:
+            total += ns
+            out[cause] = out.get(cause, 0.0) + ns
+    return total
+
 
 #: IPI debt below this many ns is forgiven (float dust from shares of shares)
 _DEBT_EPSILON_NS = 0.5
@@ -158,7 +237,8 @@ class Meter:
         "cpus",
         "lock",
         "env",
-        "tally",
+        "counters",
+        "mark",
         "explicit",
         "by_cause",
         "lock_wait",
@@ -173,14 +253,14 @@ class Meter:
         self.cpus = cpus
         self.lock = lock
         self.env = cpus.env
-        # every count the hypervisor charges to this domain while the activity runs lands here too
-        self.tally = Counters()
-        cpus.domain.tallies.append(self.tally)
+        # the domain's cumulative hypervisor counters, and their values when the activity began
+        self.counters: Counters = cpus.domain.counters
+        self.mark = self.counters.mark()
         self.explicit = 0.0
         self.by_cause: dict[str, float] = {}
         self.lock_wait = 0.0  # spinning for the host-wide flush lock
-        self.flushes_seen = 0
-        self.ipis_seen = 0
+        self.flushes_seen = self.mark[TLB_FLUSHES]  # counter values already priced
+        self.ipis_seen = self.mark[TLB_FLUSH_IPIS]
         self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
         self.total = 0.0  # the final price, set by close()
 
@@ -191,17 +271,18 @@ class Meter:
 
     def elapsed(self) -> float:
         """How far into its slice the activity is now, ns (flush-lock waits included)."""
-        base = self.explicit + self.costs.hypervisor_ns(self.tally)
-        if self.tally.tlb_flushes != self.flushes_seen:
+        v = self.counters.v
+        base = self.explicit + hypervisor_ns_since(self.costs, v, self.mark)
+        if v[TLB_FLUSHES] != self.flushes_seen:
             self._flushed(base)
         return base + self.lock_wait
 
     def _flushed(self, base: float) -> None:
         """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
-        t, costs = self.tally, self.costs
-        k = t.tlb_flushes - self.flushes_seen
-        v = t.tlb_flush_ipis - self.ipis_seen
-        self.flushes_seen, self.ipis_seen = t.tlb_flushes, t.tlb_flush_ipis
+        c, costs = self.counters.v, self.costs
+        k = c[TLB_FLUSHES] - self.flushes_seen
+        v = c[TLB_FLUSH_IPIS] - self.ipis_seen
+        self.flushes_seen, self.ipis_seen = c[TLB_FLUSHES], c[TLB_FLUSH_IPIS]
         hold = costs.flush_hold_ns(k, v)
         if hold > 0 and self.lock is not None:
             # the hold is the last thing priced so far: the flush started `hold` ago
@@ -218,14 +299,10 @@ class Meter:
     def close(self) -> float:
         """Final price of the activity (its own vCPU's time); accounts every cause on the domain
         (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
-        popped = self.cpus.domain.tallies.pop()  # meters nest strictly (LIFO)
-        if popped is not self.tally:
-            raise RuntimeError("meter tally stack out of order")
-        if self.tally.tlb_flushes != self.flushes_seen:
+        if self.counters.v[TLB_FLUSHES] != self.flushes_seen:
             self.elapsed()  # flushes since the last look (without any, elapsed() only reads)
-        self.total = (
-            self.explicit + self.costs.hypervisor_ns(self.tally, self.by_cause) + self.lock_wait
-        )
+        delta = Counters(self.counters.since(self.mark))
+        self.total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause) + self.lock_wait
         self.cpus.account(self.by_cause)
         return self.total
 

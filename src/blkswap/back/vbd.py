@@ -16,6 +16,7 @@ from typing import Any
 from blkswap.abi import blkif
 from blkswap.abi.ring import BackRing
 from blkswap.back.request import VbdLimits
+from blkswap.xen.port import Counters
 
 #: pending_req slots per ring page (LB common.h XEN_BLKIF_REQS_PER_PAGE = 32)
 REQS_PER_PAGE = 32
@@ -69,10 +70,10 @@ class BackendRing:
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
         self.loop: Any = None  #: the BackendLoop serving this ring
-        self.tally: Any = (
-            None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
-        )
-        self._tallies: list | None = None
+        #: the backend port's cumulative hypervisor counters (set at connect); attributing()
+        #: diffs marks of them into ``work``, the hypervisor work done for this ring
+        self.source: Counters | None = None
+        self.work = Counters()
         self.stats: Counter[str] = Counter()
 
     @property
@@ -81,25 +82,21 @@ class BackendRing:
 
     @contextmanager
     def attributing(self) -> Iterator[None]:
-        """Count the hypervisor work done inside the block for this ring (when the port can)."""
-        tallies = self._tallies
-        if tallies is None:
+        """Count the hypervisor work done through the port inside the block for this ring."""
+        source = self.source
+        if source is None:
             yield
             return
-        tallies.append(self.tally)
+        mark = source.mark()
         try:
             yield
         finally:
-            popped = (
-                tallies.pop()
-            )  # strictly nested (LIFO); Counters compare by value, so no remove()
-            if popped is not self.tally:
-                raise RuntimeError(f"{self.name}: tally stack out of order")
+            self.work.add(source.since(mark))
 
     @property
     def counters(self) -> dict[str, Any]:
-        """Hypervisor work done for this ring (counters as a plain dict; empty without a tally)."""
-        return self.tally.as_dict() if self.tally is not None else {}
+        """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
+        return self.work.as_dict() if self.source is not None else {}
 
 
 @dataclass(slots=True)

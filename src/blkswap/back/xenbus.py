@@ -269,8 +269,7 @@ class BlkBack:
         ring = BackendRing(
             vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps
         )
-        if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
-            ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies
+        ring.source = self.port.counters  # per-ring accounting of hypervisor work
         # One loop per ring, spread like blkback's per-ring kthreads: device d's queue q runs on
         # loop (d + q) mod n, so more rings can use more dom0 vCPUs.
         ring.loop = self.loops[(dev.index + q) % len(self.loops)]
