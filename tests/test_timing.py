@@ -6,14 +6,25 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model
-from blkswap.timing import Clock, Cpus, DeviceQueue, FlushLock, Meter, Worker
+from blkswap.timing import (
+    Clock,
+    Cpus,
+    DeviceQueue,
+    FlushLock,
+    Meter,
+    Worker,
+    hypervisor_ns_by_cause,
+    hypervisor_ns_since,
+)
 from blkswap.xen import Xen
-from blkswap.xen.counters import Counters
+from blkswap.xen.counters import SIZE, Counters
 from blkswap.xen.emulated import EmulatedPort
 
 COSTS = load_profile("x86-modern")
@@ -335,3 +346,24 @@ def test_device_submission_waits_for_the_submitters_elapsed_time(
     clock.run_metered(cpus, submit)
     env.run()
     assert done == [COSTS.backend_request_ns + 1_000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(st.integers(0, 10**6), min_size=SIZE, max_size=SIZE),
+    delta=st.lists(st.integers(0, 10**6), min_size=SIZE, max_size=SIZE),
+)
+def test_flat_pricing_matches_the_profile_bit_for_bit(before: list[int], delta: list[int]) -> None:
+    """Marks and deltas on the flat counters price exactly as CostProfile.hypervisor_ns does on a
+    Counters delta (the golden results depend on the float summation order)."""
+    c = Counters(before.copy())
+    mark = c.mark()
+    c.add(delta)
+    assert c.since(mark) == delta and (c - Counters(mark)).v == delta
+    d = Counters(delta)
+    for costs in (COSTS, load_profile("x86-2010")):
+        assert hypervisor_ns_since(costs, c.v, mark) == costs.hypervisor_ns(d)
+        mine: dict[str, float] = {}
+        theirs: dict[str, float] = {}
+        assert hypervisor_ns_by_cause(costs, delta, mine) == costs.hypervisor_ns(d, theirs)
+        assert mine == theirs
