@@ -122,9 +122,12 @@ def _nl(text: str) -> str:
 
 
 def _findings(results: dict[str, Any]) -> int:
-    """Exit status 1 and one stderr line per data path whose run found data errors."""
+    """Exit status 1 and one stderr line per data path whose run found data errors; first, what
+    a handshake capped (rings, ring order, a data path that fell back)."""
     status = EXIT_OK
     for name, r in results.items():
+        for note in r.run.blkswap.get("negotiated", []):
+            _status(f"{name}: negotiated less than asked: {note}")
         problems = [
             f"{n} {what}"
             for n, what in (
