@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from blkswap.workload.genmap import GenerationMap
+from blkswap.workload.tags import UNKNOWN
+
+TAG_CACHE_BYTES = 8 << 20
+"""Bytes of written tags each disk keeps to verify reads without rendering (oldest dropped)."""
 
 
 @dataclass
@@ -35,6 +39,9 @@ class DiskTruth:
         self.gens = GenerationMap(disk_size)
         self.inflight = np.zeros(self.sectors, dtype=np.int32)
         self.unknown = np.zeros(self.sectors, dtype=bool)
+        self._tags: dict[int, tuple[int, bytes]] = {}
+        """generation → (offset, tag bytes) of recent writes, oldest first (see remember)."""
+        self._tag_bytes = 0
 
     def begin_write(self, offset: int, length: int) -> int:
         lo, hi = offset // 512, (offset + length) // 512
@@ -77,3 +84,38 @@ class DiskTruth:
         return not (self.inflight[lo:hi].any() or self.unknown[lo:hi].any()) and np.array_equal(
             self.gens.expected(offset, length), expected
         )
+
+    def remember(self, generation: int, offset: int, tags: bytes) -> None:
+        """Keep the tag bytes write *generation* put at *offset*, so that reads of what it wrote
+        are checked by one comparison (:meth:`expected_bytes`) instead of rendering the tags
+        again. At most TAG_CACHE_BYTES are kept; the oldest writes go first."""
+        self._tags[generation] = (offset, tags)
+        self._tag_bytes += len(tags)
+        while self._tag_bytes > TAG_CACHE_BYTES:
+            old = next(iter(self._tags))
+            self._tag_bytes -= len(self._tags.pop(old)[1])
+
+    def expected_bytes(self, offset: int, length: int, expected: np.ndarray) -> bytes | None:
+        """What a correct read of ``[offset, offset+length)`` returns, given the expected
+        generation per sector: zeros where it is 0, the remembered tags of the write elsewhere;
+        None when a generation is UNKNOWN or its tags are no longer kept (render instead)."""
+        parts = []
+        gens = expected.tolist()
+        start, n = 0, len(gens)
+        while start < n:
+            gen, end = gens[start], start + 1
+            while end < n and gens[end] == gen:
+                end += 1
+            size = (end - start) * 512
+            if gen == 0:
+                parts.append(bytes(size))
+            else:
+                kept = self._tags.get(gen) if gen != UNKNOWN else None
+                if kept is None:
+                    return None
+                at = offset + start * 512 - kept[0]
+                if at < 0 or at + size > len(kept[1]):
+                    return None
+                parts.append(kept[1][at : at + size])
+            start = end
+        return parts[0] if len(parts) == 1 else b"".join(parts)
