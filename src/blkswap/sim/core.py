@@ -52,7 +52,9 @@ class Environment:
     """
 
     def __init__(self, initial_time: float = 0) -> None:
-        self._now = initial_time
+        self.now = initial_time
+        """The current simulated time (a plain attribute: read on every step of every model,
+        where a property costs a call; only the kernel moves it)."""
         self._queue: list[tuple[float, int, int, Event]] = []
         """Heap of events due later (or with an unusual priority): (time, priority, seq, event)."""
         self._seq = count()
@@ -61,11 +63,6 @@ class Environment:
         self._normal: deque[Event] = deque()
         """NORMAL events due now, in scheduling order."""
         self._active_proc: Process | None = None
-
-    @property
-    def now(self) -> float:
-        """The current simulated time."""
-        return self._now
 
     @property
     def active_process(self) -> Process | None:
@@ -90,7 +87,7 @@ class Environment:
         event._delay = delay
         event._ok = True
         event._value = value
-        now = self._now
+        now = self.now
         at = now + delay
         if at == now:
             self._normal.append(event)
@@ -118,10 +115,10 @@ class Environment:
         """
         if delay < 0:
             raise ValueError(f"cannot schedule {event} in the past (delay {delay})")
-        at = self._now + delay
-        if at == self._now and priority == NORMAL:
+        at = self.now + delay
+        if at == self.now and priority == NORMAL:
             self._normal.append(event)
-        elif at == self._now and priority == URGENT:
+        elif at == self.now and priority == URGENT:
             self._urgent.append(event)
         else:
             heappush(self._queue, (at, priority, next(self._seq), event))
@@ -129,7 +126,7 @@ class Environment:
     def peek(self) -> float:
         """Time of the next scheduled event, or infinity if there is none."""
         if self._urgent or self._normal:
-            return self._now
+            return self.now
         return self._queue[0][0] if self._queue else Infinity
 
     def _pop(self) -> Event:
@@ -140,16 +137,16 @@ class Environment:
         """
         queue = self._queue
         if self._urgent:
-            if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+            if queue and queue[0][0] == self.now and queue[0][1] <= URGENT:
                 return heappop(queue)[3]
             return self._urgent.popleft()
         if self._normal:
-            if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+            if queue and queue[0][0] == self.now and queue[0][1] <= NORMAL:
                 return heappop(queue)[3]
             return self._normal.popleft()
         if not queue:
             raise EmptySchedule
-        self._now, _, _, event = heappop(queue)
+        self.now, _, _, event = heappop(queue)
         return event
 
     def step(self) -> None:
@@ -172,24 +169,32 @@ class Environment:
             raise _crash(event)
 
     def _loop(self) -> None:
-        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path."""
+        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path.
+
+        The clock is kept in a local between heap pops (only this loop moves it), and the
+        deques' ``popleft`` are bound once.
+        """
         queue, urgent, normal = self._queue, self._urgent, self._normal
+        next_urgent, next_normal = urgent.popleft, normal.popleft
+        now = self.now
         while True:
             if urgent:
-                if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+                if queue and queue[0][0] == now and queue[0][1] <= URGENT:
                     event = heappop(queue)[3]
                 else:
-                    event = urgent.popleft()
+                    event = next_urgent()
             elif normal:
-                if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+                if queue and queue[0][0] == now and queue[0][1] <= NORMAL:
                     event = heappop(queue)[3]
                 else:
-                    event = normal.popleft()
+                    event = next_normal()
             elif queue:
-                self._now, _, _, event = heappop(queue)
+                now, _, _, event = heappop(queue)
+                self.now = now
             else:
                 raise EmptySchedule
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks = event.callbacks
+            event.callbacks = None
             try:
                 for callback in callbacks:
                     callback(event)
@@ -206,12 +211,12 @@ class Environment:
         if until is not None:
             if not isinstance(until, Event):
                 at = until if isinstance(until, int) else float(until)
-                if at <= self._now:
+                if at <= self.now:
                     raise ValueError(f"until ({at}) must be greater than the current time")
                 until = Event(self)
                 until._ok = True
                 until._value = None
-                self.schedule(until, URGENT, at - self._now)
+                self.schedule(until, URGENT, at - self.now)
             elif until.callbacks is None:
                 return until.value
             until.callbacks.append(StopSimulation.callback)

@@ -132,16 +132,10 @@ class Event:
         self.env.schedule(self)
         return self
 
-    def __and__(self, other: Event) -> Condition:
-        cls = _conditions.Condition
-        condition = _new(cls)  # = Condition(self.env, Condition.all_events, ...)
-        condition._setup(self.env, cls.all_events, (self, other))
-        return condition
-
-    def __or__(self, other: Event) -> Condition:
-        condition = _new(_conditions.Condition)  # = Condition(self.env, Condition.any_events, ...)
-        condition._setup(self.env, _conditions._any_events, (self, other))
-        return condition
+    # ``a & b`` and ``a | b`` build a Condition of two events; ``conditions`` (imported at the
+    # bottom of this module) installs them, as they need the Condition class.
+    __and__: Callable[[Event, Event], Condition]
+    __or__: Callable[[Event, Event], Condition]
 
 
 class Timeout(Event):
@@ -160,8 +154,8 @@ class Timeout(Event):
         self._delay = delay
         self._ok = True
         self._value = value
-        at = env._now + delay  # env.schedule(self, NORMAL, delay), inlined (hot path)
-        if at == env._now:
+        at = env.now + delay  # env.schedule(self, NORMAL, delay), inlined (hot path)
+        if at == env.now:
             env._normal.append(self)
         else:
             heappush(env._queue, (at, NORMAL, next(env._seq), self))
