@@ -299,4 +299,3 @@ class Process(Event):
 
 # conditions.py subclasses Event, so it is imported last (either module may be imported first:
 # the operators above look the module up only when they are called).
-import blkswap.sim.conditions as _conditions  # noqa: E402
