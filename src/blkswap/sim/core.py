@@ -52,9 +52,7 @@ class Environment:
     """
 
     def __init__(self, initial_time: float = 0) -> None:
-        self.now = initial_time
-        """The current simulated time (a plain attribute: read on every step of every model,
-        where a property costs a call; only the kernel moves it)."""
+        self._now = initial_time
         self._queue: list[tuple[float, int, int, Event]] = []
         """Heap of events due later (or with an unusual priority): (time, priority, seq, event)."""
         self._seq = count()
@@ -68,6 +66,11 @@ class Environment:
     def active_process(self) -> Process | None:
         """The process whose generator is running right now, if any."""
         return self._active_proc
+
+    @property
+    def now(self) -> float:
+        """The current simulated time."""
+        return self._now
 
     def process(self, generator: ProcessGenerator) -> Process:
         """Start *generator* as a process (its first step runs at the current time)."""
@@ -87,7 +90,7 @@ class Environment:
         event._delay = delay
         event._ok = True
         event._value = value
-        now = self.now
+        now = self._now
         at = now + delay
         if at == now:
             self._normal.append(event)
@@ -115,10 +118,10 @@ class Environment:
         """
         if delay < 0:
             raise ValueError(f"cannot schedule {event} in the past (delay {delay})")
-        at = self.now + delay
-        if at == self.now and priority == NORMAL:
+        at = self._now + delay
+        if at == self._now and priority == NORMAL:
             self._normal.append(event)
-        elif at == self.now and priority == URGENT:
+        elif at == self._now and priority == URGENT:
             self._urgent.append(event)
         else:
             heappush(self._queue, (at, priority, next(self._seq), event))
@@ -126,7 +129,7 @@ class Environment:
     def peek(self) -> float:
         """Time of the next scheduled event, or infinity if there is none."""
         if self._urgent or self._normal:
-            return self.now
+            return self._now
         return self._queue[0][0] if self._queue else Infinity
 
     def _pop(self) -> Event:
@@ -137,16 +140,16 @@ class Environment:
         """
         queue = self._queue
         if self._urgent:
-            if queue and queue[0][0] == self.now and queue[0][1] <= URGENT:
+            if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
                 return heappop(queue)[3]
             return self._urgent.popleft()
         if self._normal:
-            if queue and queue[0][0] == self.now and queue[0][1] <= NORMAL:
+            if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
                 return heappop(queue)[3]
             return self._normal.popleft()
         if not queue:
             raise EmptySchedule
-        self.now, _, _, event = heappop(queue)
+        self._now, _, _, event = heappop(queue)
         return event
 
     def step(self) -> None:
@@ -176,7 +179,7 @@ class Environment:
         """
         queue, urgent, normal = self._queue, self._urgent, self._normal
         next_urgent, next_normal = urgent.popleft, normal.popleft
-        now = self.now
+        now = self._now
         while True:
             if urgent:
                 if queue and queue[0][0] == now and queue[0][1] <= URGENT:
@@ -190,7 +193,7 @@ class Environment:
                     event = next_normal()
             elif queue:
                 now, _, _, event = heappop(queue)
-                self.now = now
+                self._now = now
             else:
                 raise EmptySchedule
             callbacks = event.callbacks
@@ -211,12 +214,12 @@ class Environment:
         if until is not None:
             if not isinstance(until, Event):
                 at = until if isinstance(until, int) else float(until)
-                if at <= self.now:
+                if at <= self._now:
                     raise ValueError(f"until ({at}) must be greater than the current time")
                 until = Event(self)
                 until._ok = True
                 until._value = None
-                self.schedule(until, URGENT, at - self.now)
+                self.schedule(until, URGENT, at - self._now)
             elif until.callbacks is None:
                 return until.value
             until.callbacks.append(StopSimulation.callback)

@@ -154,8 +154,8 @@ class Timeout(Event):
         self._delay = delay
         self._ok = True
         self._value = value
-        at = env.now + delay  # env.schedule(self, NORMAL, delay), inlined (hot path)
-        if at == env.now:
+        at = env._now + delay  # env.schedule(self, NORMAL, delay), inlined (hot path)
+        if at == env._now:
             env._normal.append(self)
         else:
             heappush(env._queue, (at, NORMAL, next(env._seq), self))

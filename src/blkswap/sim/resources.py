@@ -70,7 +70,7 @@ class Request(_Ask):
         if not queue and len(resource.users) < resource._capacity:
             # Granted at once; the same as joining the empty queue and granting its head.
             resource.users.append(self)
-            self.usage_since = self.env.now
+            self.usage_since = self.env._now
             self._ok = True
             self._value = None
             self.env._normal.append(self)  # = env.schedule(self), inlined (hot path)
@@ -163,7 +163,7 @@ class Resource:
         request._queue = queue = self.queue
         if not queue and len(self.users) < self._capacity:
             self.users.append(request)
-            request.usage_since = env.now
+            request.usage_since = env._now
             request._ok = True
             request._value = None
             env._normal.append(request)
@@ -184,7 +184,7 @@ class Resource:
         if queue and len(self.users) < self._capacity:
             request = queue.pop(0)
             self.users.append(request)
-            request.usage_since = self._env.now
+            request.usage_since = self._env._now
             request._ok = True
             request._value = None
             self._env._normal.append(request)  # = request.succeed(), inlined (hot path)
