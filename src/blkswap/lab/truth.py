@@ -16,8 +16,10 @@ import numpy as np
 from blkswap.workload.genmap import GenerationMap
 from blkswap.workload.tags import UNKNOWN
 
-TAG_CACHE_BYTES = 8 << 20
-"""Bytes of written tags each disk keeps to verify reads without rendering (oldest dropped)."""
+TAG_CACHE_BYTES = 32 << 20
+"""Bytes of written tags the disks of one run keep, shared out evenly (``for_disks``), to verify
+reads without rendering them again; each disk drops its oldest first."""
+TAG_CACHE_MIN = 128 << 10  #: the least a disk keeps, however many disks share the budget
 
 
 @dataclass
@@ -47,13 +49,20 @@ class DiskTruth:
     ``any()`` over a slice; the expected generations live in a lazy :class:`GenerationMap`.
     """
 
-    def __init__(self, disk_size: int) -> None:
+    def __init__(self, disk_size: int, tag_cache_bytes: int = TAG_CACHE_BYTES) -> None:
         self.sectors = disk_size // 512
+        self.tag_cache_bytes = tag_cache_bytes
         self.gens = GenerationMap(disk_size)
         self.state = np.zeros(self.sectors, dtype=np.int32)
         self._tags: dict[int, tuple[int, bytes]] = {}
         """generation → (offset, tag bytes) of recent writes, oldest first (see remember)."""
         self._tag_bytes = 0
+
+    @classmethod
+    def for_disks(cls, disk_size: int, disks: int) -> list[DiskTruth]:
+        """The truths of *disks* disks sharing the run's tag budget (TAG_CACHE_BYTES)."""
+        share = max(TAG_CACHE_MIN, TAG_CACHE_BYTES // max(1, disks))
+        return [cls(disk_size, share) for _ in range(disks)]
 
     @property
     def inflight(self) -> np.ndarray:
@@ -108,10 +117,10 @@ class DiskTruth:
     def remember(self, generation: int, offset: int, tags: bytes) -> None:
         """Keep the tag bytes write *generation* put at *offset*, so that reads of what it wrote
         are checked by one comparison (:meth:`expected_bytes`) instead of rendering the tags
-        again. At most TAG_CACHE_BYTES are kept; the oldest writes go first."""
+        again. At most ``tag_cache_bytes`` are kept; the oldest writes go first."""
         self._tags[generation] = (offset, tags)
         self._tag_bytes += len(tags)
-        while self._tag_bytes > TAG_CACHE_BYTES:
+        while self._tag_bytes > self.tag_cache_bytes:
             old = next(iter(self._tags))
             self._tag_bytes -= len(self._tags.pop(old)[1])
 
