@@ -40,6 +40,7 @@ from .common import (
 from .info import cmd_abi, cmd_costs
 from .parser import build_parser
 from .run import cmd_compare, cmd_run
+from .sweep import cmd_sweep
 
 __all__ = [
     "COMMANDS",
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "compare": cmd_compare, "abi": cmd_abi, "costs": cmd_costs}
+    handlers["sweep"] = cmd_sweep
     try:
         status = handlers[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import COMPARED, EXIT_FINDINGS, EXIT_OK, MAIN_REPORT_DIR, _status
+from .common import COMPARED, EXIT_FINDINGS, EXIT_OK, MAIN_REPORT_DIR, CliError, _status
 from .config import _check_destinations, _lab_config, _load_job
 
 
@@ -40,10 +40,7 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     jobfile = _load_job(args, config)
     report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
     _check_destinations(args, report)
-    results = {}
-    for i, name in enumerate(args.datapaths, 1):
-        _status(f"[{i}/{len(args.datapaths)}] {name} …")
-        results[name] = _run_one(args, config.with_(datapath=name), jobfile)
+    results = _run_paths(args, config, jobfile, list(args.datapaths))
     runs = {n: r.run for n, r in results.items()}
     docs = []
     for fmt in _doc_formats(args.output_format):
@@ -67,6 +64,24 @@ def _crossover(config: Any, results: dict[str, Any]) -> Any:
 
     costs = load_profile(config.costs).with_overrides(**config.cost_overrides)
     return crossover_grid(results["swap"], results["copy"], costs)
+
+
+def _run_paths(args: argparse.Namespace, config: Any, jobfile: Any, names: list[str]) -> Any:
+    """The data paths side by side, one worker process each (lab.parallel; $BLKSWAP_WORKERS)."""
+    from blkswap.lab.parallel import default_workers, run_configs
+
+    try:
+        workers = default_workers(len(names))
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    done = run_configs(
+        [config.with_(datapath=name) for name in names],
+        jobfile,
+        workers=workers,
+        eta=args.eta,
+        on_start=lambda i: _status(f"[{i + 1}/{len(names)}] {names[i]} …"),
+    )
+    return dict(zip(names, done, strict=True))
 
 
 def _run_one(args: argparse.Namespace, config: Any, jobfile: Any) -> Any:
