@@ -40,7 +40,8 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     jobfile = _load_job(args, config)
     report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
     _check_destinations(args, report)
-    results = {}
+    results: dict[str, Any] = {}
+    args.partial_results = results  # printed if the run is interrupted (emit_partial)
     for i, name in enumerate(args.datapaths, 1):
         _status(f"[{i}/{len(args.datapaths)}] {name} …")
         results[name] = _run_one(args, config.with_(datapath=name), jobfile)
@@ -139,3 +140,19 @@ def _findings(results: dict[str, Any]) -> int:
             status = EXIT_FINDINGS
             _status(f'{name}: {", ".join(problems)} (per job: "blkswap" in the JSON output)')
     return status
+
+
+def emit_partial(args: Any) -> None:
+    """After Ctrl-C or SIGTERM: the comparison of the data paths that completed (fio prints the
+    statistics of the jobs that ran), or a line saying none did."""
+    results = getattr(args, "partial_results", None) or {}
+    planned = getattr(args, "datapaths", None) or []
+    if not results:
+        if getattr(args, "command", None) in ("run", "compare"):
+            _status("interrupted before any data path finished: no results to print")
+        return
+    from blkswap.report import format_comparison
+
+    _status(f"partial results: {len(results)} of {len(planned)} data paths finished")
+    sys.stdout.write(_nl(format_comparison({n: r.run for n, r in results.items()})))
+    sys.stdout.flush()
