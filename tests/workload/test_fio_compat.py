@@ -65,11 +65,11 @@ REFUSED = [  # (job line, words the one-line refusal must contain)
     *[
         (f"{opt}=1", "unsupported by blkswap: ioengine=")
         for opt in """port inplace donorname https http_verbose http_mode http_host serverip
-        hostname cpumode cpuload program pool arguments http_s3_region http_s3_keyid http_s3_key
-        verb protocol pingpong gpu_dev_ids direct_write_to_pmem cuda_io clientname volume ttl
+        hostname cpumode cpuload program arguments http_s3_region http_s3_keyid http_s3_key
+        verb protocol pingpong gpu_dev_ids direct_write_to_pmem cuda_io volume ttl
         std_redirect skip_bad nfs_url listen http_swift_auth_token http_s3_storage_class
         http_s3_sse_customer_key http_s3_sse_customer_algorithm grace_time cont conf
-        busy_wait_polling busy_poll brick""".split()
+        busy_wait_polling brick""".split()
     ],
 ]
 
@@ -86,7 +86,7 @@ def _keys(path: Path) -> set[str]:
 def test_every_example_option_is_covered_here() -> None:
     covered = _keys(JOBS / "implemented.fio") | _keys(JOBS / "ignored.fio")
     covered |= {line.split("=")[0] for line, _ in REFUSED}
-    covered |= {"ioengine", "rw", "runtime", "sg_write_mode"}
+    covered |= {"ioengine", "rw", "runtime", "sg_write_mode", "pool", "clientname", "busy_poll"}
     assert sorted(EXAMPLE_OPTIONS - covered) == []
 
 
@@ -157,3 +157,60 @@ def test_every_fio_alias_resolves() -> None:
     for alias, name in ALIASES.items():
         assert name in OPTIONS, alias
     assert not set(IGNORED) & set(UNSUPPORTED)
+
+
+def test_engine_option_of_another_engine_is_refused() -> None:
+    with pytest.raises(JobFileError, match=r"option of ioengine rbd, not of ioengine=libaio"):
+        parse_jobtext("[a]\nioengine=libaio\npool=rbd\n", env={}, quiet=True)
+    with pytest.raises(JobFileError, match=r"of ioengine io_uring.*not of ioengine=psync"):
+        parse_jobtext("[a]\nfixedbufs\n", env={}, quiet=True)
+
+
+#: every option name and alias of fio 3.33 options.c fio_options[] (upstream tag fio-3.33)
+FIO_333_OPTIONS = """
+    allow_file_create allow_mounted_write allrandrepeat atomic ba block_error_percentiles
+    blockalign blocksize blocksize_range blocksize_unaligned bs bs_is_seq_rand bs_unaligned
+    bsrange bssplit buffer_compress_chunk buffer_compress_percentage buffer_pattern buffered
+    bwavgtime cgroup cgroup_nodelete cgroup_weight clat_percentiles clocksource
+    continue_on_error cpumask cpus_allowed cpus_allowed_policy create_fsync create_on_open
+    create_only create_serialize dedupe_global dedupe_mode dedupe_percentage
+    dedupe_working_set_percentage description direct directory disable_bw disable_bw_measurement
+    disable_clat disable_lat disable_slat disk_util do_verify end_fsync error_dump exec_postrun
+    exec_prerun exit_what exitall exitall_on_error experimental_verify fadvise_hint fallocate
+    fdatasync file_append file_service_type filename filename_format fileoffset filesize
+    fill_device fill_fs flow flow_id flow_sleep flow_watermark fsync fsync_on_close gid
+    gpu_dev_id group_reporting gtod_cpu gtod_reduce hugepage-size ignore_error
+    ignore_zone_limits invalidate io_limit io_size io_submit_mode iodepth iodepth_batch
+    iodepth_batch_complete iodepth_batch_complete_max iodepth_batch_complete_min
+    iodepth_batch_submit iodepth_low ioengine iomem iomem_align iopsavgtime ioscheduler
+    job_max_open_zones kb_base lat_percentiles latency_percentile latency_run latency_target
+    latency_window lockfile lockmem log_alternate_epoch log_alternate_epoch_clock_id
+    log_avg_msec log_compression log_compression_cpus log_entries log_hist_coarseness
+    log_hist_msec log_max_value log_offset log_prio log_store_compressed log_unix_epoch loops
+    max_latency max_open_zones mem mem_align merge_blktrace_file merge_blktrace_iters
+    merge_blktrace_scalars name new_group nice norandommap nr_files nrfiles numa_cpu_nodes
+    numa_mem_policy number_ios numjobs offset offset_align offset_increment opendir openfiles
+    overwrite per_job_logs percentage_random percentage_sequential percentile_list pre_read prio
+    prioclass profile ramp_time random_distribution random_generator randrepeat randseed rate
+    rate_cycle rate_ignore_thinktime rate_iops rate_iops_min rate_min rate_process ratecycle
+    ratemin read_beyond_wp read_iolog read_iolog_chunked readwrite refill_buffers replay_align
+    replay_no_stall replay_redirect replay_scale replay_skip replay_time_scale runtime rw
+    rw_sequencer rwmixcycle rwmixread rwmixwrite scramble_buffers serialize_overlap
+    significant_figures size slat_percentiles softrandommap ss startdelay stats steadystate
+    steadystate_duration steadystate_ramp_time stonewall sync sync_file_range thinktime
+    thinktime_blocks thinktime_blocks_type thinktime_iotime thinktime_spin thread time_based
+    timeout trim_backlog trim_backlog_batch trim_percentage trim_verify_zero uid
+    unified_rw_reporting unique_filename unit_base unlink unlink_each_loop verify verify_async
+    verify_async_cpus verify_backlog verify_backlog_batch verify_dump verify_fatal
+    verify_interval verify_offset verify_only verify_pattern verify_state_load verify_state_save
+    verifysort verifysort_nr wait_for wait_for_previous write_barrier write_bw_log write_hint
+    write_hist_log write_iolog write_iops_log write_lat_log zero_buffers zone_reset_frequency
+    zone_reset_threshold zonecapacity zonemode zonerange zonesize zoneskip
+""".split()
+
+
+def test_no_fio_333_option_is_unknown() -> None:
+    from blkswap.workload.options import canonical
+
+    missing = [n for n in FIO_333_OPTIONS if canonical(n) is None and n != "ioengine"]
+    assert missing == []

@@ -149,7 +149,6 @@ UNSUPPORTED: dict[str, str] = {
     "exec_prerun": "the lab runs no host commands",
     "exec_postrun": "the lab runs no host commands",
     "profile": "fio's built-in profiles (tiobench, act) are not implemented",
-    "gpu_dev_ids": "GPU-direct I/O is not modelled",
 }
 
 #: values that equal fio's default behaviour: accepted silently even for unsupported options.
