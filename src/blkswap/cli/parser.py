@@ -49,6 +49,8 @@ def _add_job_options(p: argparse.ArgumentParser) -> None:
                    help="fio job file [default: the built-in mixed random job]")  # fmt: skip
     p.add_argument("--section", action="append", metavar="NAME",
                    help="run only this job section (repeatable; as fio --section)")  # fmt: skip
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the expanded jobs and the wall-time estimate; run nothing")  # fmt: skip
 
 
 def _add_output_options(p: argparse.ArgumentParser, main_report: bool) -> None:

@@ -21,6 +21,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_compare(args, main_job=main_job)
     config = _lab_config(args, {"datapath": args.datapath or "map"})
     jobfile = _load_job(args, config)
+    if _before_run(args, config, jobfile, runs=1):
+        return EXIT_OK
     _check_destinations(args, args.report)
     result = _run_one(args, config, jobfile)
     _emit_run(args, result)
@@ -38,6 +40,8 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
 
     config = _lab_config(args, {"guests": 4} if main_job else {})
     jobfile = _load_job(args, config)
+    if _before_run(args, config, jobfile, runs=len(args.datapaths)):
+        return EXIT_OK
     report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
     _check_destinations(args, report)
     results: dict[str, Any] = {}
@@ -58,6 +62,51 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
         paths = write_report(runs, Path(report), crossover=_crossover(config, results))
         _status(f"report: {len(paths)} files in {Path(report)}/")
     return _findings(results)
+
+
+def _before_run(args: argparse.Namespace, config: Any, jobfile: Any, runs: int) -> bool:
+    """Say once when a job's size runs past the disk; estimate the wall time and warn when it
+    is long; with ``--dry-run`` print the expanded jobs and the estimate. True: do not run."""
+    from blkswap.workload.estimate import LONG_S, describe, estimate, size_notes
+
+    for note in size_notes(jobfile, config.disk_size):
+        _status(f"warning: {note}")
+    est = estimate(
+        jobfile, guests=config.guests, disk_size=config.disk_size, runs=runs, device=config.device
+    )
+    if getattr(args, "dry_run", False):
+        sys.stdout.write(format_dry_run(jobfile, config, est, runs))
+        return True
+    if est.wall_s > LONG_S:
+        _status(
+            f"warning: this run will take long: {describe(est)} (the lab emulates every "
+            "request; simulated time is not wall time). Cut it with runtime= or size= in the "
+            "job, fewer --guests, or see it first with --dry-run"
+        )
+    return False
+
+
+def format_dry_run(jobfile: Any, config: Any, est: Any, runs: int) -> str:
+    """The expanded jobs (every option resolved), one block each, then the estimate."""
+    from blkswap.workload.generator import IoGenerator
+
+    out = [f"{jobfile.path}: {len(jobfile.jobs)} job(s), {config.guests} guest(s), "
+           f"{runs} data path run(s), disk {config.disk_size} bytes"]  # fmt: skip
+    for job in jobfile.jobs:
+        regions = []
+        for clone in range(job.numjobs):
+            gen = IoGenerator(job, config.disk_size, clone=clone)
+            regions.append(f"{gen.start}+{gen.region}")
+        out.append(f"[{job.name}] rw={job.rw} bs={'/'.join(map(str, job.bs))} "
+                   f"iodepth={job.iodepth} numjobs={job.numjobs} runtime_us={job.runtime_us} "
+                   f"time_based={int(job.time_based)} ends by {est.bound_by.get(job.name, '?')}")  # fmt: skip
+        out.append(f"  regions (offset+bytes per clone): {', '.join(regions)}")
+        opts = " ".join(f"{k}={v}" if v != "" else k for k, v in job.effective.items())
+        out.append(f"  options: {opts or '(fio defaults)'}")
+    from blkswap.workload.estimate import describe
+
+    out.append(f"estimate: {describe(est)}")
+    return "\n".join(out) + "\n"
 
 
 def _crossover(config: Any, results: dict[str, Any]) -> Any:
