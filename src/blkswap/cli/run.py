@@ -26,6 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_destinations(args, args.report)
     result = _run_one(args, config, jobfile)
     _emit_run(args, result)
+    _write_logs({config.datapath: result}, single=True)
     if args.report:
         from blkswap.report import write_report
 
@@ -50,6 +51,7 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
         _status(f"[{i}/{len(args.datapaths)}] {name} …")
         results[name] = _run_one(args, config.with_(datapath=name), jobfile)
     runs = {n: r.run for n, r in results.items()}
+    _write_logs(results, single=False)
     docs = []
     for fmt in _doc_formats(args.output_format):
         if fmt == "normal":
@@ -107,6 +109,19 @@ def format_dry_run(jobfile: Any, config: Any, est: Any, runs: int) -> str:
 
     out.append(f"estimate: {describe(est)}")
     return "\n".join(out) + "\n"
+
+
+def _write_logs(results: dict[str, Any], single: bool) -> None:
+    """fio's write_*_log files in the current folder, as fio writes them; ``compare`` puts the
+    data path in front of each name (``map_job_bw.1.log``)."""
+    from blkswap.report.fio_logs import write_fio_logs
+
+    paths = []
+    for name, r in results.items():
+        paths += write_fio_logs(r.run, Path.cwd(), prefix="" if single else f"{name}_")
+    if paths:
+        _status(f"fio logs: {len(paths)} files ({', '.join(p.name for p in paths[:3])}"
+                f"{', …' if len(paths) > 3 else ''})")  # fmt: skip
 
 
 def _crossover(config: Any, results: dict[str, Any]) -> Any:

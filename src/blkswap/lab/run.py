@@ -14,6 +14,7 @@ from blkswap.lab.jobrun import JobRunner
 from blkswap.lab.result import Result
 from blkswap.lab.truth import DiskTruth
 from blkswap.report import JobStats, RunStats
+from blkswap.report.fio_logs import log_settings
 from blkswap.sim import Interrupt
 from blkswap.workload.jobspec import JobFile
 from blkswap.xen import POISON
@@ -93,6 +94,7 @@ def _runners(
                     description=job.description,
                     percentile_list=tuple(job.percentile_list),
                     job_start_ms=started_ms,
+                    logs=log_settings(job),  # write_bw/iops/lat_log: keep per-I/O samples
                 )
                 out.append(
                     JobRunner(

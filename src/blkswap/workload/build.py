@@ -388,6 +388,11 @@ def build_job(section: Section, globals_above: Sequence[Section], warn: Warner) 
     for a in _ordered(section.assignments):
         _apply(c, a, job, eff)
     v = c.v
+    if v["log_offset"] and any(v[f"write_{k}_log"] is not None for k in ("bw", "iops", "lat")):
+        raise JobFileError(
+            section.path, section.line, "log_offset",
+            "unsupported by blkswap: log_offset=1 with write_*_log (the lab keeps no offsets)",
+        )  # fmt: skip
     name = v.pop("_name", None) if "name" in job["options"] else None
     v.pop("_name", None)
     if any(r is not None for r in c.bsrange):
