@@ -30,7 +30,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.report:
         from blkswap.report import write_report
 
-        paths = write_report({config.datapath: result.run}, Path(args.report))
+        paths = write_report(
+            {config.datapath: result.run}, Path(args.report), conditions=_conditions(args, config)
+        )
         _status(f"report: {len(paths)} files in {Path(args.report)}/")
     return _findings({config.datapath: result})
 
@@ -61,7 +63,10 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
             docs.append(("json", dumps_fio(doc)))
     _write_docs(args, docs)
     if report:
-        paths = write_report(runs, Path(report), crossover=_crossover(config, results))
+        paths = write_report(
+            runs, Path(report), crossover=_crossover(config, results),
+            conditions=_conditions(args, config),
+        )  # fmt: skip
         _status(f"report: {len(paths)} files in {Path(report)}/")
     return _findings(results)
 
@@ -122,6 +127,14 @@ def _write_logs(results: dict[str, Any], single: bool) -> None:
     if paths:
         _status(f"fio logs: {len(paths)} files ({', '.join(p.name for p in paths[:3])}"
                 f"{', …' if len(paths) > 3 else ''})")  # fmt: skip
+
+
+def _conditions(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    """What the report's figures state besides the run's own figures: job file and seed."""
+    from blkswap.workload.defaults import DEFAULT_JOB_NAME
+
+    job = Path(args.job).name if args.job else f"{DEFAULT_JOB_NAME} (built-in)"
+    return {"job": job, "seed": config.seed}
 
 
 def _crossover(config: Any, results: dict[str, Any]) -> Any:

@@ -200,3 +200,28 @@ def disk_util(host: Host) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def device_figures(host: Host) -> list[dict[str, Any]]:
+    """Each emulated storage device: requests, bytes, busy time and utilisation over the run's
+    simulated time — the busier of its service slots (latency + transfer per request) and its
+    data channel (bytes at the device bandwidth, timing.DeviceQueue). ≥ 0.9 is the bottleneck."""
+    sim_ns = max(1, int(host.env.now))
+    out = []
+    for key, d in sorted(host.devices.items()):
+        model = d.model
+        slots = d.busy_ns / (max(1, model.service_slots) * sim_ns)
+        channels = 1 if model.bandwidth_shared else 2
+        moved = d.bytes * 1e9 / model.bandwidth_Bps if model.bandwidth_Bps else 0.0
+        out.append(
+            {
+                "device": model.name,
+                "shared": bool(host.config.shared_device),
+                "index": key,
+                "ios": d.ios,
+                "bytes": d.bytes,
+                "busy_ns": round(d.busy_ns),
+                "util": round(min(1.0, max(slots, moved / (channels * sim_ns))), 4),
+            }
+        )
+    return out

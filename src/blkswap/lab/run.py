@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from blkswap.lab.config import LabConfig
-from blkswap.lab.figures import disk_util, host_figures, job_figures
+from blkswap.lab.figures import device_figures, disk_util, host_figures, job_figures
 from blkswap.lab.host import Host, HostError
 from blkswap.lab.jobrun import JobRunner
 from blkswap.lab.result import Result
@@ -71,6 +71,7 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
             r.stats.blkswap = job_figures(host, r)
         run.blkswap = host_figures(host, runners)
         run.disk_util = disk_util(host)
+        run.devices = device_figures(host)
         run.blkswap["audit"] = audit = teardown(host)
         return Result(config, run, audit)
     finally:

@@ -279,6 +279,9 @@ class RunStats:
     blkswap: dict[str, Any] = field(default_factory=dict)
     disk_util: list[dict[str, Any]] = field(default_factory=list)
     group_reporting: bool = False
+    #: the emulated storage devices (lab.figures.device_figures): busy time, utilisation; used
+    #: by the verdict and plots, not part of the fio JSON
+    devices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def start_ns(self) -> int:
