@@ -23,9 +23,9 @@ __all__ = ["Estimate", "estimate", "size_notes", "SETUP_S", "S_PER_REQUEST", "S_
 
 SETUP_S = 1.5
 """Wall seconds to build one emulated host (hypervisor, guests, disks) — bench/startup.py."""
-S_PER_REQUEST = 0.6e-3
+S_PER_REQUEST = 0.9e-3
 """Wall seconds per emulated request, beyond its pages (ring, grants, event channels, timing)."""
-S_PER_PAGE = 0.25e-3
+S_PER_PAGE = 0.16e-3
 """Wall seconds per 4 KiB page a request moves (grant ops, copies, tags, verify)."""
 LONG_S = 180.0
 """Above this estimate the CLI warns before it starts."""
