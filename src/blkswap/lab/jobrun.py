@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -206,7 +206,7 @@ class JobRunner:
 
     # -- completion (runs inside the guest's interrupt handler) -------------------------------------
     def _bio_done(self, bio: Bio) -> None:
-        rec: InFlight = bio.tag
+        rec = cast(InFlight, bio.tag)  # the record _bios put there
         if bio.status != blkif.BLKIF_RSP_OKAY:
             rec.status = bio.status
         rec.pending -= 1
