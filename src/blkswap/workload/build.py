@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
+from blkswap.workload.distparse import parse_zoned
 from blkswap.workload.errors import JobFileError, ValueProblem
 from blkswap.workload.ini import Assignment, Section
 from blkswap.workload.jobspec import RANDOM_MODES, JobSpec
@@ -220,7 +221,9 @@ def _rand_dist(c: _Ctx, opt: Opt, val: str) -> None:
         c.v["random_distribution"] = ("random",)
         return
     if kind in ("zoned", "zoned_abs"):
-        c.v["random_distribution"] = _zoned(kind, rest, c)
+        c.v["random_distribution"] = parse_zoned(
+            kind, rest, c.kb, lambda text: _positive_size(text, c)
+        )
         return
     if kind not in ("zipf", "pareto", "normal"):
         raise ValueProblem(
@@ -241,41 +244,6 @@ def _rand_dist(c: _Ctx, opt: Opt, val: str) -> None:
     if center is not None and not 0.0 <= center <= 1.0:
         raise ValueProblem(f"invalid distribution '{val}' (center must be in [0, 1])")
     c.v["random_distribution"] = (kind, x, center)
-
-
-def _zoned(kind: str, rest: str, c: _Ctx) -> tuple[object, ...]:
-    """# fio options.c zone_split_ddir: ``access%/size%`` (zoned) or ``access%/bytes`` (zoned_abs)
-    entries; access must add up to 100; a blank size% shares what is left. One list for all
-    directions (the lab draws offsets per job, not per direction)."""
-    parts = [p for p in rest.split(",") if p.strip()]
-    if len(set(parts)) > 1:
-        raise ValueProblem(f"unsupported by blkswap: per-direction {kind} zones (one list only)")
-    entries: list[tuple[int, int | None]] = []
-    for item in (parts[0] if parts else "").split(":"):
-        acc_s, _, size_s = item.partition("/")
-        try:
-            acc = int(acc_s)
-        except ValueError:
-            raise ValueProblem(f"invalid {kind} entry '{item}'") from None
-        if not size_s.strip():
-            size = None
-        elif kind == "zoned":
-            size = parse_int(size_s, kb_base=c.kb)
-        else:
-            size = _positive_size(size_s, c)
-        entries.append((acc, size))
-    if not entries or sum(a for a, _ in entries) != 100:
-        raise ValueProblem(f"{kind}: access percentages must add up to 100 in '{rest}'")
-    if kind == "zoned":
-        given = sum(s for _, s in entries if s is not None)
-        missing = sum(1 for _, s in entries if s is None)
-        if given > 100:
-            raise ValueProblem(f"zoned: size percentages add up to more than 100 in '{rest}'")
-        share = (100 - given) // missing if missing else 0
-        entries = [(a, share if s is None else s) for a, s in entries]
-    elif any(s is None for _, s in entries):
-        raise ValueProblem(f"zoned_abs: every zone needs a size in '{rest}'")
-    return (kind, tuple(entries))
 
 
 def _verify(c: _Ctx, opt: Opt, val: str) -> None:
