@@ -1,6 +1,6 @@
 """The figures a run reports beside fio's: per job (its VBD as the hypervisor and backend saw
 it, and its own verification) and host-wide (CPU by domain and cause, pools, fairness, hazard,
-dom0 memory). Every figure comes from a counter a layer keeps (STYLE.md lesson 10)."""
+dom0 memory). Every figure comes from a counter a layer keeps, never from a re-derivation."""
 
 from __future__ import annotations
 
