@@ -17,6 +17,7 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "abi": ("parser:_add_abi", "info:cmd_abi"),
     "costs": ("parser:_add_costs", "info:cmd_costs"),
     "sweep": ("sweep:add_sweep_parser", "sweep:cmd_sweep"),
+    "fuzz": ("fuzz:add_fuzz_parser", "fuzz:cmd_fuzz"),
 }
 COMMANDS = tuple(COMMAND_TABLE)
 MAIN_REPORT_DIR = "blkswap-report"
