@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from abi_c_programs import layout_program
-from conftest import INSTALL_HINT
 
 from blkswap.abi import linux_xen, xs_wire
 
+INSTALL_HINT = "apt-get install gcc linux-libc-dev libxen-dev"
 HEADERS = """#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>

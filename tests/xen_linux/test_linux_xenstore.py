@@ -29,7 +29,7 @@ def served() -> Iterator[tuple[FakeXenstored, XsClient]]:
 
 def test_header_is_four_little_endian_u32() -> None:
     assert HEADER.pack(type=XsType.READ, req_id=7, tx_id=3, len=9) == bytes.fromhex(
-        "02000000" "07000000" "03000000" "09000000"
+        "02000000070000000300000009000000"
     )
     assert HEADER.names == ("type", "req_id", "tx_id", "len")
 
@@ -62,7 +62,10 @@ def test_permissions_round_trip(served) -> None:
     xs.write("/local/domain/0/backend/vbd/5/51712/state", "1")
     xs.set_perms("/local/domain/0/backend/vbd/5/51712", [(0, "n"), (5, "r")])
     assert xs.get_perms("/local/domain/0/backend/vbd/5/51712") == [(0, "n"), (5, "r")]
-    assert daemon.store.tree.nodes["/local/domain/0/backend/vbd/5/51712"].perms == ((0, "n"), (5, "r"))
+    assert daemon.store.tree.nodes["/local/domain/0/backend/vbd/5/51712"].perms == (
+        (0, "n"),
+        (5, "r"),
+    )
     with pytest.raises(XenstoreError, match="EINVAL"):
         xs.set_perms("/local/domain/0/backend", [(0, "q")])
 

@@ -25,7 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-XEN_ARGS = "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+XEN_ARGS = (
+    "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all noreboot"
+)
 
 
 def _pad4(n: int) -> bytes:
@@ -91,7 +93,9 @@ def boot(cache: Path, cpio: Path, log: Path, timeout: float) -> int:
         "-initrd", f"{cache / 'vmlinuz'} console=hvc0 earlyprintk=xen rdinit=/realxen/dom0-init,{cpio}",
     ]  # fmt: skip
     try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=timeout, check=False).returncode
+        return subprocess.run(
+            cmd, stdin=subprocess.DEVNULL, timeout=timeout, check=False
+        ).returncode
     except subprocess.TimeoutExpired:
         return -1
 
