@@ -13,7 +13,7 @@ from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model
 from blkswap.timing import Clock, Cpus, DeviceQueue, FlushLock, Meter, Worker
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 COSTS = load_profile("x86-modern")
 

@@ -26,7 +26,7 @@ from blkswap.front.xenbus import BlkFront, FrontConfig
 from blkswap.lab.toolstack import add_vbd
 from blkswap.storage import RamStore
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 DEVID = vdev_encode("xvda")  # 51712
 PAGE = 4096

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from blkswap.back.request import PendingReq
+from blkswap.xen.port import DomainPort
 
 POLICIES = ("none", "wait", "replace", "abandon")
 RETRY_NS = 5_000_000  # LG gnttab_unmap_refs_async: 5 ms × (age + 1)
@@ -61,7 +62,7 @@ class Hazard:
     def __init__(
         self,
         policy: str,
-        port: Any,
+        port: DomainPort,
         holders: PageHolders | None = None,
         later: Callable[[float, Callable[[], None]], None] | None = None,
         clock: Callable[[], int] | None = None,

@@ -29,6 +29,7 @@ from blkswap.back.indirect import read_indirect_segments
 from blkswap.back.io import StorageIo, SyncIo
 from blkswap.back.request import PendingReq, RequestError, check_range, check_segments, validate
 from blkswap.back.vbd import BackendRing, stat_key
+from blkswap.xen.port import DomainPort
 
 
 class BackendLoop:
@@ -36,7 +37,7 @@ class BackendLoop:
 
     def __init__(
         self,
-        port: Any,
+        port: DomainPort,
         io: StorageIo | None = None,
         meter: Meter | None = None,
         name: str = "tapdisk0",

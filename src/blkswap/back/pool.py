@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from blkswap.xen.port import DomainPort
+
 CLASSIC_FRAMES = 2 * 32 * 11  # 704: "Blkback still defaults to 2 rings worth" (seed)
 MAX_DEFAULT_FRAMES = 32768
 
@@ -61,7 +63,7 @@ class FramePool:
     """A named stock of dom0 frames (by gfn) with FIFO/round-robin admission."""
 
     def __init__(
-        self, port: Any, name: str, frames: int, clock: Callable[[], int] | None = None
+        self, port: DomainPort, name: str, frames: int, clock: Callable[[], int] | None = None
     ) -> None:
         if frames < 0:
             raise PoolError(f"pool {name!r}: size must be ≥ 0 frames, got {frames}")

@@ -33,6 +33,7 @@ from blkswap.back.loop import BackendLoop
 from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError
 from blkswap.back.request import VbdLimits
 from blkswap.back.vbd import BackendRing, Vbd, VbdConfig
+from blkswap.xen.port import DomainPort
 
 DEFAULT_PROTOCOL = ABIS["x86_32"].protocol  # LB common.h BLKIF_PROTOCOL_DEFAULT on x86
 
@@ -58,7 +59,7 @@ class BlkBack:
 
     def __init__(
         self,
-        port: Any,
+        port: DomainPort,
         loops: list[BackendLoop] | None = None,
         *,
         options: DataPathOptions | None = None,

@@ -21,6 +21,7 @@ from blkswap.abi import blkif
 from blkswap.abi.ring import FrontRing
 from blkswap.front.bio import Bio
 from blkswap.front.grants import BackendBroken, Granted
+from blkswap.xen.port import DomainPort
 
 
 @dataclass(slots=True)
@@ -35,7 +36,7 @@ class FrontQueue:
 
     def __init__(
         self,
-        port: Any,
+        port: DomainPort,
         index: int,
         ring: FrontRing,
         codec: Any,

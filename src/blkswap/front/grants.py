@@ -25,6 +25,7 @@ from typing import Any
 
 from blkswap.abi.swap_ext import decode_new_frames
 from blkswap.front.bio import Bio
+from blkswap.xen.port import DomainPort
 
 
 class BackendBroken(Exception):
@@ -43,7 +44,7 @@ class Granted:
 class FreshGrants:
     name = "fresh"
 
-    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
         self.port, self.backend, self.meter = port, backend, meter
         self.deferred: deque[int] = deque()  # grants the backend kept mapped (LF deferred list)
         self.backend_bugs = 0
@@ -79,7 +80,7 @@ class FreshGrants:
 class PersistentGrants(FreshGrants):
     name = "persistent"
 
-    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
         super().__init__(port, backend, meter)
         self.free: deque[list[int]] = deque()  # [gref or -1, gfn]; head = most recently used
         self.pages = 0
@@ -133,7 +134,7 @@ class PersistentGrants(FreshGrants):
 class SwapGrants(FreshGrants):
     name = "swap"
 
-    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
         super().__init__(port, backend, meter)
         self.swapped_frames = 0
 
@@ -173,7 +174,7 @@ class SwapGrants(FreshGrants):
 class TransferGrants(FreshGrants):
     name = "transfer"
 
-    def __init__(self, port: Any, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
         super().__init__(port, backend, meter)
         self.frames_received = 0
         self.lost = 0

@@ -24,6 +24,7 @@ from blkswap.abi.xenbus import XenbusState
 from blkswap.front.bio import Bio
 from blkswap.front.blkfront import FrontQueue
 from blkswap.front.grants import STRATEGIES
+from blkswap.xen.port import DomainPort
 
 
 @dataclass(slots=True)
@@ -48,7 +49,7 @@ class BlkFront:
     """One virtual block device as the guest sees it."""
 
     def __init__(
-        self, port: Any, devid: int, config: FrontConfig | None = None, meter: Any = None
+        self, port: DomainPort, devid: int, config: FrontConfig | None = None, meter: Any = None
     ) -> None:
         self.port = port
         self.devid = devid

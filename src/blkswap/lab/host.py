@@ -30,7 +30,7 @@ from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model, open_store
 from blkswap.timing import Clock, Cpus, DeviceQueue, Worker
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 DEVID = vdev_encode("xvda")  # 51712: every guest sees its disk as xvda
 

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from blkswap.xen.port import EventChannelError
+
 __all__ = ["DOMID_SELF", "EvtchnError", "EventChannels", "MAX_PORTS_2L"]
 
 DOMID_SELF = 0x7FF0
@@ -50,7 +52,7 @@ _ERRNO_TEXT = {
 }
 
 
-class EvtchnError(Exception):
+class EvtchnError(EventChannelError):
     """An event-channel operation failed the way Xen fails it (``-errno``).
 
     ``errno_name`` is the Linux/Xen errno name (``"EINVAL"``, ``"ESRCH"``, ``"ENOSPC"`` …);
@@ -58,9 +60,9 @@ class EvtchnError(Exception):
     """
 
     def __init__(self, errno_name: str, message: str) -> None:
-        self.errno_name = errno_name
+        super().__init__(errno_name, message)
         text = _ERRNO_TEXT.get(errno_name, errno_name)
-        super().__init__(f"{errno_name} ({text}): {message}")
+        self.args = (f"{errno_name} ({text}): {message}",)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from typing import Any, ClassVar, Protocol
 from blkswap.back.frames import VaSpace
 from blkswap.back.pool import FramePool
 from blkswap.back.request import PendingReq
+from blkswap.xen.port import DomainPort
 
 API_VERSION = 1
 
@@ -79,7 +80,7 @@ class DataPathOptions:
 class BackendContext:
     """Everything a data path instance may use; one instance per ring."""
 
-    port: Any  #: dom0's DomainPort
+    port: DomainPort  #: dom0's DomainPort
     frontend_domid: int
     pool: FramePool  #: the VBD's frame pool (the loop takes ``frames_needed`` before ``prepare``)
     va: VaSpace
