@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from blkswap.back.frames import MAPPING_BASE_VA, VaSpace
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 
 def test_vaspace_hands_out_distinct_aligned_addresses_and_reuses_fifo() -> None:

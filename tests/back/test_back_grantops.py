@@ -16,7 +16,7 @@ from blkswap.back.grantops import (
     unmap_grants,
 )
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError, default_frames
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 
 @pytest.fixture

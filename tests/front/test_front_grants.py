@@ -20,7 +20,7 @@ from blkswap.front.grants import (
 )
 from blkswap.front.xenbus import NullMeter
 from blkswap.xen import NeuteredPageError, Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
 RSP = 16  # x86_64 response size; the swap extension follows it in the slot
 

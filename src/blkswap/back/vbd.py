@@ -8,14 +8,21 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from blkswap.abi import blkif
-from blkswap.abi.ring import BackRing
+from blkswap.abi import Abi, blkif
+from blkswap.back.negotiate import Negotiated
 from blkswap.back.request import VbdLimits
+from blkswap.back.rings import MappedRing
+from blkswap.storage.base import BlockStore
+from blkswap.xen.port import Counters
+
+if TYPE_CHECKING:
+    from blkswap.back.datapaths.base import DataPath
+    from blkswap.back.loop import BackendLoop
 
 #: pending_req slots per ring page (LB common.h XEN_BLKIF_REQS_PER_PAGE = 32)
 REQS_PER_PAGE = 32
@@ -27,15 +34,20 @@ class VbdConfig:
 
     frontend_domid: int
     devid: int
-    store: Any  #: a blkswap.storage BlockStore
+    store: BlockStore
     datapath: str = "map"
     readonly: bool = False
     sector_size: int = 512
-    max_indirect_segments: int = 256  #: LB MAX_INDIRECT_SEGMENTS (advertised)
-    max_ring_page_order: int = 4  #: LB xen_blkif_max_ring_order default
-    max_queues: int = 4
+    #: advertised ``feature-max-indirect-segments``; None = the backend's (LB
+    #: MAX_INDIRECT_SEGMENTS); a data path whose caps forbid indirect advertises none
+    max_indirect_segments: int | None = None
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
+
+    @property
+    def label(self) -> str:
+        """The VBD's name in reports and pool accounting."""
+        return self.name or f"vbd{self.frontend_domid}.{self.devid}"
 
 
 class BackendRing:
@@ -45,34 +57,34 @@ class BackendRing:
         self,
         vbd: Vbd,
         index: int,
-        sring: BackRing,
-        codec: Any,
-        evtchn: int,
+        mapped: MappedRing,
+        codec: Abi,
         nr_pages: int,
-        datapath: Any,
-        ring_maps: list,
+        datapath: DataPath,
+        loop: BackendLoop,
     ) -> None:
         self.vbd = vbd
         self.index = index
-        self.sring = sring
+        self.sring = mapped.sring
         self.codec = codec
-        self.evtchn = evtchn
+        self.evtchn = mapped.evtchn
         self.nr_pages = nr_pages
         self.datapath = datapath
-        self.ring_maps = ring_maps  # grant mappings of the ring pages (unmapped at disconnect)
+        self.ring_maps = mapped.maps  # grant mappings of the ring pages (unmapped at disconnect)
+        self.loop = loop  #: the BackendLoop serving this ring
         self.max_pending = REQS_PER_PAGE * nr_pages
         self.in_flight = 0
         self.parked = 0  #: requests waiting for pool frames (the ring is not read meanwhile)
         self.closing = False  #: frontend is closing: answer in-flight requests, read nothing new
-        self.on_idle: Any = None  #: called when a closing ring's last request is answered
+        #: called when a closing ring's last request is answered
+        self.on_idle: Callable[[], None] | None = None
         self.broken = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
-        self.loop: Any = None  #: the BackendLoop serving this ring
-        self.tally: Any = (
-            None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
-        )
-        self._tallies: list | None = None
+        #: the backend port's cumulative hypervisor counters (set at connect); attributing()
+        #: diffs marks of them into ``work``, the hypervisor work done for this ring
+        self.source: Counters | None = None
+        self.work = Counters()
         self.stats: Counter[str] = Counter()
 
     @property
@@ -81,25 +93,21 @@ class BackendRing:
 
     @contextmanager
     def attributing(self) -> Iterator[None]:
-        """Count the hypervisor work done inside the block for this ring (when the port can)."""
-        tallies = self._tallies
-        if tallies is None:
+        """Count the hypervisor work done through the port inside the block for this ring."""
+        source = self.source
+        if source is None:
             yield
             return
-        tallies.append(self.tally)
+        mark = source.mark()
         try:
             yield
         finally:
-            popped = (
-                tallies.pop()
-            )  # strictly nested (LIFO); Counters compare by value, so no remove()
-            if popped is not self.tally:
-                raise RuntimeError(f"{self.name}: tally stack out of order")
+            self.work.add(source.since(mark))
 
     @property
     def counters(self) -> dict[str, Any]:
-        """Hypervisor work done for this ring (counters as a plain dict; empty without a tally)."""
-        return self.tally.as_dict() if self.tally is not None else {}
+        """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
+        return self.work.as_dict() if self.source is not None else {}
 
 
 @dataclass(slots=True)
@@ -108,13 +116,21 @@ class Vbd:
 
     config: VbdConfig
     limits: VbdLimits
-    protocol: str = "x86_64-abi"
-    datapath: str = "map"  #: the path in use, after falling back for missing frontend features
+    negotiated: Negotiated
     rings: list[BackendRing] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        return self.config.name or f"vbd{self.config.frontend_domid}.{self.config.devid}"
+        return self.config.label
+
+    @property
+    def protocol(self) -> str:
+        return self.negotiated.protocol
+
+    @property
+    def datapath(self) -> str:
+        """The path in use, after falling back for missing frontend features."""
+        return self.negotiated.datapath
 
     @property
     def frontend_domid(self) -> int:

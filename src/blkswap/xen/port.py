@@ -1,123 +1,225 @@
-"""The narrow hypervisor interface that frontends and backends are written against.
+"""The hypervisor interface that frontends and backends are written against, and nothing more.
 
-A kernel running in one domain can do a small set of things: issue grant-table hypercalls (alone or
-in a multicall), use event channels, talk to xenstore, and manage its own memory (its pages, its
-grant-table entries, the mappings in its address space). :class:`DomainPort` lists exactly those.
-``blkswap.front`` and ``blkswap.back`` receive a port and never import the emulated hypervisor, so
-the same code can later run against a real Xen through ``/dev/xen/gntdev``, ``/dev/xen/gntalloc``,
-``/dev/xen/evtchn`` and xenstored (DESIGN.md §2; STYLE.md lesson 4).
+A kernel running in one domain can do a small set of things: issue grant-table hypercalls (alone
+or batched in a multicall), use event channels, talk to xenstore, and manage its own memory (its
+pages, its grant-table entries, the mappings in its address space). :class:`DomainPort` lists
+exactly those, grouped the way a real implementation provides them:
 
-:class:`EmulatedPort` implements the protocol by forwarding to :class:`blkswap.xen.Xen` with the
-caller's domid filled in.
+=====================  ==========================================  ================================
+protocol               emulated lab (:mod:`blkswap.xen.emulated`)  Linux dom0 user space
+=====================  ==========================================  ================================
+:class:`GrantOps`      ``Xen.grant_table_op`` / ``Xen.multicall``  /dev/xen/gntdev ioctls + mmap
+:class:`EventChannels` ``Xen.evtchn``                              /dev/xen/evtchn
+:class:`StoreClient`   the emulated xenstored                      xenstored's socket / xenbus
+:class:`Memory`        the domain's P2M and kernel allocator       a page-aligned mmap arena
+:class:`GuestGrants`   the domain's own grant table (frontends)    /dev/xen/gntalloc
+:class:`Balloon`       P2M/M2P changes (swap, transfer)            not available (PortUnsupported)
+=====================  ==========================================  ================================
+
+``blkswap.front`` and ``blkswap.back`` import only this module from :mod:`blkswap.xen` (a test
+walks their imports): whatever implements these protocols can run the same blkfront/backend
+code (DESIGN.md §2; STYLE.md lesson 4). Grant ops carry Xen's own argument structs
+(``blkswap.abi.gnttab``) in ``bytearray`` batches, so a port only decodes and answers them.
+
+Accounting is not a side channel: every port keeps :attr:`DomainPort.counters`, the cumulative
+work done through it (hypercalls, grant-op elements, flushes, bytes copied …). Whoever wants to
+know what a piece of code cost takes a :meth:`~blkswap.xen.counters.Counters.snapshot` before and
+subtracts it after.
+
+This module is import-light on purpose (no numpy): a stock dom0's python3 can load it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+from blkswap.xen.counters import Counters
+
+__all__ = [
+    "Balloon",
+    "Counters",
+    "DomainPort",
+    "EventChannelError",
+    "EventChannels",
+    "GrantOps",
+    "GuestGrants",
+    "Memory",
+    "MulticallCall",
+    "PortError",
+    "PortUnsupported",
+    "StoreClient",
+    "StoreError",
+    "StoreTransaction",
+]
+
+#: One multicall entry: ``(hypercall number, (cmd, argument batch, count))``, e.g.
+#: ``(__HYPERVISOR_grant_table_op, (GNTTABOP_swap, batch, 1))`` (XG public/xen.h multicall_entry).
+MulticallCall = tuple[int, tuple[int, bytearray, int]]
 
 
-class DomainPort(Protocol):
-    """What a kernel in domain ``domid`` may do (hypercalls, its own memory, evtchn, xenstore)."""
+class PortError(Exception):
+    """Base of the errors a port raises (the emulated one raises its own subclasses too)."""
+
+
+class PortUnsupported(PortError):
+    """This port cannot do the operation at all (e.g. P2M changes from dom0 user space)."""
+
+
+class StoreError(PortError):
+    """A xenstore request failed; ``errno_name`` is xenstored's answer (ENOENT, EACCES, EAGAIN,
+    EINVAL, E2BIG, EQUOTA, ENOSPC …; XG docs/misc/xenstore.txt)."""
+
+    def __init__(self, errno_name: str, path: str, detail: str = "") -> None:
+        super().__init__(f"{errno_name}: {path!r}: {detail or errno_name}")
+        self.errno_name = errno_name
+        self.path = path
+
+
+class EventChannelError(PortError):
+    """An event-channel operation failed the way Xen fails it; ``errno_name`` is the errno
+    (EINVAL, ESRCH, EBADF, ENOSPC, EPERM; XG common/event_channel.c)."""
+
+    def __init__(self, errno_name: str, message: str) -> None:
+        super().__init__(f"{errno_name}: {message}")
+        self.errno_name = errno_name
+
+
+class StoreTransaction(Protocol):
+    """An open xenstore transaction (opaque to callers)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+class StoreClient(Protocol):
+    """One domain's xenbus connection (XG docs/misc/xenstore.txt; Linux xenbus_xs.c).
+
+    Every method takes ``tx`` (None = outside a transaction) and raises :class:`StoreError`.
+    """
 
     domid: int
-    vcpus: int
-    store: Any  # a xenstore client bound to this domain
 
-    # hypercalls
-    def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int: ...
-    def multicall(self, entries: Sequence[tuple[int, tuple]]) -> list[int]: ...
+    def read(self, path: str, tx: StoreTransaction | None = None) -> str: ...
+    def read_int(
+        self, path: str, default: int | None = None, tx: StoreTransaction | None = None
+    ) -> int: ...
+    def exists(self, path: str, tx: StoreTransaction | None = None) -> bool: ...
+    def directory(self, path: str, tx: StoreTransaction | None = None) -> list[str]: ...
+    def write(
+        self, path: str, value: str | bytes | int, tx: StoreTransaction | None = None
+    ) -> None: ...
+    def mkdir(self, path: str, tx: StoreTransaction | None = None) -> None: ...
+    def rm(self, path: str, tx: StoreTransaction | None = None) -> None: ...
+    def get_perms(self, path: str, tx: StoreTransaction | None = None) -> list[tuple[int, str]]: ...
+    def set_perms(
+        self, path: str, perms: Iterable[Sequence[object]], tx: StoreTransaction | None = None
+    ) -> None: ...
+    def watch(self, path: str, token: str, callback: Callable[[str, str], None]) -> object:
+        """``callback(event_path, token)`` on changes at/below ``path``; fires once when set."""
+        ...
+
+    def unwatch(self, path: str, token: str) -> None: ...
+    def transaction_start(self) -> StoreTransaction: ...
+    def transaction_end(self, tx: StoreTransaction, commit: bool = True) -> None:
+        """Commit (StoreError EAGAIN on conflict: nothing applied, start again) or abort."""
+        ...
+
+    def write_all(self, base: str, keys: dict[str, str]) -> int:
+        """``base/key = value`` for every key in one transaction, retried on EAGAIN; attempts."""
+        ...
+
+
+class GrantOps(Protocol):
+    """Grant-table hypercalls with Xen's argument structs (XG public/grant_table.h)."""
+
+    def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
+        """HYPERVISOR_grant_table_op: per-element statuses/outputs are written into ``args``;
+        the return value is the hypercall's own (0, or a negative errno for the whole call)."""
+        ...
+
+    def multicall(self, entries: Sequence[MulticallCall]) -> list[int]:
+        """HYPERVISOR_multicall: one hypercall; the result of each entry, in order."""
+        ...
+
+
+class EventChannels(Protocol):
+    """Event channels (XG public/event_channel.h; Linux /dev/xen/evtchn)."""
+
     def evtchn_alloc_unbound(self, remote_domid: int) -> int: ...
     def evtchn_bind_interdomain(self, remote_domid: int, remote_port: int) -> int: ...
     def evtchn_send(self, port: int) -> None: ...
     def evtchn_close(self, port: int) -> None: ...
-    def evtchn_bind_handler(self, port: int, handler: Callable[[int], None]) -> None: ...
+    def evtchn_bind_handler(self, port: int, handler: Callable[[int], None]) -> None:
+        """Call ``handler(port)`` on each upcall of ``port`` (the kernel's irq handler)."""
+        ...
 
-    # the domain's own memory and grant table (guest-kernel work, no hypercall)
-    def alloc_page(self) -> int: ...
+
+class Memory(Protocol):
+    """The domain's own pages and its view of mapped memory.
+
+    Addresses: own page ``gfn`` is at va ``gfn << 12``; grant mappings live at vas the backend
+    chooses above its own memory (``blkswap.back.frames.VaSpace``)."""
+
+    def alloc_page(self) -> int:
+        """A free page of this domain (its gfn); for a backend, a reserve/buffer frame."""
+        ...
+
     def free_page(self, gfn: int) -> None: ...
     @property
     def free_pages(self) -> int: ...
     def gfn_to_mfn(self, gfn: int) -> int: ...
-    def page_view(self, va: int) -> memoryview: ...
-    def clear_va(self, va: int) -> None: ...
+    def page_view(self, va: int) -> memoryview:
+        """The 4096 bytes at page-aligned ``va`` (own page or a grant mapping), writable."""
+        ...
+
+    def clear_va(self, va: int) -> None:
+        """Forget a stale mapping slot at ``va`` (after a failed or replaced mapping)."""
+        ...
+
+    def page_refcount(self, mfn: int) -> int:
+        """Extra references on ``mfn`` held by in-flight I/O (0 = only its owner)."""
+        ...
+
+
+class GuestGrants(Protocol):
+    """A granting kernel's own grant table (Linux gnttab_grant_foreign_access & co.)."""
+
     def grant_access(self, gfn: int, domid: int, readonly: bool) -> int: ...
     def grant_transfer(self, domid: int, gfn: int | None = None) -> int: ...
-    def end_access(self, ref: int) -> bool: ...
-    def end_transfer(self, ref: int) -> int | None: ...
-    def grant_entry(self, ref: int) -> tuple[int, int, int]: ...
+    def end_access(self, ref: int) -> bool:
+        """End foreign access; False while the grantee still maps it (entry kept)."""
+        ...
 
-    # balloon and kernel mappings (swap neuters a page before granting it; transfer balloons out)
+    def end_transfer(self, ref: int) -> int | None:
+        """The mfn transferred into ``ref``, or None if nothing arrived (entry released)."""
+        ...
+
+    def grant_entry(self, ref: int) -> tuple[int, int, int]:
+        """``(flags, domid, frame)`` of the v1 entry."""
+        ...
+
+
+class Balloon(Protocol):
+    """Memory reservation and kernel mappings (swap neuters; transfer balloons out)."""
+
     def increase_reservation(self, n: int) -> list[int]: ...
     def decrease_reservation(self, gfns: list[int]) -> None: ...
     def populate(self, gfn: int) -> int: ...
     def neuter(self, gfn: int) -> None: ...
     def restore(self, gfn: int) -> None: ...
 
-    # page references held by in-flight I/O (xen-abi.md §5.3)
-    def page_refcount(self, mfn: int) -> int: ...
 
+class DomainPort(GrantOps, EventChannels, Memory, GuestGrants, Balloon, Protocol):
+    """Everything a kernel in domain ``domid`` may do; front/ and back/ hold one of these."""
 
-class EmulatedPort:
-    """:class:`DomainPort` over the emulated hypervisor: every call is made as ``domid``."""
-
-    def __init__(self, xen: Any, domid: int) -> None:
-        self.xen = xen
-        self.domid = domid
-        self.dom = xen.domain(domid)
-        self.vcpus = self.dom.vcpus
-        self.store = xen.store.client(domid)
-        self.counters = self.dom.counters
-
-    # -- hypercalls -------------------------------------------------------------------------
-    def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
-        return self.xen.grant_table_op(self.domid, cmd, args, count)
-
-    def multicall(self, entries: Sequence[tuple[int, tuple]]) -> list[int]:
-        """``entries``: ``(op, args)`` pairs, e.g. ``(20, (GNTTABOP_swap, array, 1))``."""
-        from blkswap.xen.multicall import MulticallEntry
-
-        return self.xen.multicall(self.domid, [MulticallEntry(op, args) for op, args in entries])
-
-    def evtchn_alloc_unbound(self, remote_domid: int) -> int:
-        return self.xen.evtchn.alloc_unbound(self.domid, remote_domid)
-
-    def evtchn_bind_interdomain(self, remote_domid: int, remote_port: int) -> int:
-        return self.xen.evtchn.bind_interdomain(self.domid, remote_domid, remote_port)
-
-    def evtchn_send(self, port: int) -> None:
-        self.xen.evtchn.send(self.domid, port)
-
-    def evtchn_close(self, port: int) -> None:
-        self.xen.evtchn.close(self.domid, port)
-
-    def evtchn_bind_handler(self, port: int, handler: Callable[[int], None]) -> None:
-        self.xen.evtchn.bind_handler(self.domid, port, handler)
-
-    # -- memory -------------------------------------------------------------------------------
-    def __getattr__(self, name: str) -> Any:
-        # Memory and grant-entry helpers are the Domain's own methods (alloc_page, page_view,
-        # grant_access, end_access, neuter, restore, increase_reservation, …).
-        return getattr(self.dom, name)
-
-    # lab instrumentation: attribute hypervisor work to a consumer (no meaning on a real Xen)
     @property
-    def tallies(self) -> list:
-        """Counters that also receive every count charged to this domain while listed."""
-        return self.dom.tallies
-
-    @staticmethod
-    def new_tally() -> Any:
-        from blkswap.xen.counters import Counters
-
-        return Counters()
-
-    # page references: in-flight I/O holding a page (xen-abi.md §5.3)
-    def get_page(self, mfn: int) -> None:
-        self.xen.get_page(mfn)
-
-    def put_page(self, mfn: int) -> None:
-        self.xen.put_page(mfn)
-
-    def page_refcount(self, mfn: int) -> int:
-        return self.xen.page_refcount(mfn)
+    def domid(self) -> int: ...
+    @property
+    def vcpus(self) -> int: ...
+    @property
+    def store(self) -> StoreClient: ...
+    @property
+    def counters(self) -> Counters:
+        """Cumulative work done through this port (snapshot and subtract to attribute it)."""
+        ...

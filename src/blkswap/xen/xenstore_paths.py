@@ -21,6 +21,8 @@ import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from blkswap.xen.port import StoreError
+
 __all__ = [
     "ABS_PATH_MAX",
     "PAYLOAD_MAX",
@@ -61,17 +63,14 @@ _ERRNO_TEXT = {
 }
 
 
-class XenstoreError(Exception):
+class XenstoreError(StoreError):
     """A xenstore request failed; ``errno_name`` is what xenstored would send in an ERROR reply.
 
     ``path`` is the path as the caller gave it (or the resolved one when more useful).
     """
 
     def __init__(self, errno_name: str, path: str, detail: str = "") -> None:
-        self.errno_name = errno_name
-        self.path = path
-        text = detail or _ERRNO_TEXT.get(errno_name, errno_name)
-        super().__init__(f"{errno_name}: {path!r}: {text}")
+        super().__init__(errno_name, path, detail or _ERRNO_TEXT.get(errno_name, errno_name))
 
 
 @dataclass(frozen=True)
