@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from lab_rig import HoldIo, Rig, get_segments, pattern, store_bytes
+from lab_rig import DEVID, HoldIo, Rig, get_segments, pattern, store_bytes
 from test_lab_bad_front import RawFront
 
 from blkswap.abi import blkif
@@ -168,3 +168,71 @@ def test_pool_frames_reused_across_domains_carry_nothing_over(path):
         _, got_a = rig.read(a, 8 * i, 4096)
         _, got_b = rig.read(b, 8 * i, 4096)
         assert got_a == b"A" * 4096 and got_b == b"B" * 4096
+
+
+@pytest.mark.row("D6", "B8")
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("op", [READ, WRITE])
+def test_a_guest_destroyed_with_io_in_flight_is_let_go(path, op):
+    """No toolstack detach: the guest dies while its request is in the backend. Its directory
+    vanishes with it, the backend stops reading the ring, finishes the I/O and then unmaps
+    everything of the dead guest (the audit would name any mapping left); the other guest goes on."""
+    if path == "transfer" and op == READ:
+        op = WRITE  # RawFront-free transfer reads need accept-transfer grants: the write is enough
+    rig = Rig(path, TWO)
+    g = rig.guest(0)
+    rig.write(g, 0, pattern(4096, 1))
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    rig.submit(g, rig.bio(g, op, 0, [(0, 7)], pattern(4096, 2) if op == WRITE else None))
+    assert len(io.held) == 1
+    rig.xen.destroy_domain(g.domid)
+    rig.pump()
+    io.release()
+    rig.pump()
+    assert rig.back.vbd(g.domid, DEVID) is None
+    assert rig.xen.audit() == []
+    other = rig.guest(1)
+    rig.back.loops[0].io = HoldIo()
+    bio = rig.bio(other, WRITE, 8, [(0, 7)], pattern(4096, 3))
+    rig.submit(other, bio)
+    rig.back.loops[0].io.release()
+    rig.pump()
+    assert bio.status == OK and store_bytes(other.store, 8 * 512, 4096) == pattern(4096, 3)
+
+
+@pytest.mark.row("D4", "F3")
+@pytest.mark.parametrize("path", PATHS)
+def test_toolstack_detach_with_io_in_flight_writes_nothing_after_revocation(path):
+    """The toolstack detaches while a READ is in flight; the frontend then revokes every grant it
+    can (end-access succeeds only for grants no one maps). The backend must never write a frame
+    whose grant was revoked: once revoked the guest may give the frame back to Xen, and the
+    next owner would receive the read's data (a cross-domain leak)."""
+    rig = Rig(path, TWO)
+    g = rig.guest(0)
+    rig.write(g, 0, pattern(4096, 1))
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    op = READ if path != "transfer" else WRITE
+    bio = rig.bio(g, op, 0, [(0, 7)], None if op == READ else pattern(4096, 2))
+    rig.submit(g, bio)
+    assert len(io.held) == 1
+    rig.back.detach(g.domid, DEVID)
+    rig.pump()
+    gt = g.port.dom.gt
+    granted = [r for r in range(gt.nr_entries) if g.port.grant_entry(r)[0] & 3 == 1]
+    revoked = [(r, g.port.grant_entry(r)[2]) for r in granted if g.port.end_access(r)]
+    assert revoked or path == "map"  # map: every data grant is still mapped, none revocable
+    for _, mfn in revoked:  # the frame's next user (the guest, or Xen's next owner) writes it
+        rig.xen.frame_view(mfn)[:] = b"\xee" * 4096
+    io.release()
+    rig.pump()
+    for _, mfn in revoked:
+        assert bytes(rig.xen.frame_view(mfn)) == b"\xee" * 4096, (
+            f"mfn {mfn} written after revocation"
+        )
+    assert rig.xen.audit() == []
+    assert [r for r in range(gt.nr_entries) if gt.pin[r]] == []  # dom0 let go of everything
+    assert all(
+        g.port.end_access(r) for r in granted if (r, g.port.grant_entry(r)[2]) not in revoked
+    )
