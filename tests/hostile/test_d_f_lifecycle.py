@@ -86,10 +86,11 @@ def test_persistent_grants_after_errors_and_disconnect_leave_nothing_mapped():
 
 
 @pytest.mark.row("D10")
-@pytest.mark.parametrize("path", ["map", "copy", "swap"])
+@pytest.mark.parametrize("path", ["map", "copy", "swap", "persistent"])
 def test_a_pool_of_one_request_makes_requests_wait_never_fail(path):
     """Two guests, a pool of 11 frames (one full request): every request waits its turn and
-    succeeds; both guests progress."""
+    succeeds; both guests progress. On persistent the other guest's idle grants hold the
+    frames: the pool asks for them back instead of stalling."""
     rig = Rig(path, TWO, pool_frames=11)
     bios = []
     for i in range(8):

@@ -80,6 +80,10 @@ class FramePool:
         self.bound: set[str] = set()
         self.stats = PoolStats()
         self.destroyed = False
+        #: ``reclaim(n)`` of paths holding idle frames (persistent grants), asked when a wait
+        #: cannot be served: frames another backend's idle grants sit on would otherwise never
+        #: come back while that backend has no I/O (a stall; lab addition, as ``reclaim`` is)
+        self._reclaimers: list[Callable[[int], int]] = []
 
     # -- toolstack operations -----------------------------------------------------------------
     def bind(self, owner: str) -> None:
@@ -157,7 +161,24 @@ class FramePool:
         waiter = Waiter(n, owner, callback, self.clock())
         self._waiters.append(waiter)
         self._serve()
+        self._reclaim()
         return waiter if any(w is waiter for w in self._waiters) else None
+
+    def add_reclaimer(self, reclaim: Callable[[int], int]) -> None:
+        self._reclaimers.append(reclaim)
+
+    def remove_reclaimer(self, reclaim: Callable[[int], int]) -> None:
+        self._reclaimers = [r for r in self._reclaimers if r != reclaim]
+
+    def _reclaim(self) -> None:
+        """Ask the holders of idle frames for what the first waiter still lacks."""
+        for reclaim in list(self._reclaimers):
+            if not self._waiters:
+                return
+            short = self._waiters[0].n - len(self._free)
+            if short <= 0:
+                return
+            reclaim(short)  # gives frames back through give(), which serves the waiters
 
     def cancel(self, waiter: Waiter | None) -> None:
         """Withdraw one registered wait (by identity: two waits may look alike)."""
