@@ -57,6 +57,9 @@ class LabConfig:
     )
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
+    faults: str | None = (
+        None  #: a fault plan TOML (storage/faults.py): EIO, short, torn, latency, hang
+    )
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
     cost_overrides: dict[str, float] = field(
         default_factory=dict
@@ -113,6 +116,13 @@ class LabConfig:
             )
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
+        if self.faults is not None:
+            from blkswap.storage.faults import FaultPlanError, load_plan
+
+            try:
+                load_plan(self.faults)
+            except FaultPlanError as err:
+                raise bad("faults", str(err)) from None
         if self.copy_flavour not in COPY_FLAVOURS:
             raise bad(
                 "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
