@@ -256,7 +256,8 @@ class BlkBack:
         )
         ring.source = self.port.counters  # per-ring accounting of hypervisor work
         if ring.datapath.caps.reclaims:  # its idle frames can serve other backends' waits
-            ctx.pool.add_reclaimer(cast(Reclaims, ring.datapath).reclaim)
+            dp = cast(Reclaims, ring.datapath)
+            ctx.pool.add_reclaimer(ctx.owner, dp.reclaim, dp.idle_frames)
         return ring
 
     def _connect(self, dev: _Device) -> None:

@@ -154,6 +154,10 @@ class PersistentPath:
         self.purged += len(victims)
         return len(victims)
 
+    def idle_frames(self) -> int:
+        """Pool frames held by grants no request is using (what :meth:`reclaim` can free)."""
+        return sum(1 for pg in self.grants.values() if not pg.active and pg.frame is not None)
+
     def reclaim(self, frames: int) -> int:
         """Pool pressure: unmap up to enough inactive grants (least recently used first) to give
         back ``frames`` pool frames. Linux purges on a timer and a size limit only; a pool that
