@@ -237,3 +237,75 @@ def test_toolstack_detach_with_io_in_flight_writes_nothing_after_revocation(path
     assert all(
         g.port.end_access(r) for r in granted if (r, g.port.grant_entry(r)[2]) not in revoked
     )
+
+
+def _restart_backend(rig: Rig, path: str) -> None:
+    """Kill dom0's backend and start a new one that probes the same devices (lab D7)."""
+    from blkswap.back.frames import VaSpace
+    from blkswap.back.io import SyncIo
+    from blkswap.back.vbd import VbdConfig
+    from blkswap.lab.assemble import BackendPlan, build_backend
+
+    old = rig.back
+    old.kill()
+    rig.pump()
+    new = build_backend(rig.port0, BackendPlan(options=DataPathOptions(), pool_frames=64),
+                        rig.scheduler, SyncIo())  # fmt: skip
+    new.va = VaSpace(base=old.va._next)  # a new process: its mappings live elsewhere
+    rig.back = new
+    for g in rig.guests:
+        new.attach(VbdConfig(g.domid, DEVID, g.store, datapath=path))
+    rig.pump()
+
+
+@pytest.mark.row("D7", "D5")
+@pytest.mark.parametrize("path", PATHS)
+def test_backend_killed_and_restarted_mid_flight(path):
+    """The backend dies with 8 requests in flight and a new one probes the devices: the frontend
+    recovers (new rings, requests re-sent as blkif_recover does), every bio completes exactly
+    once with OK, the image equals the oracle, and the dead backend's late I/O changes nothing."""
+    rig = Rig(path, TWO)
+    g = rig.guest(0)
+    for i in range(4):
+        rig.write(g, 8 * i, pattern(4096, 100 + i))
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    writes = [rig.bio(g, WRITE, 64 + 8 * i, [(0, 7)], pattern(4096, 200 + i)) for i in range(4)]
+    reads = [] if path == "transfer" else [rig.bio(g, READ, 8 * i, [(0, 7)]) for i in range(4)]
+    rig.submit(g, *writes, *reads)
+    assert len(io.held) == len(writes + reads)
+    _restart_backend(rig, path)
+    io.release()  # the dead process's storage I/O finishes late, answered to nobody
+    rig.pump()
+    assert g.front.connected and [g.done.count(b) for b in writes + reads] == [1] * len(
+        writes + reads
+    )
+    assert all(b.status == OK for b in writes + reads)
+    for i in range(4):
+        assert store_bytes(g.store, (64 + 8 * i) * 512, 4096) == pattern(4096, 200 + i)
+    for i, r in enumerate(reads):
+        assert get_segments(g.port, r.segments) == pattern(4096, 100 + i)
+    other = rig.guest(1)
+    assert rig.write(other, 8, pattern(4096, 7)).status == OK
+    assert rig.read(other, 8, 4096)[1] == pattern(4096, 7)
+    assert rig.xen.audit() == []
+
+
+@pytest.mark.row("D4", "F3")
+def test_persistent_pages_a_dead_backend_still_maps_are_quarantined():
+    """After recovery the frontend does not hand out a persistent page the old backend still
+    maps; it comes back into use once that backend lets go."""
+    rig = Rig("persistent", TWO)
+    g = rig.guest(0)
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    rig.submit(g, rig.bio(g, READ, 0, [(0, 7)]))
+    _restart_backend(rig, "persistent")
+    grants = g.front.grants
+    assert len(grants.quarantine) == 1
+    held = grants.quarantine[0][1]
+    assert all(gfn != held for _ref, gfn in grants.free)
+    io.release()
+    rig.pump()
+    rig.write(g, 8, pattern(4096, 1))  # a completion retries the quarantine
+    assert not grants.quarantine

@@ -299,6 +299,19 @@ class BlkBack:
             unmap_ring(self.port, self.va, ring.ring_maps, ring.evtchn)
         dev.vbd = None
 
+    def kill(self) -> None:
+        """The backend process dies (lab D7): it stops watching and answering; what it had
+        mapped or bound is released as a dying process's grant and event-channel devices are
+        closed; requests in flight finish their storage I/O without an answer. The xenstore
+        nodes stay: a new :class:`BlkBack` attaching the same devices probes them again."""
+        for (domid, devid), dev in list(self.devices.items()):
+            try:
+                self.port.store.unwatch(f"{dev.fe}/state", f"be:{domid}:{devid}")
+            except StoreError:
+                pass
+            self._disconnect(dev)
+        self.devices.clear()
+
     def detach(self, frontend_domid: int, devid: int) -> None:
         """Remove a device (toolstack hot-unplug): disconnect and unbind it from its pool."""
         dev = self.devices.pop((frontend_domid, devid))

@@ -104,6 +104,15 @@ class BlkFront:
         bstate = self.port.store.read_int(f"{self.be}/state", default=XenbusState.Unknown)
         if bstate == XenbusState.InitWait and self.state == XenbusState.Initialising:
             self._talk_to_backend()
+        elif bstate == XenbusState.InitWait and self.state in (
+            XenbusState.Initialised,
+            XenbusState.Connected,
+        ):
+            # a new backend probed the device under us: the old one died (lab D7). Recover as
+            # LF blkfront_resume/blkif_recover does: new rings, in-flight requests re-sent.
+            self._teardown()
+            self._set_state(XenbusState.Initialising)
+            self._talk_to_backend()
         elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
             self._connect()
         elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (
