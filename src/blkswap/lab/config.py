@@ -117,12 +117,7 @@ class LabConfig:
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
         if self.faults is not None:
-            from blkswap.storage.faults import FaultPlanError, load_plan
-
-            try:
-                load_plan(self.faults)
-            except FaultPlanError as err:
-                raise bad("faults", str(err)) from None
+            _check_faults(self.faults)
         if self.copy_flavour not in COPY_FLAVOURS:
             raise bad(
                 "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
@@ -140,6 +135,15 @@ class LabConfig:
 
     def with_(self, **kw: Any) -> LabConfig:
         return replace(self, **kw)
+
+
+def _check_faults(path: str) -> None:
+    from blkswap.storage.faults import FaultPlanError, load_plan
+
+    try:
+        load_plan(path)
+    except FaultPlanError as err:
+        raise ConfigError(f"faults: {err}") from None
 
 
 def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
