@@ -172,3 +172,34 @@ def test_an_event_storm_with_no_work(path):
     n = rig.pump()
     assert n <= 10_000 and ring.stats.get("responses", 0) == before
     bystander_works(rig)
+
+
+@pytest.mark.row("C7")
+@pytest.mark.parametrize("path", ["map", "persistent"])
+def test_an_eagain_storm_on_transactions_delays_the_handshake_only(path, monkeypatch):
+    """Every transaction commit answers EAGAIN 25 times before it goes through (a storm of
+    conflicting writers): both sides retry (xenbus's ``goto again``), the device connects and
+    serves, and no half-written transaction is left behind."""
+    from blkswap.xen.xenstore import XenstoreClient
+
+    original = XenstoreClient.transaction_end
+    storm = {"left": 0, "refused": 0}
+
+    def end(self, tx, commit=True):
+        if commit and storm["left"] > 0:
+            storm["left"] -= 1
+            storm["refused"] += 1
+            original(self, tx, commit=False)
+            raise XenstoreError("EAGAIN", "/", "injected conflict")
+        return original(self, tx, commit)
+
+    rig = Rig(path, TWO)
+    monkeypatch.setattr(XenstoreClient, "transaction_end", end)
+    storm["left"] = 25
+    g = rig.guest(0)
+    g.front.reconnect()
+    rig.pump()
+    assert storm["refused"] == 25 and g.front.connected
+    assert rig.xen.store.open_transactions() == [] and rig.xen.store.audit() == []
+    assert rig.write(g, 8, pattern(4096, 4)).status == 0
+    assert rig.read(g, 8, 4096)[1] == pattern(4096, 4)
