@@ -29,6 +29,15 @@ from blkswap.xen.port import DomainPort, StoreError
 U64_MAX = (1 << 64) - 1
 
 
+_RING_KEYS = ("ring-page-order", "multi-queue-num-queues", "ring-ref",
+              *(f"ring-ref{i}" for i in range(16)), *(f"queue-{q}" for q in range(16)))  # fmt: skip
+
+
+def _stale_keys(keys: dict[str, str]) -> list[str]:
+    """Ring keys (or queue directories) a connection's ``keys`` do not use."""
+    return [k for k in _RING_KEYS if k not in keys and not any(n.startswith(k + "/") for n in keys)]
+
+
 def _disk_number(text: str, key: str, low: int, high: int) -> int:
     """A decimal number in ``low..high`` as blkfront's ``%Lu`` / ``%lu`` reads would accept."""
     digits = text.strip()
@@ -144,6 +153,7 @@ class BlkFront:
     def _talk_to_backend(self) -> None:
         """Set up rings and publish their keys in one transaction (LF talk_to_blkback)."""
         cfg, st = self.config, self.port.store
+        again = bool(self.negotiated)  # a reconnect: keys of the last connection may be there
         # xenbus_read_unsigned: anything but an unsigned number is the default (C11: a hostile
         # backend's huge values are clamped by the min() below, negative ones count as absent)
         be_order = max(0, self._read_be("max-ring-page-order", 0))
@@ -177,18 +187,10 @@ class BlkFront:
         keys["feature-persistent"] = "1" if cfg.persistent else "0"
         keys["feature-swap"] = "1" if cfg.swap else "0"
         keys["feature-transfer"] = "1" if cfg.transfer else "0"
-        # keys of an earlier connection that this one does not write would describe rings that
-        # are gone (a reconnect that negotiated fewer pages or queues)
-        for stale in (
-            "ring-page-order",
-            "multi-queue-num-queues",
-            "ring-ref",
-            *(f"ring-ref{i}" for i in range(16)),
-            *(f"queue-{q}" for q in range(16)),
-        ):
-            used = stale in keys or any(k.startswith(stale + "/") for k in keys)
-            if not used and st.exists(f"{self.fe}/{stale}"):
-                st.rm(f"{self.fe}/{stale}")  # fmt: skip
+        if again:  # keys of the last connection this one does not rewrite describe dead rings
+            for stale in _stale_keys(keys):
+                if st.exists(f"{self.fe}/{stale}"):
+                    st.rm(f"{self.fe}/{stale}")
         st.write_all(self.fe, keys)  # one transaction, retried on EAGAIN
         self._pending_rings = rings
         self._set_state(XenbusState.Initialised)
