@@ -9,7 +9,7 @@
 # stops a run: -x). cosmic-ray mutates files in place, so the run happens in a scratch copy of
 # src/, tests/ and pyproject.toml (PYTHONPATH puts the copy first): the work tree is never
 # touched and other work can go on meanwhile. A full package takes hours on 2 cores: run it per
-# module (docs/reliability.md says what was measured).
+# module (tools/mutation-results.txt says what was measured).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
