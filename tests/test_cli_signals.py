@@ -14,10 +14,14 @@ import pytest
 JOB = "[long]\nrw=randrw\nbs=4k\niodepth=8\nsize={size}\n"
 
 
-def _start(tmp_path: Path, *args: str, size: str = "256m") -> subprocess.Popen[str]:
+def _start(
+    tmp_path: Path, *args: str, size: str = "256m", workers: int | None = None
+) -> subprocess.Popen[str]:
     job = tmp_path / "long.fio"
     job.write_text(JOB.format(size=size))
     env = {**os.environ, "TMPDIR": str(tmp_path)}
+    if workers is not None:
+        env["BLKSWAP_WORKERS"] = str(workers)  # data paths one after the other
     cmd = [sys.executable, "-m", "blkswap", "compare", str(job), "--storage", "raw", *args]
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
@@ -42,7 +46,7 @@ def test_signal_any_time_is_one_line_and_130(tmp_path: Path, sig: int, delay: fl
 
 
 def test_interrupt_prints_the_data_paths_that_finished(tmp_path: Path) -> None:
-    proc = _start(tmp_path, "--datapaths", "map,copy", size="8m")
+    proc = _start(tmp_path, "--datapaths", "map,copy", size="8m", workers=1)
     assert proc.stderr is not None
     seen = ""
     while "[2/2] copy" not in seen:

@@ -49,7 +49,9 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     _check_destinations(args, report)
     results: dict[str, Any] = {}
     args.partial_results = results  # printed if the run is interrupted (emit_partial)
-    results.update(_run_paths(args, config, jobfile, list(args.datapaths), partial=results))
+    done = _run_paths(args, config, jobfile, list(args.datapaths), partial=results)
+    results.clear()
+    results.update(done)  # in the order asked, not the order they finished
     runs = {n: r.run for n, r in results.items()}
     _write_logs(results, single=False)
     docs = []
