@@ -1,0 +1,79 @@
+"""The physical host under the vCPUs (blkswap.timing.host / scheduler): pCPUs, steal, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from blkswap.lab import ConfigError, Lab, load_scenario
+
+BUSY = "[j]\nrw=randread\nbs=4k\niodepth=16\nsize=1m\nnumjobs=4\n"
+
+
+def run(pcpus: int, **kw: Any) -> Any:
+    settings = dict(
+        guests=2, guest_vcpus=4, dom0_vcpus=2, datapath="persistent", storage="ram",
+        device="null", costs="x86-2010", verify=False,
+    )  # fmt: skip
+    settings.update(kw)
+    return Lab(pcpus=pcpus, **settings).run(BUSY).run
+
+
+def iops(run: Any) -> float:
+    return sum(j.total_ios for j in run.jobs) / ((run.end_ns - run.start_ns) / 1e9)
+
+
+def test_enough_pcpus_change_nothing() -> None:
+    """A pCPU for every vCPU: no activity ever waits, so every figure is as without a host."""
+    plain, hosted = run(0), run(10)
+    for a, b in zip(plain.jobs, hosted.jobs, strict=True):
+        assert (a.total_ios, a.start_ns, a.end_ns) == (b.total_ios, b.start_ns, b.end_ns)
+    assert plain.blkswap["cpu_ns_by_cause"] == hosted.blkswap["cpu_ns_by_cause"]
+    assert "host" not in plain.blkswap
+    assert set(hosted.blkswap["host"]["steal_ns_by_domain"].values()) == {0}
+
+
+def test_oversubscribed_host_halves_throughput_and_shows_steal() -> None:
+    """2 guests × 4 busy vCPUs: 2 pCPUs give about half of what 4 give; steal says why."""
+    four, two = run(4), run(2)
+    ratio = iops(two) / iops(four)
+    assert 0.4 <= ratio <= 0.65, ratio
+    steal2 = two.blkswap["host"]["steal_pct_by_domain"]
+    steal4 = four.blkswap["host"]["steal_pct_by_domain"]
+    assert min(steal2.values()) > 20
+    assert sum(steal2.values()) > 2 * sum(steal4.values())
+    assert two.blkswap["host"]["utilisation"] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [
+        (dict(pcpus=-1), "pcpus"),
+        (dict(pcpus=4, sched="fifo"), "sched"),
+        (dict(pcpus=4, dom0_pin=2), "dom0_pin"),  # 4 dom0 vCPUs pinned to 2 pCPUs
+        (dict(pcpus=4, guest_weight=-5), "guest_weight"),
+        (dict(pcpus=3, sched="null"), "sched"),  # null needs a pCPU per vCPU
+        (dict(pcpus=6, sockets=4), "pcpus"),
+    ],
+)
+def test_bad_host_settings_name_the_key(settings: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError, match=rf"^{key}: "):
+        Lab(dom0_vcpus=4, **settings)
+
+
+def test_scenario_host_table(tmp_path: Path) -> None:
+    good = tmp_path / "h.toml"
+    good.write_text('guests = 2\n[host]\npcpus = 8\nsched = "credit2"\ndom0_pin = 4\n')
+    cfg = load_scenario(good)
+    assert (cfg.pcpus, cfg.sched, cfg.dom0_pin, cfg.guests) == (8, "credit2", 4, 2)
+    for text, key in (
+        ("[host]\npcpus = 0\n", "host.pcpus"),
+        ('[host]\npcpus = "8"\n', "host.pcpus"),
+        ("[host]\ncores = 8\n", "host.cores"),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(ConfigError, match=key):
+            load_scenario(bad)
