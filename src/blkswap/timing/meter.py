@@ -10,7 +10,9 @@ from blkswap.sim.costs import CostProfile
 from blkswap.timing.locks import FlushLock
 from blkswap.timing.pricing import hypervisor_ns_since
 from blkswap.timing.vcpus import Cpus
-from blkswap.xen.counters import TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+from blkswap.xen.counters import OP_INDEX, TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+
+_MAP, _UNMAP, _UNMAP_REPLACE = OP_INDEX["map"], OP_INDEX["unmap"], OP_INDEX["unmap_and_replace"]
 
 
 class Meter:
@@ -30,6 +32,9 @@ class Meter:
         "ipis_seen",
         "own_ipi",
         "total",
+        "bounce",
+        "gnt_lock",
+        "gnt_seen",
     )
 
     def __init__(self, costs: CostProfile, cpus: Cpus, lock: FlushLock | None = None) -> None:
@@ -47,6 +52,12 @@ class Meter:
         self.ipis_seen = self.mark[TLB_FLUSH_IPIS]
         self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
         self.total = 0.0  # the final price, set by close()
+        # the host model's contention costs (none without a host: the lab's old behaviour)
+        hosted = cpus.host is not None
+        self.bounce = costs.lock_bounce_ns if hosted else 0.0
+        self.gnt_lock = cpus.gnttab_lock if hosted and costs.gnttab_lock_hold_ns else None
+        v = self.mark
+        self.gnt_seen = v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE]
 
     def charge(self, cause: str, amount: int) -> None:
         ns = self.costs.charge_ns(cause, amount)
@@ -59,7 +70,28 @@ class Meter:
         base = self.explicit + hypervisor_ns_since(self.costs, v, self.mark)
         if v[TLB_FLUSHES] != self.flushes_seen:
             self._flushed(base)
+        if self.gnt_lock is not None and v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE] != self.gnt_seen:
+            self._grant_locked(base, v)
         return base + self.lock_wait
+
+    def _grant_locked(self, base: float, v: list[int]) -> None:
+        """New map/unmap elements: each held the domain's grant-table lock (2012 era), spinning
+        while another vCPU of the domain held it (the waiter's pCPU burns: it stays busy)."""
+        n = v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE]
+        hold = (n - self.gnt_seen) * self.costs.gnttab_lock_hold_ns
+        self.gnt_seen = n
+        lock = self.gnt_lock
+        assert lock is not None
+        wait = lock.reserve(self.env.now + base + self.lock_wait - hold, hold, self.bounce)
+        self._spun("gnttab_lock", wait, lock.last_extra)
+
+    def _spun(self, cause: str, wait: float, extra: float) -> None:
+        if wait > 0:
+            self.lock_wait += wait
+            self.by_cause[cause] = self.by_cause.get(cause, 0.0) + wait
+        if extra > 0:
+            self.lock_wait += extra
+            self.by_cause["lock_bounce"] = self.by_cause.get("lock_bounce", 0.0) + extra
 
     def _flushed(self, base: float) -> None:
         """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
@@ -70,10 +102,8 @@ class Meter:
         hold = costs.flush_hold_ns(k, v)
         if hold > 0 and self.lock is not None:
             # the hold is the last thing priced so far: the flush started `hold` ago
-            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold)
-            if wait > 0:
-                self.lock_wait += wait
-                self.by_cause["tlb_lock"] = self.by_cause.get("tlb_lock", 0.0) + wait
+            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold, self.bounce)
+            self._spun("tlb_lock", wait, self.lock.last_extra)
         _, remote = costs.remote_flush_targets(k, v)
         total, share = self.cpus.receive_ipis(remote, costs.tlb_ipi_handler_ns)
         if total:
@@ -83,8 +113,8 @@ class Meter:
     def close(self) -> float:
         """Final price of the activity (its own vCPU's time); accounts every cause on the domain
         (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
-        if self.counters.v[TLB_FLUSHES] != self.flushes_seen:
-            self.elapsed()  # flushes since the last look (without any, elapsed() only reads)
+        if self.counters.v[TLB_FLUSHES] != self.flushes_seen or self.gnt_lock is not None:
+            self.elapsed()  # flushes/lock holds since the last look (else elapsed() only reads)
         delta = Counters(self.counters.since(self.mark))
         self.total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause) + self.lock_wait
         self.cpus.account(self.by_cause)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from blkswap.sim import Environment, Resource
+from blkswap.timing.locks import SpinLock
 
 if TYPE_CHECKING:
     from blkswap.timing.meter import Clock
@@ -39,6 +40,8 @@ class Cpus:
         self.steal_ns = 0.0  #: runnable but waiting for a pCPU
         self.ran_ns = 0.0  #: pCPU time used
         self.ran_at_acct = 0.0  #: ran_ns at the last credit accounting
+        #: the domain's grant-table lock (used by the meter on a host whose profile's era has one)
+        self.gnttab_lock = SpinLock(env)
 
     def account(self, by_cause: dict[str, float]) -> None:
         for k, v in by_cause.items():
