@@ -91,7 +91,12 @@ class Host:
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
         spec = cfg.host
         #: the physical host's pCPUs and scheduler (None: every vCPU runs when it has work)
-        self.pcpus = Pcpus(self.env, spec) if spec.enabled and spec.sched != "null" else None
+        # A pCPU for every vCPU (or sched null: each vCPU keeps its own) is the lab without a
+        # host: nothing shares a pCPU, so nothing waits, spins on a pCPU others need, or bounces
+        # (docs/costs.md "Host"); results are those of pcpus = 0, bit for bit.
+        vcpus = cfg.dom0_vcpus + cfg.guests * cfg.guest_vcpus
+        shared = spec.enabled and spec.sched != "null" and spec.pcpus < vcpus
+        self.pcpus = Pcpus(self.env, spec) if shared else None
         if self.pcpus is not None:
             self.pcpus.add(self.dom0_cpus, spec.dom0_weight, spec.dom0_pin)
         self._tmp = None

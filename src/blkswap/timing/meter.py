@@ -8,7 +8,7 @@ from typing import Any
 from blkswap.sim import Environment
 from blkswap.sim.costs import CostProfile
 from blkswap.timing.locks import FlushLock
-from blkswap.timing.pricing import hypervisor_ns_since
+from blkswap.timing.pricing import hypervisor_ns_by_cause, hypervisor_ns_since
 from blkswap.timing.vcpus import Cpus
 from blkswap.xen.counters import OP_INDEX, TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
 
@@ -33,6 +33,7 @@ class Meter:
         "own_ipi",
         "total",
         "bounce",
+        "hosted",
         "gnt_lock",
         "gnt_seen",
     )
@@ -53,7 +54,7 @@ class Meter:
         self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
         self.total = 0.0  # the final price, set by close()
         # the host model's contention costs (none without a host: the lab's old behaviour)
-        hosted = cpus.host is not None
+        self.hosted = hosted = cpus.host is not None
         self.bounce = costs.lock_bounce_ns if hosted else 0.0
         self.gnt_lock = cpus.gnttab_lock if hosted and costs.gnttab_lock_hold_ns else None
         v = self.mark
@@ -100,6 +101,21 @@ class Meter:
         v = c[TLB_FLUSH_IPIS] - self.ipis_seen
         self.flushes_seen, self.ipis_seen = c[TLB_FLUSHES], c[TLB_FLUSH_IPIS]
         hold = costs.flush_hold_ns(k, v)
+        if self.hosted:
+            # Xen IPIs the pCPUs in the domain's dirty cpumask (XG smp.c flush_area_mask on
+            # d->domain_dirty_cpumask): a pCPU switched to another domain's vCPU left it (its
+            # TLB was flushed then, context_switch); an idle pCPU lazily keeps the domain's page
+            # tables and stays in it. Lab: targets are capped at the pCPUs not running another
+            # domain, but the initiator's — with enough pCPUs, every other vCPU, as without a host.
+            host = self.cpus.host
+            assert host is not None
+            others = host.n - len(host.free) - self.cpus.running
+            cap = k * max(0, host.n - others - 1)
+            if v > cap:
+                dirty = costs.flush_hold_ns(k, cap)
+                self.explicit += dirty - hold
+                self.by_cause["tlb_flush"] = self.by_cause.get("tlb_flush", 0.0) + dirty - hold
+                hold, v = dirty, cap
         if hold > 0 and self.lock is not None:
             # the hold is the last thing priced so far: the flush started `hold` ago
             wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold, self.bounce)
@@ -115,8 +131,9 @@ class Meter:
         (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
         if self.counters.v[TLB_FLUSHES] != self.flushes_seen or self.gnt_lock is not None:
             self.elapsed()  # flushes/lock holds since the last look (else elapsed() only reads)
-        delta = Counters(self.counters.since(self.mark))
-        self.total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause) + self.lock_wait
+        delta = self.counters.since(self.mark)
+        hyp = hypervisor_ns_by_cause(self.costs, delta, self.by_cause)
+        self.total = self.explicit + hyp + self.lock_wait
         self.cpus.account(self.by_cause)
         return self.total
 

@@ -70,6 +70,7 @@ class Pcpus:
         pcpu = self._free_for(cpus)
         if pcpu is not None:
             self.started[pcpu] = (self.env.now, cpus)
+            cpus.running += 1
             return pcpu
         ev = self.env.event()
         self._seq += 1
@@ -86,6 +87,7 @@ class Pcpus:
         ran = now - since
         cpus.credit -= ran
         cpus.ran_ns += ran
+        cpus.running -= 1
         self.busy_ns += ran
         if now >= self._next_acct:
             self._account()
@@ -96,6 +98,7 @@ class Pcpus:
             return
         entry = self.waiting.pop(best)
         self.started[pcpu] = (now, entry[2])
+        entry[2].running += 1
         self.switches += 1
         entry[3].succeed(pcpu)
 

@@ -38,6 +38,7 @@ class Cpus:
         self.affinity = 0  #: runs only on pCPUs below this (0: anywhere)
         self.credit = 0.0  #: credit scheduler's balance, ns of pCPU time
         self.steal_ns = 0.0  #: runnable but waiting for a pCPU
+        self.running = 0  #: vCPUs on a pCPU now (the domain's dirty cpumask, for flushes)
         self.ran_ns = 0.0  #: pCPU time used
         self.ran_at_acct = 0.0  #: ran_ns at the last credit accounting
         #: the domain's grant-table lock (used by the meter on a host whose profile's era has one)
