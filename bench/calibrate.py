@@ -51,8 +51,13 @@ def main() -> int:
     ap.add_argument("--ms", type=int, default=20, help="simulated run time per point, ms")
     ap.add_argument("--costs", default="x86-2010")
     ap.add_argument("--scenario", default=str(ROOT / "examples" / "persistent-2012.toml"))
+    ap.add_argument("--set", action="append", default=[], metavar="FIGURE=NS",
+                    help="override a cost figure (to see what moves the curve; fits go in the profile)")  # fmt: skip
     args = ap.parse_args()
-    base = load_scenario(args.scenario).with_(costs=args.costs, verify=False)
+    overrides = {k: float(v) for k, v in (kv.split("=", 1) for kv in args.set)}
+    base = load_scenario(args.scenario).with_(
+        costs=args.costs, verify=False, cost_overrides=overrides
+    )
     guests = [int(g) for g in args.guests.split(",")]
     print(
         f"testbed: {args.scenario} ({base.pcpus} pCPUs, sched {base.sched}, dom0 "

@@ -77,6 +77,8 @@ class CostProfile:
     gnttab_lock_hold_ns: float = 0.0
     #: a contended spinlock's cache line moving to one more waiter at each hand-over
     lock_bounce_ns: float = 0.0
+    #: Xen switching a pCPU to another domain's vCPU (state save/restore, CR3, TLB refill)
+    vcpu_switch_ns: float = 0.0
 
     def with_overrides(self, **kw: float) -> CostProfile:
         """A copy with some figures replaced (validated like a profile file)."""
@@ -183,7 +185,7 @@ class CostProfile:
 #: every figure a profile file must give (all of CostProfile's fields but ``name``)
 FIGURES: tuple[str, ...] = tuple(f.name for f in fields(CostProfile) if f.name != "name")
 #: figures a profile file may leave out (the host model's; 0 = not modelled)
-OPTIONAL = ("gnttab_lock_hold_ns", "lock_bounce_ns")
+OPTIONAL = ("gnttab_lock_hold_ns", "lock_bounce_ns", "vcpu_switch_ns")
 
 
 def _figure(name: str, value: Any, label: str) -> float:

@@ -33,8 +33,8 @@ class FlushLock:
         """Reserve ``hold`` ns of the lock starting no earlier than ``at``; returns the wait.
 
         ``bounce_ns`` (host model): the lock's cache line moves to every vCPU spinning on it when
-        it is handed over (a ticket lock's waiters all re-read it), so each window already
-        queued at ``at`` adds that much to this hold (:attr:`last_extra`): a contended lock is
+        it is handed over (a ticket lock's waiters all re-read it), so each window this one
+        queued behind (between ``at`` and its turn) adds that much to this hold (:attr:`last_extra`): a contended lock is
         held longer the more waiters it has."""
         self.last_extra = 0.0
         if hold <= 0:
@@ -43,17 +43,18 @@ class FlushLock:
         while self.windows and self.windows[0][1] <= now:
             self.windows.pop(0)
         start = max(at, now)
-        if bounce_ns:
-            queued = sum(1 for _a, b in self.windows if b > start)
-            self.last_extra = bounce_ns * queued
-            hold += self.last_extra
-            self.bounce_ns += self.last_extra
         for a, b in self.windows:
             if b <= start:
                 continue
             if a >= start + hold:
                 break
             start = b
+        if bounce_ns and start > at:
+            # the waiters this one queued behind: windows between its ask and its turn
+            queued = sum(1 for a, b in self.windows if b > at and a < start)
+            self.last_extra = bounce_ns * queued
+            hold += self.last_extra
+            self.bounce_ns += self.last_extra
         bisect.insort(self.windows, (start, start + hold))
         wait = start - at
         self.acquisitions += 1

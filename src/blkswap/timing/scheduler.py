@@ -46,6 +46,7 @@ class Pcpus:
         self.free: list[int] = list(range(self.n))  # idle pCPUs, lowest first
         self.waiting: list[tuple[int, int, Cpus, Any, bool]] = []  # (seq, t0, cpus, event, wake)
         self.started: dict[int, tuple[float, Cpus]] = {}  # pCPU → (since, domain running)
+        self.last: dict[int, Cpus] = {}  # pCPU → the domain whose vCPU ran there last
         self.domains: list[Cpus] = []
         self.busy_ns = 0.0
         self.switches = 0
@@ -80,6 +81,15 @@ class Pcpus:
         cpus.steal_ns += self.env.now - t0
         return pcpu
 
+    def switched(self, pcpu: int, cpus: Cpus) -> bool:
+        """Whether ``cpus`` comes to ``pcpu`` from another domain (a full context switch: new
+        page tables, so a cold TLB; XG domain.c context_switch → __context_switch)."""
+        if self.last.get(pcpu) is cpus:
+            return False
+        self.last[pcpu] = cpus
+        self.switches += 1
+        return True
+
     def release(self, pcpu: int) -> None:
         """The activity on ``pcpu`` ended: debit its domain, run the best waiter there."""
         now = self.env.now
@@ -99,7 +109,6 @@ class Pcpus:
         entry = self.waiting.pop(best)
         self.started[pcpu] = (now, entry[2])
         entry[2].running += 1
-        self.switches += 1
         entry[3].succeed(pcpu)
 
     def _free_for(self, cpus: Cpus) -> int | None:

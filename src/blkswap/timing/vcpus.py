@@ -94,6 +94,11 @@ class Cpus:
         host = self.host
         if host is not None:
             pcpu = yield from host.acquire(self, wake)
+            if host.switched(pcpu, self) and clock.costs.vcpu_switch_ns:
+                # Xen switches to this domain's vCPU on that pCPU: the pCPU works for it
+                switch = clock.costs.vcpu_switch_ns
+                self.busy_ns["vcpu_switch"] = self.busy_ns.get("vcpu_switch", 0.0) + switch
+                yield self.env.timeout(switch)
         mark = self.ipi_ns_per_vcpu
         result, meter = clock.meter_run(self, fn)
         yield self.env.timeout(meter.total)
