@@ -79,3 +79,32 @@ def test_scenario_host_table(tmp_path: Path) -> None:
         bad.write_text(text)
         with pytest.raises(ConfigError, match=key):
             load_scenario(bad)
+
+
+# -- the shape of the 2012 testbed, reduced (bench/calibrate.py runs the full one) ---------------
+SHAPE_JOB = (
+    "[g]\nrw=randread\nbs=4k\niodepth=32\nrandrepeat=1\ntime_based=1\nruntime=2ms\nsize=64m\n"
+)
+TESTBED = Path(__file__).resolve().parents[2] / "examples" / "persistent-2012.toml"
+
+
+def shared_host_iops(path: str, guests: int, pcpus: int = 8) -> tuple[float, Any]:
+    base = load_scenario(TESTBED).with_(verify=False, sockets=1, smt=1, dom0_vcpus=8)
+    res = Lab(base.with_(datapath=path, guests=guests, pcpus=pcpus)).run(SHAPE_JOB).run
+    return iops(res), res
+
+
+def test_reduced_2012_testbed_shape() -> None:
+    """8 pCPUs, an 8-vCPU dom0: map's per-guest rate falls as guests are added (every unmap
+    flush takes the host-wide flush lock and IPIs dom0's busy vCPUs), persistent grants go
+    further and only stop when the shared pCPUs run out — which steal time shows."""
+    map1, _ = shared_host_iops("map", 1)
+    map4, _ = shared_host_iops("map", 4)
+    per1, _ = shared_host_iops("persistent", 1)
+    per4, run4 = shared_host_iops("persistent", 4)
+    assert map4 / 4 <= 0.75 * map1  # ≥ 25 % less per guest at 4 guests
+    assert 2.0 <= per4 / map4 <= 3.5
+    assert per4 / 4 < per1  # even persistent saturates the 8 shared pCPUs …
+    free, _ = shared_host_iops("persistent", 4, pcpus=0)
+    assert per4 < 0.75 * free  # … which it would not without the host
+    assert run4.blkswap["host"]["utilisation"] > 0.5
