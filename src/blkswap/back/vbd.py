@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
 from blkswap.back.negotiate import Negotiated
@@ -105,7 +105,7 @@ class BackendRing:
             self.work.add(source.since(mark))
 
     @property
-    def counters(self) -> dict[str, Any]:
+    def counters(self) -> dict[str, int | dict[str, int]]:
         """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
         return self.work.as_dict() if self.source is not None else {}
 
