@@ -53,6 +53,7 @@ def lab_for(path: str, args: argparse.Namespace, verify: bool) -> Lab:
         disk_size=disk,
         verify=verify,
         seed=args.seed,
+        pcpus=args.pcpus,
         **extra,
     )
 
@@ -135,6 +136,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--iodepth", type=int, default=32)
     ap.add_argument("--storage", choices=("raw", "ram"), default="raw")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pcpus", type=int, default=0,
+                    help="physical CPUs under the vCPUs (0: no host model; docs/costs.md Host)")  # fmt: skip
     ap.add_argument("--paths", default=",".join(PATHS), help="comma-separated data paths")
     ap.add_argument("--profile", metavar="PATH", choices=PATHS, help="cProfile one data path")
     ap.add_argument("--top", type=int, default=25, help="functions shown per profile table")

@@ -14,6 +14,7 @@ from typing import Any
 
 from blkswap.back.datapaths import DATAPATHS
 from blkswap.back.datapaths.grant_copy import FLAVOURS as COPY_FLAVOURS
+from blkswap.timing.host import HOST_KEYS, HostSpec, HostSpecError, host_table
 
 GUEST_ABIS = ("x86_64", "x86_32", "mixed")
 STORAGE_KINDS = ("raw", "ram", "null")
@@ -61,6 +62,19 @@ class LabConfig:
     cost_overrides: dict[str, float] = field(
         default_factory=dict
     )  #: per-figure overrides of the profile
+    # the physical host ([host] in a scenario; blkswap.timing.host says what each means)
+    pcpus: int = 0  #: physical CPUs; 0 = one per vCPU (no host model, the lab's old behaviour)
+    sockets: int = 1  #: sockets of the host
+    smt: int = 1  #: hardware threads per core
+    dom0_pin: int = 0  #: dom0 vCPUs only on the first N pCPUs (0 = floating)
+    sched: str = "credit"  #: Xen scheduler: credit | credit2 | null
+    dom0_weight: int = 256  #: credit weight of dom0
+    guest_weight: int = 256  #: credit weight of each guest
+
+    @property
+    def host(self) -> HostSpec:
+        """The physical host these settings describe."""
+        return HostSpec(**{k: getattr(self, k) for k in HOST_KEYS})
 
     def validated(self) -> LabConfig:
         def bad(name: str, why: str) -> ConfigError:
@@ -117,6 +131,10 @@ class LabConfig:
             raise bad(
                 "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
             )
+        try:
+            self.host.check(self.dom0_vcpus, self.dom0_vcpus + self.guests * self.guest_vcpus)
+        except HostSpecError as err:
+            raise ConfigError(str(err)) from None
         return self
 
     def pool_of(self, guest: int) -> str:
@@ -150,6 +168,11 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
         table = {k: v for k, v in data.items() if not isinstance(v, dict | list)}
     if "pools" in table:
         raise ConfigError(f"scenario {p}: pools: write pools as [[pool]] tables")
+    if "host" in data:  # [host]: the physical host's keys, LabConfig fields of the same names
+        try:
+            table.update(host_table(f"scenario {p}", data["host"]))
+        except HostSpecError as err:
+            raise ConfigError(str(err)) from None
     if "pool" in data:  # no [[pool]] tables: keep the base's pools (e.g. from flags)
         table["pools"] = _pools(p, data["pool"])
     known = {f.name for f in fields(LabConfig)}

@@ -36,6 +36,7 @@ from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model, open_store
 from blkswap.timing import Clock, Cpus, DeviceQueue, Worker
+from blkswap.timing.scheduler import Pcpus
 from blkswap.xen import Xen
 from blkswap.xen.emulated import EmulatedPort
 
@@ -88,6 +89,16 @@ class Host:
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
+        spec = cfg.host
+        #: the physical host's pCPUs and scheduler (None: every vCPU runs when it has work)
+        # A pCPU for every vCPU (or sched null: each vCPU keeps its own) is the lab without a
+        # host: nothing shares a pCPU, so nothing waits, spins on a pCPU others need, or bounces
+        # (docs/costs.md "Host"); results are those of pcpus = 0, bit for bit.
+        vcpus = cfg.dom0_vcpus + cfg.guests * cfg.guest_vcpus
+        shared = spec.enabled and spec.sched != "null" and spec.pcpus < vcpus
+        self.pcpus = Pcpus(self.env, spec) if shared else None
+        if self.pcpus is not None:
+            self.pcpus.add(self.dom0_cpus, spec.dom0_weight, spec.dom0_pin)
         self._tmp = None
         self.image_dir = self._image_dir()
         self.net = (
@@ -173,6 +184,8 @@ class Host:
         port, front_dev = plug_guest(
             self.xen, self.backend, plan, meter=self.clock, interrupts=interrupts
         )
+        if self.pcpus is not None:
+            self.pcpus.add(irqs[0].cpus, cfg.guest_weight)
         return Guest(i, port.domid, port, irqs[0].cpus, front_dev, store, image, irqs[0].workers)
 
     def connect(self, timeout_ns: float = 1e9) -> None:
