@@ -36,6 +36,9 @@ class VbdConfig:
     max_queues: int = 4
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
+    #: the xenstore backend directory kind: "vbd" (blkback's) or "qdisk" (QEMU's, which no dom0
+    #: kernel driver claims); the lab always uses vbd
+    backend_kind: str = "vbd"
 
 
 class BackendRing:

@@ -33,7 +33,7 @@ from blkswap.back.loop import BackendLoop
 from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError
 from blkswap.back.request import VbdLimits
 from blkswap.back.vbd import BackendRing, Vbd, VbdConfig
-from blkswap.xen.port import DomainPort
+from blkswap.xen.port import DomainPort, PortError
 
 DEFAULT_PROTOCOL = ABIS["x86_32"].protocol  # LB common.h BLKIF_PROTOCOL_DEFAULT on x86
 
@@ -102,7 +102,10 @@ class BlkBack:
     # -- probe ---------------------------------------------------------------------------------
     def attach(self, config: VbdConfig) -> None:
         """Probe a device whose toolstack keys exist (LB xen_blkbk_probe)."""
-        be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
+        be = (
+            f"/local/domain/{self.port.domid}/backend/{config.backend_kind}/"
+            f"{config.frontend_domid}/{config.devid}"
+        )
         st = self.port.store
         fe = st.read(f"{be}/frontend")
         self._pool(config.pool).bind(config.name or f"vbd{config.frontend_domid}.{config.devid}")
@@ -239,6 +242,8 @@ class BlkBack:
             ref = self._read_front(dev, prefix + k, None)
             if ref is None:
                 raise NegotiationError(f"{qdir}/{k} missing")
+            if not 0 <= ref <= 0xFFFFFFFF:  # grant_ref_t is a u32 (XH grant_table.h)
+                raise NegotiationError(f"{qdir}/{k} {ref} is not a grant reference (u32)")
             refs.append(ref)
         evtchn = self._read_front(dev, prefix + "event-channel", None)
         if evtchn is None:
@@ -252,10 +257,17 @@ class BlkBack:
         sring = SharedRing([self.port.page_view(va) for va in vas], codec.ring_entry_size)
         back = BackRing(sring)
         if back.request_prod_overflow():
+            sring.release()
             unmap_grants(self.port, maps)
             self.va.give(vas)
             raise NegotiationError("req_prod - rsp_prod exceeds the ring size")
-        local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
+        try:  # LB xen_blkif_map: a failed bind unmaps the ring again
+            local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
+        except PortError as err:
+            sring.release()  # no view of the ring pages may outlive their mapping
+            unmap_grants(self.port, maps)
+            self.va.give(vas)
+            raise NegotiationError(f"binding event channel {evtchn}: {err}") from None
         ctx = BackendContext(
             self.port,
             vbd.frontend_domid,
@@ -305,6 +317,7 @@ class BlkBack:
         for ring in vbd.rings:
             ring.loop.remove_ring(ring)
             ring.datapath.teardown()
+            ring.sring.sring.release()  # drop the views of the ring pages before unmapping them
             unmap_grants(self.port, ring.ring_maps)
             self.va.give([m.va for m in ring.ring_maps])
             self.port.evtchn_close(ring.evtchn)

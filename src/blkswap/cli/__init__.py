@@ -4,6 +4,7 @@
     blkswap compare [JOB.fio] [options]  the same job through several data paths, side by side
     blkswap abi [STRUCT ...] [--json]    struct sizes and field offsets per guest ABI
     blkswap costs [PROFILE ...] [--json] the figures of cost profiles, with their basis
+    blkswap serve [options]              serve disks to real Linux blkfronts (a Linux dom0)
 
 Contracts (docs/cli.md): stdout carries only the requested output (``--output-format``); with a
 JSON format on stdout it is exactly one JSON document and everything else (progress line, status,
@@ -40,6 +41,7 @@ from .common import (
 from .info import cmd_abi, cmd_costs
 from .parser import build_parser
 from .run import cmd_compare, cmd_run
+from .serve import cmd_serve, serve_main
 
 __all__ = [
     "COMMANDS",
@@ -59,6 +61,7 @@ __all__ = [
     "cmd_compare",
     "cmd_costs",
     "cmd_run",
+    "cmd_serve",
     "main",
 ]
 
@@ -80,8 +83,11 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """The console script. Returns the exit status (see the module docstring)."""
     argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    if argv[:1] == ["serve"]:  # a stock dom0 has no numpy: serve's parser alone, lab not loaded
+        return serve_main(argv[1:])
     args = build_parser().parse_args(argv)
     handlers = {"run": cmd_run, "compare": cmd_compare, "abi": cmd_abi, "costs": cmd_costs}
+    handlers["serve"] = cmd_serve
     try:
         status = handlers[args.command](args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below

@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 70, 130
 OUTPUT_FORMATS = ("normal", "json", "json+")
-COMMANDS = ("run", "compare", "abi", "costs")
+COMMANDS = ("run", "compare", "abi", "costs", "serve")
 MAIN_REPORT_DIR = "blkswap-report"
 #: data path → one-line meaning (a test keeps the keys equal to back.datapaths.DATAPATHS)
 DATAPATH_HELP = {

@@ -10,6 +10,7 @@ from blkswap import __version__
 
 from .common import COMPARED, DATAPATH_HELP, EXIT_USAGE, MAIN_REPORT_DIR
 from .options import _add_lab_options, _datapath, _formats, _names
+from .serve import add_serve_parser
 
 DATAPATH_TEXT = "data paths:\n" + "".join(f"  {k:<11} {v}\n" for k, v in DATAPATH_HELP.items())
 OUTPUT_TEXT = """\
@@ -84,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compare(sub)
     _add_abi(sub)
     _add_costs(sub)
+    add_serve_parser(sub)
     return p
 
 
