@@ -10,7 +10,7 @@ from blkswap.abi import blkif
 from blkswap.back.datapaths import DATAPATHS, register
 from blkswap.back.datapaths.base import DataPath
 from blkswap.back.datapaths.skeleton import SkeletonPath
-from blkswap.back.request import PendingReq, RequestError
+from blkswap.back.request import BlkRequest, PendingReq, RequestError
 
 HOOKS = ("frames_needed", "prepare", "finish", "teardown")
 
@@ -40,9 +40,8 @@ def test_register_checks_the_api_version_and_the_skeleton_fails_data_requests():
             req.pool_frames = []
 
     path = SkeletonPath(Ctx())
-    req = PendingReq(
-        ring=None, id=1, operation=blkif.BLKIF_OP_READ, op=blkif.BLKIF_OP_READ, sector_number=0
-    )
+    read = BlkRequest(1, blkif.BLKIF_OP_READ, blkif.BLKIF_OP_READ, 0, 8)
+    req = PendingReq(ring=None, request=read)  # type: ignore[arg-type]
     assert path.frames_needed(req) == 0
     with pytest.raises(RequestError) as err:
         path.prepare(req)

@@ -1,8 +1,9 @@
 """A host without timing for end-to-end tests: Xen, dom0 with BlkBack, guests with BlkFront.
 
-:class:`Rig` wires the same pieces as ``blkswap.lab.host.Host`` but with no clock: the hypervisor
-queues event/watch callbacks (``Xen(deliver=None)``) and :meth:`Rig.pump` drains them, so the
-backend loop runs synchronously with ``SyncIo`` (or a test's own StorageIo). Bios are submitted
+:class:`Rig` is assembled like ``blkswap.lab.host.Host`` (``build_backend`` + ``plug_guest``) but
+with no clock: the hypervisor queues event/watch callbacks (``Xen(deliver=None)``) and
+:meth:`Rig.pump` drains them; the backend loop runs at once (``InlineScheduler``) with ``SyncIo``
+(or a test's own StorageIo). Bios are submitted
 straight to blkfront; bytes are checked in the guests' pages and in the store.
 
 Helpers: :class:`HoldIo` parks storage I/O until released (requests stay in flight in the
@@ -18,18 +19,19 @@ from typing import Any
 from blkswap.abi import blkif
 from blkswap.abi.xenbus import vdev_encode
 from blkswap.back.datapaths.base import DataPathOptions
-from blkswap.back.io import perform
-from blkswap.back.vbd import BackendRing, VbdConfig
-from blkswap.back.xenbus import BlkBack
+from blkswap.back.io import StorageIo, SyncIo, perform
+from blkswap.back.sched import InlineScheduler
+from blkswap.back.vbd import BackendRing
 from blkswap.front.bio import Bio
 from blkswap.front.xenbus import BlkFront, FrontConfig
-from blkswap.lab.toolstack import add_vbd
+from blkswap.lab.assemble import BackendPlan, GuestPlan, build_backend, plug_guest
 from blkswap.storage import RamStore
 from blkswap.xen import Xen
 from blkswap.xen.emulated import EmulatedPort
 
 DEVID = vdev_encode("xvda")  # 51712
 PAGE = 4096
+GUEST_VCPUS = 2  # blkfront caps its rings at its vCPUs: room for the 2-queue tests
 
 
 class Done:
@@ -88,7 +90,8 @@ class Rig:
         guest_pages: int = 256,
         stores: Sequence[Any] | None = None,
         front_config: FrontConfig | Callable[[int], FrontConfig] | None = None,
-        vbd_kwargs: dict[str, Any] | None = None,
+        io: StorageIo | None = None,
+        hazard_policy: str = "none",
     ) -> None:
         n = len(protocols)
         dom0_pages = pool_frames + 256
@@ -97,25 +100,23 @@ class Rig:
         self.xen.create_domain(pages=dom0_pages, vcpus=2)
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
-        self.back = BlkBack(self.port0, options=options, pool_frames=pool_frames)
+        self.scheduler = InlineScheduler()
+        plan = BackendPlan(
+            options=options or DataPathOptions(),
+            pool_frames=pool_frames,
+            hazard_policy=hazard_policy,
+        )
+        self.back = build_backend(self.port0, plan, self.scheduler, io or SyncIo())
         self.guests: list[Guest] = []
         for i, proto in enumerate(protocols):
-            dom = self.xen.create_domain(pages=guest_pages, vcpus=1)
-            self.xen.store.introduce_domain(dom.domid)
-            port = EmulatedPort(self.xen, dom.domid)
-            store = stores[i] if stores else RamStore(disk_bytes)
-            add_vbd(self.port0.store, 0, dom.domid, DEVID, protocol=proto)
-            self.back.attach(
-                VbdConfig(dom.domid, DEVID, store, datapath=datapath, **(vbd_kwargs or {}))
-            )
-            if callable(front_config):
-                fcfg = front_config(i)
-            else:
-                fcfg = front_config or FrontConfig()
+            fcfg = front_config(i) if callable(front_config) else front_config or FrontConfig()
             fcfg = FrontConfig(**{**_fields(fcfg), "protocol": proto})
-            front = BlkFront(port, DEVID, fcfg)
-            front.start()
-            self.guests.append(Guest(dom.domid, port, front, store, proto))
+            store = stores[i] if stores else RamStore(disk_bytes)
+            guest = GuestPlan(
+                pages=guest_pages, vcpus=GUEST_VCPUS, store=store, front=fcfg, datapath=datapath
+            )
+            port, front = plug_guest(self.xen, self.back, guest)
+            self.guests.append(Guest(port.domid, port, front, store, proto))
         self.pump()
 
     # -- driving ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ segments and min(pages needed, 8) indirect grefs are copied out; raw ``nr_segmen
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 from blkswap.abi.blkif import (
     BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST,
@@ -25,7 +24,7 @@ from blkswap.abi.blkif import (
     Segment,
     indirect_pages_needed,
 )
-from blkswap.abi.codec import Struct, build_struct
+from blkswap.abi.codec import Buffer, Struct, build_struct
 from blkswap.abi.decls import ALL_DECLS
 from blkswap.abi.errors import AbiError
 
@@ -40,7 +39,7 @@ def _expect_names(st: Struct, head: tuple[str, ...]) -> None:
         raise AbiError(f"{st.name}: field order {st.names[: len(head)]} != {head}")
 
 
-def _buflen(buf: Any) -> int:
+def _buflen(buf: Buffer) -> int:
     return buf.nbytes if isinstance(buf, memoryview) else len(buf)
 
 
@@ -88,7 +87,7 @@ class Abi:
         if type(req) is Request:
             return self._encode_rw(req)
         if type(req) is DiscardRequest:
-            vals: tuple[Any, ...] = (
+            vals: tuple[int, ...] = (
                 req.operation,
                 req.flag,
                 req.handle,
@@ -120,14 +119,14 @@ class Abi:
                 req.handle, *grefs, *(0,) * (_MAXIND - len(grefs) + self._ind_tail))  # fmt: skip
         return self._pack_slot(self._ind, vals)
 
-    def _pack_slot(self, st: Struct, vals: tuple[Any, ...]) -> bytes:
+    def _pack_slot(self, st: Struct, vals: tuple[int, ...]) -> bytes:
         try:
             return self._slot_st[st].pack(*vals)  # = st.st.pack(*vals) + zero padding
         except struct.error:
             st.check(vals)
             raise
 
-    def decode_request(self, buf: Any) -> AnyRequest:
+    def decode_request(self, buf: Buffer) -> AnyRequest:
         """Decode a private copy of a ring slot; dispatch on the operation byte (5, 6, else rw)."""
         if _buflen(buf) < self.ring_entry_size:
             raise AbiError(
@@ -156,7 +155,7 @@ class Abi:
             self._rsp.check(vals)
             raise
 
-    def decode_response(self, buf: Any) -> Response:
+    def decode_response(self, buf: Buffer) -> Response:
         """Decode the first ``response_size`` bytes of ``buf`` (a slot copy may be longer)."""
         if _buflen(buf) < self.response_size:
             raise AbiError(

@@ -12,10 +12,13 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeAlias
 
 from blkswap.abi.ctypes_model import CTYPES, Scalar
 from blkswap.abi.errors import AbiError
+
+#: what a codec reads from or packs into: a slot copy, a ring page, an argument batch
+Buffer: TypeAlias = bytes | bytearray | memoryview
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +162,13 @@ class Struct:
         return self._lookup(name)[2]
 
     # -- packing -------------------------------------------------------------------------------
-    def values_tuple(self, values: Mapping[str, Any] | None = None, **kw: Any) -> list[Any]:
+    def values_tuple(self, values: Mapping[str, int] | None = None, **kw: int) -> list[int]:
         """Values in ``names`` order (missing = 0); unknown names raise AbiError."""
         return self._ordered(values, kw)
 
-    def _ordered(self, values: Mapping[str, Any] | None, kw: dict[str, Any]) -> list[Any]:
+    def _ordered(self, values: Mapping[str, int] | None, kw: dict[str, int]) -> list[int]:
         """``values_tuple`` without re-packing ``kw`` into a new dict (the pack paths call it)."""
-        vals: list[Any] = [0] * len(self.names)
+        vals: list[int] = [0] * len(self.names)
         index = self._index
         for src in (values, kw) if values else (kw,):
             for k, v in src.items():
@@ -175,7 +178,7 @@ class Struct:
                 vals[i] = v
         return vals
 
-    def check(self, vals: list[Any] | tuple[Any, ...]) -> None:
+    def check(self, vals: list[int] | tuple[int, ...]) -> None:
         """Raise AbiError naming the first value that does not fit its field."""
         for name, v in zip(self.names, vals, strict=True):
             sc = self._leaf[name][2]
@@ -185,7 +188,7 @@ class Struct:
                 raise AbiError(f"{self.name}.{name}: {v} does not fit {sc.label}")
         raise AbiError(f"{self.name}: values do not pack: {tuple(vals)!r}")  # pragma: no cover
 
-    def pack(self, values: Mapping[str, Any] | None = None, **kw: Any) -> bytes:
+    def pack(self, values: Mapping[str, int] | None = None, **kw: int) -> bytes:
         """Pack to exactly ``size`` bytes; missing fields are 0, padding is 0."""
         if not values and not kw:
             return self._zero
@@ -193,27 +196,27 @@ class Struct:
         try:
             return self.st.pack(*vals)
         except struct.error:
-            self.check(vals)
+            self.check(tuple(vals))
             raise
 
     def pack_into(
-        self, buf: Any, offset: int, values: Mapping[str, Any] | None = None, **kw: Any
+        self, buf: Buffer, offset: int, values: Mapping[str, int] | None = None, **kw: int
     ) -> None:
         """Pack into ``buf`` at ``offset`` (whole struct incl. padding is written)."""
         self.pack_values_into(buf, offset, self._ordered(values, kw))
 
-    def pack_values_into(self, buf: Any, offset: int, vals: Sequence[Any]) -> None:
+    def pack_values_into(self, buf: Buffer, offset: int, vals: Sequence[int]) -> None:
         """``pack_into`` with every value given positionally, in ``names`` order (hot paths
         build the values in that order and skip the name lookups)."""
         self._need(buf, offset)
         try:
             self.st.pack_into(buf, offset, *vals)
         except struct.error:
-            self.check(vals)
+            self.check(tuple(vals))
             raise
 
     # -- unpacking -----------------------------------------------------------------------------
-    def unpack(self, buf: Any) -> dict[str, int]:
+    def unpack(self, buf: Buffer) -> dict[str, int]:
         """Decode a buffer of exactly ``size`` bytes into {field: value}."""
         n = len(buf) if not isinstance(buf, memoryview) else buf.nbytes
         if n != self.size:
@@ -221,18 +224,18 @@ class Struct:
             raise AbiError(f"{self.name}: {kind} buffer, {n} bytes, need exactly {self.size}")
         return dict(zip(self.names, self.st.unpack(buf), strict=True))
 
-    def unpack_from(self, buf: Any, offset: int = 0) -> dict[str, int]:
+    def unpack_from(self, buf: Buffer, offset: int = 0) -> dict[str, int]:
         """Decode ``size`` bytes of ``buf`` starting at ``offset``."""
         self._need(buf, offset)
         return dict(zip(self.names, self.st.unpack_from(buf, offset), strict=True))
 
-    def read_field(self, buf: Any, offset: int, name: str) -> int:
+    def read_field(self, buf: Buffer, offset: int, name: str) -> int:
         """Read one value field of the struct located at ``offset`` in ``buf``."""
         st, off, _sc = self._lookup(name)
         self._need(buf, offset)
-        return st.unpack_from(buf, offset + off)[0]
+        return int(st.unpack_from(buf, offset + off)[0])
 
-    def write_field(self, buf: Any, offset: int, name: str, value: int) -> None:
+    def write_field(self, buf: Buffer, offset: int, name: str, value: int) -> None:
         """Write one value field (range checked) of the struct located at ``offset``."""
         st, off, sc = self._lookup(name)
         self._need(buf, offset)
@@ -248,7 +251,7 @@ class Struct:
         except KeyError:
             raise AbiError(f"{self.name}: unknown field {name!r}") from None
 
-    def _need(self, buf: Any, offset: int) -> None:
+    def _need(self, buf: Buffer, offset: int) -> None:
         n = len(buf) if not isinstance(buf, memoryview) else buf.nbytes
         if offset < 0 or offset + self.size > n:
             raise AbiError(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Sequence
-from typing import Any
 
 from blkswap.abi.errors import RingError
 
@@ -45,7 +44,7 @@ class SharedRing:
 
     __slots__ = ("pages", "entry_size", "nr_ents", "_mask", "_hdr")
 
-    def __init__(self, pages: Sequence[Any], entry_size: int) -> None:
+    def __init__(self, pages: Sequence[memoryview], entry_size: int) -> None:
         if not pages:
             raise RingError("ring: no pages")
         views = []
@@ -160,7 +159,7 @@ class FrontRing:
 
     def unconsumed_responses(self) -> int:
         """RING_HAS_UNCONSUMED_RESPONSES: rsp_prod - rsp_cons."""
-        return (self.sring.rsp_prod - self.rsp_cons) & _M
+        return int((self.sring.rsp_prod - self.rsp_cons) & _M)
 
     def get_response(self) -> bytes:
         """Copy the response at rsp_cons and advance it (caller checks unconsumed_responses)."""
@@ -203,7 +202,7 @@ class BackRing:
 
     def request_prod_overflow(self) -> bool:
         """RING_REQUEST_PROD_OVERFLOW: req_prod - rsp_prod_pvt > nr_ents (a misbehaving front)."""
-        return ((self.sring.req_prod - self.rsp_prod_pvt) & _M) > self.nr_ents
+        return bool(((self.sring.req_prod - self.rsp_prod_pvt) & _M) > self.nr_ents)
 
     def get_request(self) -> bytes:
         """RING_COPY_REQUEST at req_cons, then advance req_cons."""

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from blkswap.abi import X86_64, gnttab
+from blkswap.xen.port import DomainPort
 
 MAP_BATCH = 11  # ops per map hypercall (LB blkback.c: BLKIF_MAX_SEGMENTS_PER_REQUEST)
 
@@ -44,7 +45,7 @@ class Mapping:
 
 
 def map_grants(
-    port, domid: int, refs: Sequence[int], vas: Sequence[int], readonly: bool
+    port: DomainPort, domid: int, refs: Sequence[int], vas: Sequence[int], readonly: bool
 ) -> list[Mapping]:
     """Map ``refs`` of ``domid`` at ``vas`` (GNTMAP_host_map [+readonly]) in batches of ≤11 ops."""
     flags = gnttab.GNTMAP_host_map | (gnttab.GNTMAP_readonly if readonly else 0)
@@ -62,7 +63,7 @@ def map_grants(
     return out
 
 
-def unmap_grants(port, maps: Sequence[Mapping]) -> list[int]:
+def unmap_grants(port: DomainPort, maps: Sequence[Mapping]) -> list[int]:
     """Unmap every successful mapping in ONE hypercall; returns per-element status."""
     live = [m for m in maps if m.status == gnttab.GNTST_okay]
     if not live:
@@ -89,7 +90,7 @@ class CopyOp:
     to_guest: bool  # True: own frame → guest gref (read completion); False: gref → own frame
 
 
-def grant_copy(port, ops: Sequence[CopyOp]) -> list[int]:
+def grant_copy(port: DomainPort, ops: Sequence[CopyOp]) -> list[int]:
     """Issue all ``ops`` in one GNTTABOP_copy hypercall; returns per-op GNTST status."""
     if not ops:
         return []
@@ -137,7 +138,7 @@ def transfer_statuses(args: bytearray, count: int) -> list[int]:
     return [_TRANSFER.read_field(args, i * _TRANSFER.size, "status") for i in range(count)]
 
 
-def unmap_and_replace(port, items: Sequence[tuple[int, int, int]]) -> list[int]:
+def unmap_and_replace(port: DomainPort, items: Sequence[tuple[int, int, int]]) -> list[int]:
     """GNTTABOP_unmap_and_replace for ``(host_addr, new_addr, handle)`` triples, one hypercall."""
     args = bytearray(_REPLACE.size * len(items))
     for i, (va, new_va, handle) in enumerate(items):

@@ -18,8 +18,9 @@ Policies (``--hazard-policy``), applied to a write before the data path releases
   the copy so that the bytes resent are the right ones.)
 * ``abandon`` — give the referenced frames to normal page lifetime (freed when the stack lets go)
   and refill the pool with fresh order-0 allocations on the next loop run (seed, Jeremy/Daniel).
-  A mapped guest frame cannot be abandoned — dom0 does not own it — so for ``map`` and
-  ``persistent`` ``abandon`` acts as ``replace``.
+  A mapped guest frame cannot be abandoned — dom0 does not own it — so for a data path whose
+  ``caps.hazard`` is a mapping (map: GUEST_MAPPING, persistent: KEPT_MAPPING) ``abandon`` acts as
+  ``replace``.
 
 The holder of the references (the network stack) is injected as :class:`PageHolders`.
 """
@@ -28,8 +29,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import partial
+from typing import Protocol, cast
 
+from blkswap.back.caps import HazardKind
+from blkswap.back.datapaths.base import ReplacesMappings
 from blkswap.back.request import PendingReq
 from blkswap.xen.port import DomainPort
 
@@ -97,9 +101,10 @@ class Hazard:
         if self.policy == "wait":
             self.stats.unmap_retries += 1
             req.hazard_attempts += 1
-            self.later(RETRY_NS * req.hazard_attempts, lambda: retry(req))
+            assert self.later is not None  # checked in __init__ for "wait"
+            self.later(RETRY_NS * req.hazard_attempts, partial(retry, req))
             return False
-        if self.policy == "abandon" and req.ring.datapath.name not in ("map", "persistent"):
+        if self.policy == "abandon" and req.ring.datapath.caps.hazard is HazardKind.POOL_FRAME:
             self._abandon(req, busy)
         else:
             self._replace(req, busy)
@@ -114,10 +119,9 @@ class Hazard:
             dp.ctx.meter.charge("memcpy", 4096)
             if self.holders is not None:
                 self.holders.repoint(req.frames[i], new_mfn)
-                self.holders.on_release(new_mfn, lambda g=gfn: port.free_page(g))
-            replace = getattr(dp, "replace_mapping", None)
-            if replace is not None:  # a grant mapping: GNTTABOP_unmap_and_replace
-                replace(req, i, gfn)
+                self.holders.on_release(new_mfn, partial(port.free_page, gfn))
+            if dp.caps.hazard is HazardKind.GUEST_MAPPING:  # GNTTABOP_unmap_and_replace
+                cast(ReplacesMappings, dp).replace_mapping(req, i, gfn)
             self.stats.replaced_frames += 1
 
     def _abandon(self, req: PendingReq, busy: list[int]) -> None:
@@ -127,5 +131,5 @@ class Hazard:
         req.pool_frames = [g for j, g in enumerate(req.pool_frames) if j not in set(busy)]
         if self.holders is not None:
             for i, gfn in zip(busy, gone, strict=True):
-                self.holders.on_release(req.frames[i], lambda g=gfn: self.port.free_page(g))
+                self.holders.on_release(req.frames[i], partial(self.port.free_page, gfn))
         self.stats.abandoned_frames += len(gone)

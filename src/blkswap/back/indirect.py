@@ -12,10 +12,11 @@ from blkswap.abi import blkif, gnttab
 from blkswap.back.frames import VaSpace
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.back.request import RequestError
+from blkswap.xen.port import DomainPort
 
 
 def read_indirect_segments(
-    port, domid: int, va: VaSpace, grefs: tuple[int, ...], nr_segments: int
+    port: DomainPort, domid: int, va: VaSpace, grefs: tuple[int, ...], nr_segments: int
 ) -> tuple[blkif.Segment, ...]:
     per_page = blkif.SEGS_PER_INDIRECT_FRAME
     pages = -(-nr_segments // per_page)

@@ -9,18 +9,20 @@ same :func:`perform` but completes at the time a device model says (``blkswap.la
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from blkswap.abi import blkif
 from blkswap.back.request import PendingReq
-from blkswap.storage.base import StorageError
+from blkswap.storage.base import BlockStore, StorageError
 
 
 class StorageIo(Protocol):
-    def submit(self, req: PendingReq, store: Any, done: Callable[[PendingReq], None]) -> None: ...
+    def submit(
+        self, req: PendingReq, store: BlockStore, done: Callable[[PendingReq], None]
+    ) -> None: ...
 
 
-def perform(req: PendingReq, store: Any) -> int:
+def perform(req: PendingReq, store: BlockStore) -> int:
     """Do the storage side of ``req`` on ``store``; returns a BLKIF_RSP_* status."""
     offset = req.sector_number * 512
     try:
@@ -42,6 +44,8 @@ def perform(req: PendingReq, store: Any) -> int:
 class SyncIo:
     """Perform at submit, complete immediately (through the loop's completion queue)."""
 
-    def submit(self, req: PendingReq, store: Any, done: Callable[[PendingReq], None]) -> None:
+    def submit(
+        self, req: PendingReq, store: BlockStore, done: Callable[[PendingReq], None]
+    ) -> None:
         req.status = perform(req, store)
         done(req)

@@ -19,15 +19,25 @@ loop. A ring whose producer index is impossible is declared broken and no longer
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import cast
 
 from blkswap.abi import blkif
-from blkswap.back.datapaths.base import Meter, NullMeter
+from blkswap.abi.blkif import AnyRequest
+from blkswap.back.datapaths.base import Meter, NullMeter, Reclaims
 from blkswap.back.hazard import Hazard
 from blkswap.back.indirect import read_indirect_segments
 from blkswap.back.io import StorageIo, SyncIo
-from blkswap.back.request import PendingReq, RequestError, check_range, check_segments, validate
+from blkswap.back.pool import FramePool, Waiter
+from blkswap.back.request import (
+    BlkRequest,
+    PendingReq,
+    RequestError,
+    check_range,
+    check_segments,
+    validate,
+)
+from blkswap.back.sched import InlineScheduler, Scheduler
 from blkswap.back.vbd import BackendRing, stat_key
 from blkswap.xen.port import DomainPort
 
@@ -38,35 +48,41 @@ class BackendLoop:
     def __init__(
         self,
         port: DomainPort,
+        *,
         io: StorageIo | None = None,
         meter: Meter | None = None,
+        scheduler: Scheduler | None = None,
+        hazard: Hazard | None = None,
         name: str = "tapdisk0",
     ) -> None:
         self.port = port
         self.io = io or SyncIo()
         self.meter = meter or NullMeter()
+        #: decides when run_once runs (the lab: a dom0 vCPU; default: at once)
+        self.scheduler = scheduler or InlineScheduler()
         self.name = name
         self.rings: list[BackendRing] = []
         self._pending: deque[BackendRing] = deque()  # rings with (maybe) unconsumed requests
         self._completions: deque[PendingReq] = deque()
-        self._parked: dict[Any, deque] = {}  # pool → requests waiting for its frames (FIFO)
-        self._waits: dict[Any, Any] = {}  # pool → our one registered wait (its head request)
+        # pool → requests waiting for its frames (FIFO)
+        self._parked: dict[FramePool, deque[tuple[BackendRing, PendingReq, int]]] = {}
+        self._waits: dict[FramePool, Waiter] = {}  # pool → our one registered wait (its head)
         self._ready: deque[tuple[BackendRing, PendingReq]] = deque()  # frames arrived
         # pools of the rings served, refilled once per run (a dict: deterministic order)
-        self.pools: dict[Any, None] = {}
-        self._running = False
-        #: called when there is new work; the timing layer replaces it to schedule run_once on a
-        #: dom0 vCPU. Default: run now (re-entrancy guarded).
-        self.wake: Callable[[], None] = self._run_if_idle
+        self.pools: dict[FramePool, None] = {}
         #: the retransmit-hazard policy applied before a write's frames are released
-        self.hazard = Hazard("none", port)
+        self.hazard = hazard or Hazard("none", port)
         self.responses = 0
+
+    def wake(self) -> None:
+        """Ask the scheduler to run this loop."""
+        self.scheduler.wake(self)
 
     # -- wiring --------------------------------------------------------------------------------
     def add_ring(self, ring: BackendRing) -> None:
         self.rings.append(ring)
         self.pools[ring.datapath.ctx.pool] = None
-        self.port.evtchn_bind_handler(ring.evtchn, lambda _port, r=ring: self.notify(r))
+        self.port.evtchn_bind_handler(ring.evtchn, partial(_upcall, self, ring))
         self.notify(ring)  # the front may have queued requests before we connected
 
     def remove_ring(self, ring: BackendRing) -> None:
@@ -105,32 +121,24 @@ class BackendLoop:
     def has_work(self) -> bool:
         return bool(self._completions or self._pending or self._ready)
 
-    def _run_if_idle(self) -> None:
-        if not self._running:
-            self.run_once()
-
     # -- the loop ------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Drain completions and ring work; returns the number of requests handled."""
-        self._running = True
         done = 0
-        try:
-            for pool in self.pools:
-                pool.refill()  # replace frames lost to transfer/abandon (once per loop run)
-            while self._completions or self._pending or self._ready:
-                while self._completions:
-                    req = self._completions.popleft()
-                    with req.ring.attributing():
-                        self._finish(req)
-                    done += 1
-                self._run_ready()
-                if self._pending:
-                    ring = self._pending.popleft()
-                    if ring.broken or ring.closing or ring not in self.rings:
-                        continue
-                    done += self._consume(ring)
-        finally:
-            self._running = False
+        for pool in self.pools:
+            pool.refill()  # replace frames lost to transfer/abandon (once per loop run)
+        while self._completions or self._pending or self._ready:
+            while self._completions:
+                req = self._completions.popleft()
+                with req.ring.attributing():
+                    self._finish(req)
+                done += 1
+            self._run_ready()
+            if self._pending:
+                ring = self._pending.popleft()
+                if ring.broken or ring.closing or ring not in self.rings:
+                    continue
+                done += self._consume(ring)
         return done
 
     def _consume(self, ring: BackendRing) -> int:
@@ -157,42 +165,41 @@ class BackendLoop:
         self.meter.charge("request", 1)
         decoded = ring.codec.decode_request(raw)  # any bytes decode; unknown ops are answered below
         ring.in_flight += 1
-        req = PendingReq(
-            ring=ring,
-            id=decoded.id,
-            operation=decoded.operation,
-            op=decoded.operation,
-            sector_number=decoded.sector_number,
-        )
         try:
-            self._resolve(ring, decoded, req)
+            request = self._resolve(ring, decoded)
         except RequestError as err:
             ring.stats["errors"] += 1
             ring.last_error = err.reason  # the text is the guest's doing: kept, never a counter key
-            req.status = err.status
-            self._answer(req)
+            self._answer(ring, decoded.id, decoded.operation, err.status)  # never a PendingReq
             return
-        self._start(ring, req)
+        self._start(ring, PendingReq(ring, request))
 
-    def _resolve(self, ring: BackendRing, decoded: Any, req: PendingReq) -> None:
+    def _resolve(self, ring: BackendRing, decoded: AnyRequest) -> BlkRequest:
         """Validation and segment resolution (pure checks + indirect page read)."""
         vbd = ring.vbd
-        req.op, nseg = validate(decoded, vbd.limits)
-        ring.stats[stat_key(req.op)] += 1
+        op, nseg = validate(decoded, vbd.limits)
+        ring.stats[stat_key(op)] += 1
         if isinstance(decoded, blkif.DiscardRequest):
-            req.nr_sectors = decoded.nr_sectors
-            req.discard_secure = bool(decoded.flag & blkif.BLKIF_DISCARD_SECURE)
-            return
+            secure = bool(decoded.flag & blkif.BLKIF_DISCARD_SECURE)
+            return BlkRequest(
+                decoded.id, decoded.operation, op, decoded.sector_number, decoded.nr_sectors,
+                discard_secure=secure,
+            )  # fmt: skip
+        indirect: tuple[int, ...] = ()
         if isinstance(decoded, blkif.IndirectRequest):
-            req.indirect_grefs = decoded.indirect_grefs
-            req.segments = read_indirect_segments(
-                self.port, vbd.frontend_domid, ring.datapath.ctx.va, decoded.indirect_grefs, nseg
+            indirect = decoded.indirect_grefs
+            segments = read_indirect_segments(
+                self.port, vbd.frontend_domid, ring.datapath.ctx.va, indirect, nseg
             )
         else:
-            req.segments = decoded.segments[:nseg]
-        req.nr_sectors = check_segments(req.segments, vbd.limits.logical_sectors)
-        check_range(req.sector_number, req.nr_sectors, vbd.limits)
-        ring.stats["rd_sect" if req.op == blkif.BLKIF_OP_READ else "wr_sect"] += req.nr_sectors
+            segments = decoded.segments[:nseg]
+        nr_sectors = check_segments(segments, vbd.limits.logical_sectors)
+        check_range(decoded.sector_number, nr_sectors, vbd.limits)
+        ring.stats["rd_sect" if op == blkif.BLKIF_OP_READ else "wr_sect"] += nr_sectors
+        return BlkRequest(
+            decoded.id, decoded.operation, op, decoded.sector_number, nr_sectors, segments,
+            indirect_grefs=indirect,
+        )  # fmt: skip
 
     # -- pool admission (the seed's .poll: wait for frames without blocking the loop) -------------
     def _start(self, ring: BackendRing, req: PendingReq) -> None:
@@ -203,11 +210,12 @@ class BackendLoop:
             if n > pool.frames:
                 ring.stats["errors"] += 1
                 req.status = blkif.BLKIF_RSP_ERROR  # can never fit: fail rather than wait forever
-                self._answer(req)
+                self._answer_req(req)
                 return
             frames = None if pool in self._parked else pool.take(n, dp.ctx.owner)
-            if frames is None and hasattr(dp, "reclaim") and pool not in self._parked:
-                dp.reclaim(n - pool.available)  # persistent grants give frames back under pressure
+            if frames is None and dp.caps.reclaims and pool not in self._parked:
+                # persistent grants give frames back under pressure
+                cast(Reclaims, dp).reclaim(n - pool.available)
                 frames = pool.take(n, dp.ctx.owner)
             if frames is None:
                 self._park(ring, req, n)
@@ -222,7 +230,7 @@ class BackendLoop:
             ring.datapath.ctx.give_frames(req)
             ring.stats["errors"] += 1
             req.status = err.status
-            self._answer(req)
+            self._answer_req(req)
             return
         self.io.submit(req, ring.vbd.config.store, self.complete)
 
@@ -236,17 +244,15 @@ class BackendLoop:
         if len(queue) == 1:
             self._register_wait(pool)
 
-    def _register_wait(self, pool: Any) -> None:
+    def _register_wait(self, pool: FramePool) -> None:
         # One wait per pool at a time, re-registered at the tail after being served: the pool's
         # FIFO then wakes the backends sharing it round-robin (seed: "wake them round-robin").
         ring, _req, n = self._parked[pool][0]
-        handle = pool.wait(
-            n, ring.datapath.ctx.owner, lambda frames, p=pool: self._frames_arrived(p, frames)
-        )
+        handle = pool.wait(n, ring.datapath.ctx.owner, partial(self._frames_arrived, pool))
         if handle is not None:  # None: served at once (the callback already ran)
             self._waits[pool] = handle
 
-    def _frames_arrived(self, pool: Any, frames: list[int] | None) -> None:
+    def _frames_arrived(self, pool: FramePool, frames: list[int] | None) -> None:
         self._waits.pop(pool, None)
         queue = self._parked[pool]
         ring, req, _n = queue.popleft()
@@ -258,7 +264,7 @@ class BackendLoop:
         if frames is None:  # the pool shrank below what this request needs: it can never run
             ring.stats["errors"] += 1
             req.status = blkif.BLKIF_RSP_ERROR
-            self._answer(req)
+            self._answer_req(req)
         else:
             req.pool_frames = frames
             self._ready.append((ring, req))
@@ -279,14 +285,19 @@ class BackendLoop:
         if not self.hazard.release(req, self.complete):
             return  # pages still referenced: retried later (policy "wait"); the response waits
         req.ring.datapath.finish(req)
-        self._answer(req)
+        self._answer_req(req)
 
-    def _answer(self, req: PendingReq) -> None:
-        ring = req.ring
+    def _answer_req(self, req: PendingReq) -> None:
+        self._answer(req.ring, req.request.id, req.request.operation, req.status, req.rsp_extra)
+
+    def _answer(
+        self, ring: BackendRing, req_id: int, operation: int, status: int, extra: bytes = b""
+    ) -> None:
+        """One response for a request taken off ``ring`` (exactly once per request)."""
         ring.in_flight -= 1
         if ring.broken or ring not in self.rings:
             return
-        self._respond(ring, req.id, req.operation, req.status, req.rsp_extra)
+        self._respond(ring, req_id, operation, status, extra)
         if ring.closing:
             if ring.in_flight == 0 and ring.on_idle is not None:
                 ring.on_idle()
@@ -310,3 +321,8 @@ class BackendLoop:
         ring.broken = True
         ring.broken_reason = why
         ring.stats["broken"] += 1
+
+
+def _upcall(loop: BackendLoop, ring: BackendRing, _port: int) -> None:
+    """An event-channel upcall for ``ring``: it may have requests."""
+    loop.notify(ring)

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from blkswap.xen.port import DomainPort
 
@@ -41,7 +40,7 @@ class PoolError(Exception):
 
 
 @dataclass(eq=False)
-class _Waiter:
+class Waiter:
     n: int
     owner: str
     callback: Callable[[list[int] | None], None]
@@ -77,7 +76,7 @@ class FramePool:
         self._in_use_by: dict[str, int] = {}
         self._shrink = 0  #: frames still to release as they come back
         self._refill = 0  #: lost frames to replace on the next refill()
-        self._waiters: deque[_Waiter] = deque()
+        self._waiters: deque[Waiter] = deque()
         self.bound: set[str] = set()
         self.stats = PoolStats()
         self.destroyed = False
@@ -145,7 +144,7 @@ class FramePool:
 
     def wait(
         self, n: int, owner: str, callback: Callable[[list[int] | None], None]
-    ) -> _Waiter | None:
+    ) -> Waiter | None:
         """Register for ``n`` frames; ``callback(gfns)`` runs when they are handed over (possibly
         at once, from inside this call), or ``callback(None)`` if a shrink makes the request
         impossible. Returns a handle for :meth:`cancel`, or None if already served."""
@@ -155,12 +154,12 @@ class FramePool:
                 f"pool {self.name!r}: a request for {n} frames can never fit in {self.frames}"
             )
         self.stats.waits += 1
-        waiter = _Waiter(n, owner, callback, self.clock())
+        waiter = Waiter(n, owner, callback, self.clock())
         self._waiters.append(waiter)
         self._serve()
         return waiter if any(w is waiter for w in self._waiters) else None
 
-    def cancel(self, waiter: _Waiter | None) -> None:
+    def cancel(self, waiter: Waiter | None) -> None:
         """Withdraw one registered wait (by identity: two waits may look alike)."""
         self._waiters = deque(w for w in self._waiters if w is not waiter)
 
@@ -236,7 +235,7 @@ class FramePool:
         if self.destroyed:
             raise PoolError(f"pool {self.name!r}: destroyed")
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self) -> dict[str, object]:
         """The report's view of this pool (``"blkswap" → "pool"``)."""
         waits = sorted(self.stats.wait_ns)
 

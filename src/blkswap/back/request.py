@@ -1,17 +1,20 @@
 """A request the backend has taken off a ring, and the pure checks Linux blkback applies to it.
 
 Nothing here touches the hypervisor or the clock: :func:`validate` takes a decoded request and the
-VBD's parameters and returns a :class:`PendingReq` or the reason it must be answered with
+VBD's parameters and returns what :class:`BlkRequest` needs or the reason it must be answered with
 ``BLKIF_RSP_ERROR`` / ``BLKIF_RSP_EOPNOTSUPP`` (STYLE.md lesson 9).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
+
+if TYPE_CHECKING:
+    from blkswap.back.vbd import BackendRing
 
 SECTORS_PER_PAGE = (
     8  # 4096 / 512: first_sect/last_sect are 512-byte units within one page (xen-abi.md §3.4)
@@ -39,28 +42,47 @@ class VbdLimits:
     logical_sectors: int = 1  #: logical block size / 512 (alignment rule, xen-abi.md §3.4)
 
 
-@dataclass(slots=True)
-class PendingReq:
-    """One request in flight in the backend (Linux's ``pending_req``).
+class BlkRequest(NamedTuple):
+    """A request as the backend read it from its private copy of the slot and validated it, once
+    (LB blkback.c: the ``blkif_request`` copied by RING_COPY_REQUEST, then checked; STYLE.md
+    lesson 9). ``segments`` are resolved from indirect pages; nothing here changes afterwards.
+    (A NamedTuple: immutable and the cheapest record to build, once per request.)"""
 
-    ``operation`` is the effective operation (an indirect request's ``indirect_op``);
-    ``segments`` is already resolved from indirect pages.
-    """
-
-    ring: Any  #: the backend ring it came from (answers go back there)
     id: int
     operation: int  #: what the front asked for (echoed in the response)
     op: int  #: effective data operation (READ/WRITE/FLUSH/BARRIER/DISCARD)
     sector_number: int
+    nr_sectors: int
     segments: tuple[Segment, ...] = ()
-    nr_sectors: int = 0
     discard_secure: bool = False
     indirect_grefs: tuple[int, ...] = ()
+
+    @property
+    def nbytes(self) -> int:
+        """Payload bytes (segments only; a discard moves none)."""
+        return sum((s.last_sect - s.first_sect + 1) * 512 for s in self.segments)
+
+    @property
+    def is_write(self) -> bool:
+        return self.op in blkif.WRITE_OPS
+
+
+@dataclass(slots=True)
+class PendingReq:
+    """One request in flight in the backend (Linux's ``pending_req``): the validated request,
+    its I/O buffers, the data path's token from ``prepare`` to ``finish``, and the answer.
+
+    The request's fields read through (``req.op``, ``req.segments`` …) for the storage and
+    device code."""
+
+    ring: BackendRing  #: the backend ring it came from (answers go back there)
+    request: BlkRequest
     #: per-segment storage buffers set by the data path's ``prepare`` (memoryviews of 4 KiB
     #: frames sliced to [first_sect, last_sect]); storage I/O reads/writes them in order.
     bufs: list[memoryview] = field(default_factory=list)
-    #: data-path private state (handles, frames, va slots, …)
-    state: Any = None
+    #: what the data path needs from ``prepare`` to ``finish`` (its mappings, frames …); opaque
+    #: to everyone else
+    token: object = None
     status: int = blkif.BLKIF_RSP_OKAY
     #: extra bytes written after the response in the ring slot (swap: new frames)
     rsp_extra: bytes = b""
@@ -75,13 +97,38 @@ class PendingReq:
     hazard_attempts: int = 0
     replaced: list[int] = field(default_factory=list)  #: dom0 copy pages swapped into mappings
 
+    # the request's fields, read through (storage, device models, data paths)
+    @property
+    def id(self) -> int:
+        return self.request.id
+
+    @property
+    def operation(self) -> int:
+        return self.request.operation
+
+    @property
+    def op(self) -> int:
+        return self.request.op
+
+    @property
+    def sector_number(self) -> int:
+        return self.request.sector_number
+
+    @property
+    def nr_sectors(self) -> int:
+        return self.request.nr_sectors
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return self.request.segments
+
     @property
     def nbytes(self) -> int:
-        return sum((s.last_sect - s.first_sect + 1) * 512 for s in self.segments)
+        return self.request.nbytes
 
     @property
     def is_write(self) -> bool:
-        return self.op in blkif.WRITE_OPS
+        return self.request.op in blkif.WRITE_OPS
 
 
 class RequestError(Exception):

@@ -8,14 +8,20 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from blkswap.abi import blkif
-from blkswap.abi.ring import BackRing
+from blkswap.abi import Abi, blkif
+from blkswap.back.negotiate import Negotiated
 from blkswap.back.request import VbdLimits
+from blkswap.back.rings import MappedRing
+from blkswap.storage.base import BlockStore
+
+if TYPE_CHECKING:
+    from blkswap.back.datapaths.base import DataPath
+    from blkswap.back.loop import BackendLoop
 
 #: pending_req slots per ring page (LB common.h XEN_BLKIF_REQS_PER_PAGE = 32)
 REQS_PER_PAGE = 32
@@ -27,18 +33,23 @@ class VbdConfig:
 
     frontend_domid: int
     devid: int
-    store: Any  #: a blkswap.storage BlockStore
+    store: BlockStore
     datapath: str = "map"
     readonly: bool = False
     sector_size: int = 512
-    max_indirect_segments: int = 256  #: LB MAX_INDIRECT_SEGMENTS (advertised)
-    max_ring_page_order: int = 4  #: LB xen_blkif_max_ring_order default
-    max_queues: int = 4
+    #: advertised ``feature-max-indirect-segments``; None = the backend's (LB
+    #: MAX_INDIRECT_SEGMENTS); a data path whose caps forbid indirect advertises none
+    max_indirect_segments: int | None = None
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
     #: the xenstore backend directory kind: "vbd" (blkback's) or "qdisk" (QEMU's, which no dom0
     #: kernel driver claims); the lab always uses vbd
     backend_kind: str = "vbd"
+
+    @property
+    def label(self) -> str:
+        """The VBD's name in reports and pool accounting."""
+        return self.name or f"vbd{self.frontend_domid}.{self.devid}"
 
 
 class BackendRing:
@@ -48,34 +59,34 @@ class BackendRing:
         self,
         vbd: Vbd,
         index: int,
-        sring: BackRing,
-        codec: Any,
-        evtchn: int,
+        mapped: MappedRing,
+        codec: Abi,
         nr_pages: int,
-        datapath: Any,
-        ring_maps: list,
+        datapath: DataPath,
+        loop: BackendLoop,
     ) -> None:
         self.vbd = vbd
         self.index = index
-        self.sring = sring
+        self.sring = mapped.sring
         self.codec = codec
-        self.evtchn = evtchn
+        self.evtchn = mapped.evtchn
         self.nr_pages = nr_pages
         self.datapath = datapath
-        self.ring_maps = ring_maps  # grant mappings of the ring pages (unmapped at disconnect)
+        self.ring_maps = mapped.maps  # grant mappings of the ring pages (unmapped at disconnect)
+        self.loop = loop  #: the BackendLoop serving this ring
         self.max_pending = REQS_PER_PAGE * nr_pages
         self.in_flight = 0
         self.parked = 0  #: requests waiting for pool frames (the ring is not read meanwhile)
         self.closing = False  #: frontend is closing: answer in-flight requests, read nothing new
-        self.on_idle: Any = None  #: called when a closing ring's last request is answered
+        #: called when a closing ring's last request is answered
+        self.on_idle: Callable[[], None] | None = None
         self.broken = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
-        self.loop: Any = None  #: the BackendLoop serving this ring
         self.tally: Any = (
             None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
         )
-        self._tallies: list | None = None
+        self._tallies: list[Any] | None = None
         self.stats: Counter[str] = Counter()
 
     @property
@@ -111,13 +122,21 @@ class Vbd:
 
     config: VbdConfig
     limits: VbdLimits
-    protocol: str = "x86_64-abi"
-    datapath: str = "map"  #: the path in use, after falling back for missing frontend features
+    negotiated: Negotiated
     rings: list[BackendRing] = field(default_factory=list)
 
     @property
     def name(self) -> str:
-        return self.config.name or f"vbd{self.config.frontend_domid}.{self.config.devid}"
+        return self.config.label
+
+    @property
+    def protocol(self) -> str:
+        return self.negotiated.protocol
+
+    @property
+    def datapath(self) -> str:
+        """The path in use, after falling back for missing frontend features."""
+        return self.negotiated.datapath
 
     @property
     def frontend_domid(self) -> int:

@@ -2,44 +2,38 @@
 
 :class:`BlkBack` is the backend driver in dom0. ``attach`` is the probe (advertise features, go to
 InitWait, watch the frontend); the frontend's state changes drive the rest: on Initialised /
-Connected read the ring keys, map the ring pages, bind the event channels and publish the disk
-(one transaction) → Connected; on Closing/Closed disconnect; a frontend back at Initialising
-after Closed makes the backend return to InitWait so it can reconnect.
+Connected, :func:`~blkswap.back.negotiate.negotiate` reads and checks the frontend's keys, the
+rings are mapped and their event channels bound (:mod:`blkswap.back.rings`), the disk is published
+in one transaction → Connected. On Closing/Closed it disconnects once in-flight requests are
+answered; a frontend back at Initialising after Closed makes the backend return to InitWait.
 
-Key notes (values / default / notes, as blkif.h documents them):
+A device whose keys cannot be used fails alone, as Linux's ``xenbus_dev_fatal``: an ``error``
+node with the reason, whatever was mapped or bound released, state Closing (Closed once the
+frontend closes) — and the backend keeps serving its other devices. A frontend whose device directory vanishes while
+connected is disconnected the same way (LB frontend_changed on XenbusStateUnknown).
 
-* ``protocol`` — "x86_64-abi" | "x86_32-abi"; absent → x86_32-abi, as Linux blkback on x86
-  (BLKIF_PROTOCOL_DEFAULT) although the header says "native". Unknown → the device fails.
-* ``ring-page-order`` — 0..max-ring-page-order (4); absent → one page with ``ring-ref``.
-* ``multi-queue-num-queues`` — 1..multi-queue-max-queues; absent → 1; 0 or too many → fails.
-* ``feature-swap`` / ``feature-transfer`` — the lab's keys; the path is used only when both sides
-  wrote 1, else the backend falls back (persistent → map, swap → copy, transfer → copy).
+What a data path needs from the frontend, and what the backend advertises for it, comes from the
+path's :class:`~blkswap.back.caps.Caps` — nothing here asks a path's name.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
 
-from blkswap.abi import ABIS, by_protocol
-from blkswap.abi.errors import AbiError
-from blkswap.abi.ring import BackRing, SharedRing
+from blkswap.abi import by_protocol
 from blkswap.abi.xenbus import XenbusState
 from blkswap.back import datapaths
 from blkswap.back.datapaths.base import BackendContext, DataPathOptions, Meter, NullMeter
 from blkswap.back.frames import VaSpace
-from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.back.loop import BackendLoop
+from blkswap.back.negotiate import BackendLimits, Negotiated, NegotiationError, negotiate
 from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError
 from blkswap.back.request import VbdLimits
+from blkswap.back.rings import map_ring, unmap_ring
 from blkswap.back.vbd import BackendRing, Vbd, VbdConfig
-from blkswap.xen.port import DomainPort, PortError
-
-DEFAULT_PROTOCOL = ABIS["x86_32"].protocol  # LB common.h BLKIF_PROTOCOL_DEFAULT on x86
-
-
-class NegotiationError(Exception):
-    """The frontend's keys cannot be used (Linux: xenbus_dev_fatal, device goes to Closing)."""
+from blkswap.xen.port import DomainPort, StoreError
 
 
 @dataclass
@@ -60,17 +54,20 @@ class BlkBack:
     def __init__(
         self,
         port: DomainPort,
-        loops: list[BackendLoop] | None = None,
+        loops: list[BackendLoop],
         *,
         options: DataPathOptions | None = None,
         pool_frames: int = CLASSIC_FRAMES,
         meter: Meter | None = None,
-        clock: Any = None,
+        clock: Callable[[], int] | None = None,
+        limits: BackendLimits | None = None,
     ) -> None:
         self.port = port
-        self.loops = loops or [BackendLoop(port, meter=meter)]
+        self.loops = loops
         self.options = options or DataPathOptions()
         self.clock = clock
+        #: LB module parameters; max_queues defaults to dom0's vCPUs (num_online_cpus())
+        self.limits = limits or BackendLimits(max_queues=port.vcpus)
         #: frame pools by name; VBDs bind to ``VbdConfig.pool`` ("default" unless the toolstack
         #: created others). The default holds "two rings worth" unless told otherwise.
         self.pools: dict[str, FramePool] = {}
@@ -102,55 +99,77 @@ class BlkBack:
     # -- probe ---------------------------------------------------------------------------------
     def attach(self, config: VbdConfig) -> None:
         """Probe a device whose toolstack keys exist (LB xen_blkbk_probe)."""
-        be = (
-            f"/local/domain/{self.port.domid}/backend/{config.backend_kind}/"
-            f"{config.frontend_domid}/{config.devid}"
-        )
+        caps = datapaths.caps_of(config.datapath)  # ValueError for an unknown path
+        kind, front, devid = config.backend_kind, config.frontend_domid, config.devid
+        be = f"/local/domain/{self.port.domid}/backend/{kind}/{front}/{devid}"
         st = self.port.store
         fe = st.read(f"{be}/frontend")
-        self._pool(config.pool).bind(config.name or f"vbd{config.frontend_domid}.{config.devid}")
+        self._pool(config.pool).bind(config.label)
         dev = _Device(config, be, fe, len(self.devices))
         self.devices[(config.frontend_domid, config.devid)] = dev
-        dp = config.datapath
-        if dp not in datapaths.DATAPATHS:
-            raise ValueError(
-                f"unknown data path {dp!r}; choose one of {', '.join(datapaths.DATAPATHS)}"
-            )
-        if dp not in ("swap",):  # swap carries new frames in the slot: ≤ 11 segments (abi.swap_ext)
-            st.write(f"{be}/feature-max-indirect-segments", str(config.max_indirect_segments))
-        st.write(f"{be}/multi-queue-max-queues", str(config.max_queues))
-        st.write(f"{be}/max-ring-page-order", str(config.max_ring_page_order))
-        st.write(f"{be}/feature-swap", "1" if dp == "swap" else "0")
-        st.write(f"{be}/feature-transfer", "1" if dp == "transfer" else "0")
+        if caps.max_indirect_segments != 0:
+            st.write(f"{be}/feature-max-indirect-segments", str(self._max_indirect(config)))
+        st.write(f"{be}/multi-queue-max-queues", str(self.limits.max_queues))
+        st.write(f"{be}/max-ring-page-order", str(self.limits.max_ring_page_order))
+        for feature in datapaths.advertised_features("probe"):
+            on = caps.frontend_feature == feature
+            st.write(f"{be}/feature-{feature}", "1" if on else "0")
         self._set_state(dev, XenbusState.InitWait)
         st.watch(
             f"{fe}/state",
             f"be:{config.frontend_domid}:{config.devid}",
-            lambda _path, _token, d=dev: self._frontend_changed(d),
+            partial(self._watch_fired, dev),
         )
+
+    def _max_indirect(self, config: VbdConfig) -> int:
+        cfg = config.max_indirect_segments
+        return self.limits.max_indirect_segments if cfg is None else cfg
 
     def _set_state(self, dev: _Device, state: XenbusState) -> None:
         dev.state = state
-        self.port.store.write(f"{dev.be}/state", str(int(state)))
+        try:
+            self.port.store.write(f"{dev.be}/state", str(int(state)))
+        except StoreError as err:  # our own directory is gone (toolstack removed the device)
+            dev.errors.append(f"writing state {state.name}: {err}")
 
     # -- state machine (LB xenbus.c frontend_changed) -------------------------------------------
+    def _watch_fired(self, dev: _Device, _path: str, _token: str) -> None:
+        self._frontend_changed(dev)
+
     def _frontend_changed(self, dev: _Device) -> None:
-        fstate = self.port.store.read_int(f"{dev.fe}/state", default=XenbusState.Unknown)
+        if self.devices.get((dev.config.frontend_domid, dev.config.devid)) is not dev:
+            return  # detached meanwhile
+        try:
+            fstate = self.port.store.read_int(f"{dev.fe}/state", default=XenbusState.Unknown)
+        except StoreError:
+            fstate = XenbusState.Unknown  # unreadable: as good as gone
         if fstate in (XenbusState.Initialised, XenbusState.Connected):
-            if dev.state == XenbusState.Connected:
-                return
-            try:
-                self._connect_rings(dev)
-                self._connect(dev)
-            except NegotiationError as err:
-                dev.errors.append(str(err))
-                self.port.store.write(f"{dev.be}/error", str(err))
-                self._disconnect(dev)
-                self._set_state(dev, XenbusState.Closing)
+            if dev.state != XenbusState.Connected:
+                self._try_connect(dev)
         elif fstate in (XenbusState.Closing, XenbusState.Closed):
             self._close(dev, XenbusState(fstate))
+        elif fstate == XenbusState.Unknown and dev.state != XenbusState.Closed:
+            self._close(dev, XenbusState.Closed)  # the frontend's directory vanished
         elif fstate == XenbusState.Initialising and dev.state == XenbusState.Closed:
             self._set_state(dev, XenbusState.InitWait)  # frontend reconnecting
+
+    def _try_connect(self, dev: _Device) -> None:
+        try:
+            self._connect_rings(dev)
+            self._connect(dev)
+        except NegotiationError as err:
+            self._fatal(dev, str(err))
+
+    def _fatal(self, dev: _Device, why: str) -> None:
+        """LB xenbus_dev_fatal: an ``error`` node, release everything, Closing; the frontend's
+        Closed then takes the device to Closed (``_close``)."""
+        dev.errors.append(why)
+        try:
+            self.port.store.write(f"{dev.be}/error", why)
+        except StoreError:
+            pass  # nowhere to report it: the device is being removed anyway
+        self._disconnect(dev)
+        self._set_state(dev, XenbusState.Closing)
 
     def _close(self, dev: _Device, state: XenbusState) -> None:
         """Disconnect and follow the frontend to ``state`` — but not while requests are in
@@ -168,106 +187,51 @@ class BlkBack:
 
     def _idle(self, dev: _Device) -> None:
         vbd = dev.vbd
-        if (
-            vbd is not None
-            and not any(r.in_flight for r in vbd.rings)
-            and dev.closing_to is not None
-        ):
+        if vbd is not None and not any(r.in_flight for r in vbd.rings) and dev.closing_to:
             state, dev.closing_to = dev.closing_to, None
             self._disconnect(dev)
             self._set_state(dev, state)
 
-    def _read_front(self, dev: _Device, key: str, default: int | None = None) -> int | None:
-        path = f"{dev.fe}/{key}"
+    def _lookup(self, dev: _Device) -> Callable[[str], str | None]:
         st = self.port.store
-        if not st.exists(path):
-            return default
-        text = st.read(path)
-        try:
-            return int(text.strip(), 10)
-        except ValueError:
-            raise NegotiationError(f"{path}: {text[:32]!r} is not a number") from None
+
+        def read(key: str) -> str | None:
+            path = f"{dev.fe}/{key}"
+            try:
+                return st.read(path) if st.exists(path) else None
+            except StoreError:
+                return None
+
+        return read
 
     def _connect_rings(self, dev: _Device) -> None:
-        """Read the frontend's ring keys, map the rings, bind the event channels (LB connect_ring)."""
-        st, cfg = self.port.store, dev.config
-        protocol = (
-            st.read(f"{dev.fe}/protocol") if st.exists(f"{dev.fe}/protocol") else DEFAULT_PROTOCOL
+        """Negotiate, then map every ring and bind its port (LB connect_ring, xen_blkif_map)."""
+        cfg = dev.config
+        got = negotiate(
+            self._lookup(dev),
+            self.limits,
+            cfg.datapath,
+            datapaths.CAPS,
+            vbd_max_indirect=self._max_indirect(cfg),
         )
-        try:
-            codec = by_protocol(protocol)
-        except AbiError:
-            raise NegotiationError(f"unknown protocol {protocol!r}") from None
-        feats = {
-            f: self._read_front(dev, f"feature-{f}", 0) == 1
-            for f in ("persistent", "swap", "transfer")
-        }
-        name = cfg.datapath
-        need = datapaths.NEEDS_FEATURE.get(name)
-        if need and not feats[need]:
-            name = datapaths.FALLBACK[name]
-        queues = self._read_front(dev, "multi-queue-num-queues", 1)
-        if not 1 <= queues <= cfg.max_queues:
-            raise NegotiationError(f"multi-queue-num-queues {queues} not in 1..{cfg.max_queues}")
-        order = self._read_front(dev, "ring-page-order", None)
-        if order is not None and not 0 <= order <= cfg.max_ring_page_order:
-            raise NegotiationError(
-                f"ring-page-order {order} > max-ring-page-order {cfg.max_ring_page_order}"
-            )
-        sectors = cfg.store.size // 512
         limits = VbdLimits(
-            sectors=sectors,
+            sectors=cfg.store.size // 512,
             readonly=cfg.readonly,
-            max_indirect_segments=0 if name == "swap" else cfg.max_indirect_segments,
+            max_indirect_segments=got.max_indirect_segments,
             logical_sectors=cfg.sector_size // 512,
         )
-        vbd = Vbd(cfg, limits, protocol=protocol, datapath=name)
+        vbd = Vbd(cfg, limits, got)
         # rings join the VBD as they are mapped: if a later queue's keys are bad, _disconnect
         # releases the earlier ones (mappings, VA slots, event channels)
         dev.vbd = vbd
-        for q in range(queues):
-            qdir = dev.fe if queues == 1 else f"{dev.fe}/queue-{q}"
-            vbd.rings.append(self._map_ring(dev, vbd, q, qdir, order, codec))
+        for q in range(len(got.queues)):
+            vbd.rings.append(self._map_ring(dev, vbd, got, q))
         for ring in vbd.rings:
             ring.loop.add_ring(ring)
 
-    def _map_ring(
-        self, dev: _Device, vbd: Vbd, q: int, qdir: str, order: int | None, codec: Any
-    ) -> BackendRing:
-        nr_pages = 1 if order is None else 1 << order
-        keys = ["ring-ref"] if order is None else [f"ring-ref{i}" for i in range(nr_pages)]
-        prefix = "" if qdir == dev.fe else qdir[len(dev.fe) + 1 :] + "/"
-        refs = []
-        for k in keys:
-            ref = self._read_front(dev, prefix + k, None)
-            if ref is None:
-                raise NegotiationError(f"{qdir}/{k} missing")
-            if not 0 <= ref <= 0xFFFFFFFF:  # grant_ref_t is a u32 (XH grant_table.h)
-                raise NegotiationError(f"{qdir}/{k} {ref} is not a grant reference (u32)")
-            refs.append(ref)
-        evtchn = self._read_front(dev, prefix + "event-channel", None)
-        if evtchn is None:
-            raise NegotiationError(f"{qdir}/event-channel missing")
-        vas = self.va.take(nr_pages)
-        maps = map_grants(self.port, vbd.frontend_domid, refs, vas, readonly=False)
-        if any(m.status != 0 for m in maps):
-            unmap_grants(self.port, maps)
-            self.va.give(vas)
-            raise NegotiationError(f"mapping ring grants {refs} failed: {[m.status for m in maps]}")
-        sring = SharedRing([self.port.page_view(va) for va in vas], codec.ring_entry_size)
-        back = BackRing(sring)
-        if back.request_prod_overflow():
-            sring.release()
-            unmap_grants(self.port, maps)
-            self.va.give(vas)
-            raise NegotiationError("req_prod - rsp_prod exceeds the ring size")
-        try:  # LB xen_blkif_map: a failed bind unmaps the ring again
-            local = self.port.evtchn_bind_interdomain(vbd.frontend_domid, evtchn)
-        except PortError as err:
-            sring.release()  # no view of the ring pages may outlive their mapping
-            unmap_grants(self.port, maps)
-            self.va.give(vas)
-            raise NegotiationError(f"binding event channel {evtchn}: {err}") from None
+    def _map_ring(self, dev: _Device, vbd: Vbd, got: Negotiated, q: int) -> BackendRing:
+        codec = by_protocol(got.protocol)
+        mapped = map_ring(self.port, self.va, vbd.frontend_domid, got.queues[q], codec)
         ctx = BackendContext(
             self.port,
             vbd.frontend_domid,
@@ -278,35 +242,40 @@ class BlkBack:
             self.clock,
             owner=vbd.name,
         )
-        ring = BackendRing(
-            vbd, q, back, codec, local, nr_pages, datapaths.create(vbd.datapath, ctx), maps
-        )
-        if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
-            ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies
         # One loop per ring, spread like blkback's per-ring kthreads: device d's queue q runs on
         # loop (d + q) mod n, so more rings can use more dom0 vCPUs.
-        ring.loop = self.loops[(dev.index + q) % len(self.loops)]
+        loop = self.loops[(dev.index + q) % len(self.loops)]
+        ring = BackendRing(
+            vbd, q, mapped, codec, got.nr_pages, datapaths.create(got.datapath, ctx), loop
+        )
+        if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
+            ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies  # type: ignore[attr-defined]
         return ring
 
     def _connect(self, dev: _Device) -> None:
         """Publish the disk in one transaction, then Connected (LB xenbus.c connect)."""
-        st, vbd = self.port.store, dev.vbd
+        vbd = dev.vbd
         assert vbd is not None
         info = 0x4 if vbd.config.readonly else 0  # VDISK_READONLY
+        size = str(vbd.config.sector_size)
         keys = {
             "feature-flush-cache": "1",
             "feature-barrier": "1",
             "feature-discard": "1",
-            "discard-granularity": str(vbd.config.sector_size),
+            "discard-granularity": size,
             "discard-alignment": "0",
             "discard-secure": "0",
-            "feature-persistent": "1" if vbd.datapath == "persistent" else "0",
+        }
+        caps = datapaths.caps_of(vbd.datapath)
+        for feature in datapaths.advertised_features("connect"):
+            keys[f"feature-{feature}"] = "1" if caps.frontend_feature == feature else "0"
+        keys |= {
             "sectors": str(vbd.limits.sectors),
             "info": str(info),
-            "sector-size": str(vbd.config.sector_size),
-            "physical-sector-size": str(vbd.config.sector_size),
+            "sector-size": size,
+            "physical-sector-size": size,
         }
-        st.write_all(dev.be, keys)  # one transaction, retried on EAGAIN
+        self.port.store.write_all(dev.be, keys)  # one transaction, retried on EAGAIN
         self._set_state(dev, XenbusState.Connected)
 
     def _disconnect(self, dev: _Device) -> None:
@@ -317,17 +286,15 @@ class BlkBack:
         for ring in vbd.rings:
             ring.loop.remove_ring(ring)
             ring.datapath.teardown()
-            ring.sring.sring.release()  # drop the views of the ring pages before unmapping them
-            unmap_grants(self.port, ring.ring_maps)
-            self.va.give([m.va for m in ring.ring_maps])
-            self.port.evtchn_close(ring.evtchn)
+            ring.sring.sring.release()  # no view of the ring pages may outlive their mapping
+            unmap_ring(self.port, self.va, ring.ring_maps, ring.evtchn)
         dev.vbd = None
 
     def detach(self, frontend_domid: int, devid: int) -> None:
         """Remove a device (toolstack hot-unplug): disconnect and unbind it from its pool."""
         dev = self.devices.pop((frontend_domid, devid))
         self._disconnect(dev)
-        self._pool(dev.config.pool).unbind(dev.config.name or f"vbd{frontend_domid}.{devid}")
+        self._pool(dev.config.pool).unbind(dev.config.label)
 
     def vbd(self, frontend_domid: int, devid: int) -> Vbd | None:
         dev = self.devices.get((frontend_domid, devid))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, NoReturn
+from typing import Any
 
-from .common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError
+from .common import EXIT_OK, CliError
 
 EPILOG = """\
 on a stock Xen: map, copy and persistent. swap and transfer are refused with the reason (a TOML
@@ -69,26 +69,6 @@ def _specs(args: argparse.Namespace) -> list[Any]:
     if reason is not None:
         raise CliError(f"--datapath {spec.datapath}: not on a stock Xen: {reason}")
     return [spec]
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"blkswap: error: {message} (see 'blkswap serve --help')\n")
-
-
-def serve_main(argv: list[str]) -> int:
-    """``blkswap serve`` without building the lab's parser (which loads numpy)."""
-    p = _Parser(prog="blkswap serve", epilog=EPILOG,
-                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    _add_options(p)
-    args = p.parse_args(argv)
-    try:
-        return cmd_serve(args)
-    except CliError as err:
-        print(f"blkswap: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

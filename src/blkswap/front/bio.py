@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from blkswap.abi import blkif
 
@@ -24,7 +23,7 @@ class Bio:
     nr_sectors: int = 0  #: discard length (sectors); ignored otherwise
     done: Callable[[Bio], None] | None = None
     status: int = blkif.BLKIF_RSP_OKAY
-    tag: Any = None  #: the submitter's own data (the workload keeps its I/O record here)
+    tag: object = None  #: the submitter's own data (the workload keeps its I/O record here)
     queue: int = 0  #: which ring (blk-mq hardware queue) to use
 
     @property

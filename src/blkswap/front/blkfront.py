@@ -15,12 +15,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
-from blkswap.abi import blkif
+from blkswap.abi import Abi, blkif
 from blkswap.abi.ring import FrontRing
 from blkswap.front.bio import Bio
-from blkswap.front.grants import BackendBroken, Granted
+from blkswap.front.grants import BackendBroken, Granted, GrantStrategy, Meter
 from blkswap.xen.port import DomainPort
 
 
@@ -39,11 +38,11 @@ class FrontQueue:
         port: DomainPort,
         index: int,
         ring: FrontRing,
-        codec: Any,
+        codec: Abi,
         evtchn: int,
-        grants: Any,
+        grants: GrantStrategy,
         max_indirect: int,
-        meter: Any,
+        meter: Meter,
     ) -> None:
         self.port = port
         self.index = index
@@ -105,6 +104,7 @@ class FrontQueue:
             blkif.Segment(ref, first, last)
             for ref, (_, first, last) in zip(granted.grefs, bio.segments, strict=True)
         )
+        req: blkif.AnyRequest
         if bio.op == blkif.BLKIF_OP_DISCARD:
             req = blkif.DiscardRequest(
                 operation=bio.op,
@@ -186,7 +186,8 @@ class FrontQueue:
         if rsp.id >= self.size or self.shadow[rsp.id] is None:
             self._declare_broken(f"response id {rsp.id} is not in flight")
             return None
-        sh = self.shadow[rsp.id]
+        sh: Shadow | None = self.shadow[rsp.id]
+        assert sh is not None  # checked above
         if rsp.operation != sh.operation:
             self._declare_broken(
                 f"response op {rsp.operation} for a request with op {sh.operation}"

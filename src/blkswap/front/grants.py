@@ -21,11 +21,17 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar, Protocol
 
 from blkswap.abi.swap_ext import decode_new_frames
 from blkswap.front.bio import Bio
 from blkswap.xen.port import DomainPort
+
+
+class Meter(Protocol):
+    """Where blkfront reports CPU work that is not a hypercall (the timing layer prices it)."""
+
+    def charge(self, cause: str, amount: int) -> None: ...
 
 
 class BackendBroken(Exception):
@@ -37,14 +43,15 @@ class Granted:
     """Grant state of one in-flight request."""
 
     grefs: list[int]
-    extra: Any = None  # strategy-specific (persistent: gfns of bounce pages; transfer: refs)
+    #: persistent: the recycled [gref, gfn] entries holding the bounce copies
+    extra: list[list[int]] = field(default_factory=list)
     indirect: list[tuple[int, int]] = field(default_factory=list)  # (gref, gfn) of indirect pages
 
 
 class FreshGrants:
-    name = "fresh"
+    name: ClassVar[str] = "fresh"
 
-    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None:
         self.port, self.backend, self.meter = port, backend, meter
         self.deferred: deque[int] = deque()  # grants the backend kept mapped (LF deferred list)
         self.backend_bugs = 0
@@ -78,9 +85,9 @@ class FreshGrants:
 
 
 class PersistentGrants(FreshGrants):
-    name = "persistent"
+    name: ClassVar[str] = "persistent"
 
-    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None:
         super().__init__(port, backend, meter)
         self.free: deque[list[int]] = deque()  # [gref or -1, gfn]; head = most recently used
         self.pages = 0
@@ -132,9 +139,9 @@ class PersistentGrants(FreshGrants):
 
 
 class SwapGrants(FreshGrants):
-    name = "swap"
+    name: ClassVar[str] = "swap"
 
-    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None:
         super().__init__(port, backend, meter)
         self.swapped_frames = 0
 
@@ -172,9 +179,9 @@ class SwapGrants(FreshGrants):
 
 
 class TransferGrants(FreshGrants):
-    name = "transfer"
+    name: ClassVar[str] = "transfer"
 
-    def __init__(self, port: DomainPort, backend: int, meter: Any) -> None:
+    def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None:
         super().__init__(port, backend, meter)
         self.frames_received = 0
         self.lost = 0
@@ -209,7 +216,21 @@ class TransferGrants(FreshGrants):
                 self.frames_received += 1
 
 
-STRATEGIES = {
+class GrantStrategy(Protocol):
+    """What blkfront needs from a grant strategy (one per negotiated mode)."""
+
+    name: ClassVar[str]
+    backend: int
+    deferred: deque[int]
+
+    def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None: ...
+    def grant(self, bio: Bio) -> Granted: ...
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None: ...
+    def abandon(self, bio: Bio, g: Granted) -> None: ...
+    def teardown(self) -> None: ...
+
+
+STRATEGIES: dict[str, type[GrantStrategy]] = {
     "fresh": FreshGrants,
     "persistent": PersistentGrants,
     "swap": SwapGrants,

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from blkswap.abi import by_protocol
 from blkswap.abi.ring import FrontRing, SharedRing
 from blkswap.abi.xenbus import XenbusState
 from blkswap.front.bio import Bio
 from blkswap.front.blkfront import FrontQueue
-from blkswap.front.grants import STRATEGIES
+from blkswap.front.grants import STRATEGIES, GrantStrategy, Meter
 from blkswap.xen.port import DomainPort
 
 
@@ -33,7 +32,10 @@ class FrontConfig:
 
     protocol: str = "x86_64-abi"
     ring_page_order: int = 0  #: LF max_ring_page_order default 0
-    queues: int = 1  #: LF xen_blkif_max_queues default 4 (capped by vCPUs); the lab asks for 1
+    #: LF module parameter ``max_queues`` (default 4; the lab asks for 1 unless told): the rings
+    #: this blkfront wants, capped by its vCPUs (LF xlblk_init: at most nr_cpu_ids) and by the
+    #: backend's ``multi-queue-max-queues``
+    queues: int = 1
     persistent: bool = True  #: LF feature_persistent default 1
     swap: bool = True  #: the lab's feature-swap
     transfer: bool = True  #: the lab's feature-transfer
@@ -45,11 +47,20 @@ class NullMeter:
         pass
 
 
+def _handle_now(q: FrontQueue) -> None:
+    q.handle_responses()
+
+
 class BlkFront:
     """One virtual block device as the guest sees it."""
 
     def __init__(
-        self, port: DomainPort, devid: int, config: FrontConfig | None = None, meter: Any = None
+        self,
+        port: DomainPort,
+        devid: int,
+        config: FrontConfig | None = None,
+        meter: Meter | None = None,
+        on_interrupt: Callable[[FrontQueue], None] | None = None,
     ) -> None:
         self.port = port
         self.devid = devid
@@ -62,18 +73,20 @@ class BlkFront:
         self.backend_id = int(st.read(f"{self.fe}/backend-id"))
         self.state = XenbusState.Initialising
         self.queues: list[FrontQueue] = []
-        self.grants: Any = None
+        self.grants: GrantStrategy | None = None
         self.mode = "fresh"
         self.sectors = 0
         self.sector_size = 512
         self.features: dict[str, int] = {}
+        #: what the handshake settled (queues and ring order, asked and capped), for reports
+        self.negotiated: dict[str, int] = {}
         self._ring_grants: list[tuple[int, int]] = []  # (gref, gfn) of ring pages
         self._pending_rings: list[tuple[list[int], int, SharedRing]] = []  # set up, per queue
         self._recovered: list[Bio] = []
         self._reconnecting = False
-        #: called by an event-channel upcall; the timing layer replaces it to run the handler on a
-        #: guest vCPU. Default: handle now.
-        self.on_interrupt: Callable[[FrontQueue], None] = lambda q: q.handle_responses()
+        #: called by an event-channel upcall (the timing layer runs the handler on a guest vCPU);
+        #: default: handle now
+        self.on_interrupt: Callable[[FrontQueue], None] = on_interrupt or _handle_now
         self.on_connected: Callable[[BlkFront], None] | None = None
         self.on_broken: Callable[[BlkFront, str], None] | None = None
 
@@ -109,8 +122,20 @@ class BlkFront:
     def _talk_to_backend(self) -> None:
         """Set up rings and publish their keys in one transaction (LF talk_to_blkback)."""
         cfg, st = self.config, self.port.store
-        order = min(cfg.ring_page_order, self._read_be("max-ring-page-order", 0))
-        nqueues = max(1, min(cfg.queues, self._read_be("multi-queue-max-queues", 1)))
+        be_order = self._read_be("max-ring-page-order", 0)
+        be_queues = self._read_be("multi-queue-max-queues", 1)
+        order = min(cfg.ring_page_order, be_order)
+        # LF negotiate_mq: min(backend max, own max_queues capped at nr_cpu_ids), at least 1
+        nqueues = max(1, min(cfg.queues, self.port.vcpus, be_queues))
+        self.negotiated = {
+            "queues": nqueues,
+            "queues_asked": cfg.queues,
+            "backend_max_queues": be_queues,
+            "vcpus": self.port.vcpus,
+            "ring_page_order": order,
+            "ring_page_order_asked": cfg.ring_page_order,
+            "backend_max_ring_page_order": be_order,
+        }
         rings = [self._setup_ring(order) for _ in range(nqueues)]
         keys: dict[str, str] = {}
         for q, (refs, evtchn, _sring) in enumerate(rings):
@@ -175,7 +200,7 @@ class BlkFront:
             fq = FrontQueue(
                 self.port, q, FrontRing(sring), self.codec, evtchn, self.grants, max_ind, self.meter
             )
-            self.port.evtchn_bind_handler(evtchn, lambda _port, fq=fq: self._interrupt(fq))
+            self.port.evtchn_bind_handler(evtchn, self._upcall_for(fq))
             self.queues.append(fq)
         self._set_state(XenbusState.Connected)
         recovered, self._recovered = self._recovered, []
@@ -183,6 +208,9 @@ class BlkFront:
             self.submit(bio)
         if self.on_connected is not None:
             self.on_connected(self)
+
+    def _upcall_for(self, q: FrontQueue) -> Callable[[int], None]:
+        return lambda _port: self._interrupt(q)
 
     def _interrupt(self, q: FrontQueue) -> None:
         self.on_interrupt(q)

@@ -1,30 +1,37 @@
-"""Build the emulated host for one run: Xen, dom0 with its backend, guests with blkfront, disks.
+"""The emulated host of one run: Xen, dom0 with its backend, guests with blkfront, disks.
 
-:class:`Host` wires the layers together and nothing else: the hypervisor's event delivery goes
-through the timing layer's clock; each backend loop and each frontend ring gets a :class:`Worker`
-on its domain's vCPUs; storage I/O goes through a :class:`DeviceQueue`. After :meth:`connect` every
-frontend has completed the xenbus handshake.
+:class:`Host` is built from a :class:`LabConfig` with the same two halves the test rig uses
+(:func:`~blkswap.lab.assemble.build_backend`, :func:`~blkswap.lab.assemble.plug_guest`) and adds
+time: the hypervisor's event delivery goes through the timing layer's clock; each backend loop
+runs on a dom0 vCPU (:class:`~blkswap.lab.assemble.TimedScheduler`) and each frontend ring's
+upcall on a guest vCPU; storage I/O goes through a :class:`DeviceQueue`. After :meth:`connect`
+every frontend has completed the xenbus handshake.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from blkswap.abi.xenbus import vdev_encode
 from blkswap.back.datapaths.base import DataPathOptions
-from blkswap.back.hazard import Hazard
 from blkswap.back.io import perform
-from blkswap.back.loop import BackendLoop
 from blkswap.back.pool import default_frames
-from blkswap.back.vbd import VbdConfig
 from blkswap.back.xenbus import BlkBack
+from blkswap.front.blkfront import FrontQueue
 from blkswap.front.xenbus import BlkFront, FrontConfig
+from blkswap.lab.assemble import (
+    DEVID,
+    BackendPlan,
+    GuestPlan,
+    TimedScheduler,
+    build_backend,
+    plug_guest,
+)
 from blkswap.lab.config import LabConfig
 from blkswap.lab.net import NetStack
-from blkswap.lab.toolstack import add_vbd
 from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model, open_store
@@ -32,7 +39,7 @@ from blkswap.timing import Clock, Cpus, DeviceQueue, Worker
 from blkswap.xen import Xen
 from blkswap.xen.emulated import EmulatedPort
 
-DEVID = vdev_encode("xvda")  # 51712: every guest sees its disk as xvda
+__all__ = ["DEVID", "Guest", "Host", "HostError"]
 
 
 class HostError(RuntimeError):
@@ -93,6 +100,8 @@ class Host:
         #: [[t_ns, dom0 pool frames in use], …] sampled while jobs run (lab.run)
         self.memory_timeline: list[list[int]] = []
         self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
+        #: frontend domid → guest index (routes storage I/O to the guest's device)
+        self.guest_index = {g.domid: g.index for g in self.guests}
 
     # -- construction --------------------------------------------------------------------------
     def _image_dir(self) -> Path | None:
@@ -107,34 +116,19 @@ class Host:
 
     def _make_backend(self, pool: int) -> BlkBack:
         cfg = self.config
-        options = DataPathOptions(
-            scrub=cfg.scrub, swap_copyback=cfg.swap_copyback, copy_flavour=cfg.copy_flavour
-        )
-        nloops = cfg.backend_threads or cfg.dom0_vcpus
-        loops = [
-            BackendLoop(self.port0, meter=self.clock, name=f"tapdisk{i}") for i in range(nloops)
-        ]
-        back = BlkBack(
-            self.port0,
-            loops,
-            options=options,
+        plan = BackendPlan(
+            loops=cfg.backend_threads or cfg.dom0_vcpus,
+            options=DataPathOptions(
+                scrub=cfg.scrub, swap_copyback=cfg.swap_copyback, copy_flavour=cfg.copy_flavour
+            ),
             pool_frames=pool,
-            meter=self.clock,
-            clock=self.clock.now,
+            pools=tuple((name, frames) for name, frames, _g in cfg.pools),
+            hazard_policy=cfg.hazard_policy,
         )
-        for name, frames, _guests in cfg.pools:
-            back.create_pool(name, frames)
-        for loop in loops:
-            loop.hazard = Hazard(
-                cfg.hazard_policy,
-                self.port0,
-                holders=self.net,
-                later=self.clock.later,
-                clock=self.clock.now,
-            )
-            # the single-threaded loop runs on one dom0 vCPU at a time when woken
-            loop.wake = Worker(self.clock, self.dom0_cpus, loop.run_once, loop.name, irq=True).wake
-        return back
+        scheduler = TimedScheduler(self.clock, self.dom0_cpus)
+        # storage: each request goes to the device queue of its guest's disk (_IoRouter)
+        io = _IoRouter(self)
+        return build_backend(self.port0, plan, scheduler, io, meter=self.clock, holders=self.net)
 
     def device_for(self, index: int) -> DeviceQueue:
         key = 0 if self.config.shared_device else index
@@ -146,66 +140,43 @@ class Host:
 
     def _make_guest(self, i: int, pages: int) -> Guest:
         cfg = self.config
-        dom = self.xen.create_domain(pages=pages, vcpus=cfg.guest_vcpus)
-        self.xen.store.introduce_domain(dom.domid)  # the toolstack's job (xenstored home dir)
-        port = EmulatedPort(self.xen, dom.domid)
-        image = self.image_dir / f"guest{i + 1}-xvda.img" if self.image_dir else None
+        name = f"guest{i + 1}"
+        image = self.image_dir / f"{name}-xvda.img" if self.image_dir else None
         store = (
             open_store(cfg.storage, cfg.disk_size, path=image, direct=cfg.direct_io)
             if image
             else open_store(cfg.storage, cfg.disk_size)
         )
-        protocol = cfg.guest_protocol(i)
-        add_vbd(
-            self.port0.store,
-            0,
-            dom.domid,
-            DEVID,
-            params=str(image or cfg.storage),
-            protocol=protocol,
-        )
-        vbd = VbdConfig(
-            frontend_domid=dom.domid,
-            devid=DEVID,
-            store=store,
-            datapath=cfg.datapath,
-            name=f"xvda.{dom.domid}",
-            pool=cfg.pool_of(i + 1),
-        )
-        self.backend.attach(vbd)
-        # each loop submits to the device model of the disk it serves (a per-VBD submitter)
-        cpus = Cpus(self.env, f"guest{i + 1}", dom, cfg.guest_vcpus)
-        fcfg = FrontConfig(
-            protocol=protocol,
+        front = FrontConfig(
+            protocol=cfg.guest_protocol(i),
             ring_page_order=cfg.ring_page_order,
             queues=cfg.queues,
             max_indirect_segments=cfg.max_indirect_segments,
         )
-        front = BlkFront(port, DEVID, fcfg, meter=self.clock)
-        guest = Guest(i, dom.domid, port, cpus, front, store, image)
-        workers: dict[int, Worker] = {}
+        plan = GuestPlan(
+            pages=pages,
+            vcpus=cfg.guest_vcpus,
+            store=store,
+            front=front,
+            datapath=cfg.datapath,
+            pool=cfg.pool_of(i + 1),
+            params=str(image or cfg.storage),
+        )
+        irqs: list[_GuestIrqs] = []
 
-        def interrupt(q, guest=guest, workers=workers):
-            w = workers.get(q.index)
-            if w is None:
-                w = workers[q.index] = Worker(
-                    self.clock, cpus, q.handle_responses, f"{guest.name}-q{q.index}", irq=True
-                )
-                guest.workers.append(w)
-            w.fn = q.handle_responses
-            w.wake()
+        def interrupts(port: EmulatedPort) -> Callable[[FrontQueue], None]:
+            irqs.append(
+                _GuestIrqs(self.clock, Cpus(self.env, name, port.dom, cfg.guest_vcpus), name)
+            )
+            return irqs[0]
 
-        front.on_interrupt = interrupt
-        front.start()
-        return guest
+        port, front_dev = plug_guest(
+            self.xen, self.backend, plan, meter=self.clock, interrupts=interrupts
+        )
+        return Guest(i, port.domid, port, irqs[0].cpus, front_dev, store, image, irqs[0].workers)
 
     def connect(self, timeout_ns: float = 1e9) -> None:
         """Run the handshakes until every frontend is Connected."""
-        # storage submitters: one DeviceQueue per VBD (or shared), routed by ring → vbd → guest
-        by_domid = {g.domid: g for g in self.guests}
-        router = _IoRouter(self, by_domid)
-        for loop in self.backend.loops:
-            loop.io = router
         env, deadline = self.env, self.env.now + timeout_ns
         while not all(g.front.connected for g in self.guests) and env.peek() <= deadline:
             env.step()  # the handshake's watches and upcalls, until every front is Connected
@@ -223,17 +194,39 @@ class Host:
             self._tmp.cleanup()
 
 
+class _GuestIrqs:
+    """A guest's upcall handler: each ring's responses are handled on a guest vCPU, one
+    :class:`~blkswap.timing.Worker` per ring."""
+
+    def __init__(self, clock: Clock, cpus: Cpus, name: str) -> None:
+        self.clock = clock
+        self.cpus = cpus
+        self.name = name
+        self.workers: list[Worker] = []
+        self._by_queue: dict[int, Worker] = {}
+
+    def __call__(self, q: FrontQueue) -> None:
+        w = self._by_queue.get(q.index)
+        if w is None:
+            w = Worker(
+                self.clock, self.cpus, q.handle_responses, f"{self.name}-q{q.index}", irq=True
+            )
+            self._by_queue[q.index] = w
+            self.workers.append(w)
+        w.fn = q.handle_responses  # a reconnect makes new queues with the same index
+        w.wake()
+
+
 class _IoRouter:
     """StorageIo for backend loops: each request goes to the device queue of its guest's disk."""
 
-    def __init__(self, host: Host, by_domid: dict[int, Guest]) -> None:
+    def __init__(self, host: Host) -> None:
         self.host = host
-        self.by_domid = by_domid
 
     def submit(self, req: Any, store: Any, done: Any) -> None:
-        guest = self.by_domid[req.ring.vbd.frontend_domid]
-        device = self.host.device_for(guest.index)
-        if self.host.net is not None:
-            self.host.net.submit(req, store, done, device)
+        host = self.host
+        device = host.device_for(host.guest_index[req.ring.vbd.frontend_domid])
+        if host.net is not None:
+            host.net.submit(req, store, done, device)
         else:
             device.submit(req, store, done)

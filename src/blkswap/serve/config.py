@@ -1,8 +1,9 @@
 """What ``blkswap serve`` serves: device specs from flags or a TOML file, checked up front.
 
 Every problem is a :class:`ServeConfigError` with one line naming the file, key or option.
-Swap and transfer cannot run on a stock Xen (:data:`REAL_XEN_REFUSAL`); a device asking for one
-is refused, or served by copy when it says ``fallback = "copy"``.
+Whether a data path can run on a stock Xen is its own declaration (``Caps.real_xen``, and the
+grant ops it issues against those gntdev offers); a device asking for one that cannot is
+refused, or served by copy when it says ``fallback = "copy"``.
 """
 
 from __future__ import annotations
@@ -12,16 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SERVABLE = ("map", "copy", "persistent")
+from blkswap.back.datapaths import DATAPATHS, caps_of
+
 BACKEND_KINDS = ("vbd", "qdisk")
-#: why a data path cannot run on a stock Xen 4.17 + Linux dom0 and blkfront
-REAL_XEN_REFUSAL = {
-    "swap": "swap needs GNTTABOP_swap (op 13, the lab's own; stock Xen answers -ENOSYS), a dom0 "
-    "kernel module owning reserve frames and the P2M/M2P, and a blkfront offering feature-swap",
-    "transfer": "transfer needs a kernel-owned dom0 frame to give away (GNTTABOP_transfer) and a "
-    "blkfront granting accept-transfer grants, which Linux blkfront never does",
-}
-KNOWN_PATHS = (*SERVABLE, *REAL_XEN_REFUSAL)
+KNOWN_PATHS = tuple(p for p in DATAPATHS if p != "null")
+#: the grant ops :class:`~blkswap.xen.linux.port.LinuxPort` provides
+REAL_GRANT_OPS = frozenset({"map", "unmap", "copy"})
+
+
+def real_xen_refusal(datapath: str) -> str:
+    """Why ``datapath`` cannot run on a stock Xen + Linux dom0 ("" if it can): its Caps."""
+    caps = caps_of(datapath)
+    if caps.real_xen:
+        return caps.real_xen
+    missing = sorted(caps.grant_ops - REAL_GRANT_OPS)
+    return f"needs GNTTABOP {', '.join(missing)}, which gntdev does not offer" if missing else ""
+
+
 _KEYS = (
     "domid",
     "devid",
@@ -68,13 +76,13 @@ class DeviceSpec:
 
     def refusal(self) -> str | None:
         """Why this device cannot be served as asked (None: it can, maybe by fallback)."""
-        reason = REAL_XEN_REFUSAL.get(self.datapath)
-        return None if reason is None or self.fallback == "copy" else reason
+        reason = real_xen_refusal(self.datapath)
+        return None if not reason or self.fallback == "copy" else reason
 
     @property
     def serving(self) -> str:
-        """The data path actually used."""
-        return "copy" if self.datapath in REAL_XEN_REFUSAL else self.datapath
+        """The data path actually used: the one asked for, or copy when that cannot run here."""
+        return "copy" if real_xen_refusal(self.datapath) else self.datapath
 
 
 def _int(where: str, value: Any, lo: int, hi: int) -> int:

@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from blkswap.abi.xenbus import XenbusState
+from blkswap.back.loop import BackendLoop
 from blkswap.back.vbd import VbdConfig
 from blkswap.back.xenbus import BlkBack
-from blkswap.serve.config import REAL_XEN_REFUSAL, DeviceSpec
+from blkswap.serve.clock import WallScheduler
+from blkswap.serve.config import DeviceSpec, real_xen_refusal
 from blkswap.storage.raw import RawImage
 from blkswap.xen.linux.port import LinuxPort
 
@@ -59,8 +61,9 @@ class Server:
         log: TextIO | None = None,
     ) -> None:
         self.port = port or LinuxPort()
-        self.back = BlkBack(self.port)
-        self.loop = self.back.loops[0]
+        self.scheduler = WallScheduler()
+        self.loop = BackendLoop(self.port, scheduler=self.scheduler)
+        self.back = BlkBack(self.port, [self.loop], clock=self.scheduler.now)
         self.devices = {s.key: Served(s) for s in specs}
         self.poll_timeout = poll_timeout
         self.close_wait = close_wait
@@ -84,7 +87,7 @@ class Server:
                 self._refuse(d, reason)
                 continue
             if spec.serving != spec.datapath:
-                why = REAL_XEN_REFUSAL[spec.datapath]
+                why = real_xen_refusal(spec.datapath)
                 self.say(f"{spec.key}: fallback: {spec.datapath} served by copy: {why}")
             image = RawImage(spec.image, create=False)
             self._images.append(image)
@@ -121,7 +124,9 @@ class Server:
         try:
             self._round(timed_out=True)
             while self._stop is None:
-                ready = poller.poll(int(self.poll_timeout * 1000))
+                due = self.scheduler.next_due()
+                wait = self.poll_timeout if due is None else min(due, self.poll_timeout)
+                ready = poller.poll(int(wait * 1000))
                 self.stats["polls"] += 1
                 if any(fd == rfd for fd, _ in ready):
                     os.read(rfd, 512)
@@ -141,6 +146,7 @@ class Server:
     def _round(self, timed_out: bool) -> None:
         self.port.store.dispatch(on_error=self._callback_failed)
         self.stats["events"] += self.port.poll_events()
+        self.scheduler.fire_due()
         if timed_out:
             self.stats["timeouts"] += 1
             for ring in list(self.loop.rings):

@@ -18,28 +18,27 @@ hook                      required  called by the backend loop
 ``teardown()``            no        on disconnect: release every mapping and frame
 ========================  ========  =============================================================
 
-``caps`` declares what a path does so reports and the pool can reason about it without
-special-casing names.
+``caps`` (a frozen :class:`~blkswap.back.caps.Caps`) declares what a path does: negotiation, pool
+admission and the hazard code read it instead of the path's name. Two hooks exist only where the
+caps say so: ``reclaim(frames)`` (``caps.reclaims``: give pool frames back under pressure) and
+``replace_mapping(req, i, gfn)`` (``caps.hazard`` is GUEST_MAPPING: GNTTABOP_unmap_and_replace
+the i-th mapping with a dom0 copy).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
+from blkswap.abi.blkif import Segment
+from blkswap.back.caps import Caps
 from blkswap.back.frames import VaSpace
 from blkswap.back.pool import FramePool
 from blkswap.back.request import PendingReq
 from blkswap.xen.port import DomainPort
 
 API_VERSION = 1
-
-#: Capability names a data path may declare.
-CAP_ZERO_COPY = "zero_copy"  # storage I/O targets guest memory directly
-CAP_DOM0_FRAMES = "dom0_frames"  # needs dom0 frames from the reserve per segment
-CAP_GUEST_COPY = "guest_copy"  # the guest copies data (persistent grants)
-CAP_OWNERSHIP = "ownership"  # frames change owner (swap, transfer)
-CAP_NO_DATA = "no_data"  # data is not moved at all (null)
 
 
 class Meter(Protocol):
@@ -86,7 +85,7 @@ class BackendContext:
     va: VaSpace
     options: DataPathOptions = field(default_factory=DataPathOptions)
     meter: Meter = field(default_factory=NullMeter)
-    clock: Any = None  #: () -> ns, for time-based policies (persistent-grant LRU)
+    clock: Callable[[], int] | None = None  #: ns, for time-based policies (persistent LRU)
     owner: str = ""  #: the VBD's name (pool accounting)
 
     def now(self) -> int:
@@ -103,14 +102,27 @@ class DataPath(Protocol):
     """What every data path module provides (see the table in the module docstring)."""
 
     name: ClassVar[str]
-    caps: ClassVar[frozenset[str]]
+    caps: ClassVar[Caps]
     api_version: ClassVar[int]
+    ctx: BackendContext
 
     def __init__(self, ctx: BackendContext) -> None: ...
     def prepare(self, req: PendingReq) -> None: ...
     def finish(self, req: PendingReq) -> None: ...
     def frames_needed(self, req: PendingReq) -> int: ...
     def teardown(self) -> None: ...
+
+
+class Reclaims(Protocol):
+    """A path with ``caps.reclaims``: frees pool frames it holds (persistent grants)."""
+
+    def reclaim(self, frames: int) -> int: ...
+
+
+class ReplacesMappings(Protocol):
+    """A path whose ``caps.hazard`` is GUEST_MAPPING (map, persistent)."""
+
+    def replace_mapping(self, req: PendingReq, i: int, gfn: int) -> None: ...
 
 
 ZERO_PAGE = bytes(4096)
@@ -128,7 +140,7 @@ def use_pool_frames(ctx: BackendContext, req: PendingReq) -> None:
     req.page_vas = [gfn << 12 for gfn in gfns]
 
 
-def scrub(ctx: BackendContext, gfns: list[int], segments: tuple | None = None) -> int:
+def scrub(ctx: BackendContext, gfns: list[int], segments: tuple[Segment, ...] | None = None) -> int:
     """Zero dom0 frames before they cross to another domain: all of them, or (with
     ``segments``) only those whose segment does not cover the whole page — the rest of the page
     would otherwise carry stale bytes. Returns the bytes zeroed (charged at scrub speed)."""

@@ -11,10 +11,12 @@ copy charged to dom0.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from blkswap.abi import blkif, gnttab
+from blkswap.back import caps as c
 from blkswap.back.datapaths.base import (
     API_VERSION,
-    CAP_DOM0_FRAMES,
     BackendContext,
     segment_slice,
     use_pool_frames,
@@ -26,9 +28,14 @@ FLAVOURS = ("gntcopy", "blktap2")
 
 
 class CopyPath:
-    name = "copy"
-    caps = frozenset({CAP_DOM0_FRAMES})
-    api_version = API_VERSION
+    name: ClassVar[str] = "copy"
+    caps: ClassVar[c.Caps] = c.Caps(
+        traits=frozenset({c.DOM0_FRAMES}),
+        reserve_frames=True,
+        hazard=c.HazardKind.POOL_FRAME,
+        grant_ops=frozenset({"copy", "map", "unmap"}),  # map/unmap: the blktap2 flavour
+    )
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         if ctx.options.copy_flavour not in FLAVOURS:
@@ -43,13 +50,13 @@ class CopyPath:
         return len(req.segments)
 
     def prepare(self, req: PendingReq) -> None:
-        req.state = req.pool_frames
+        req.token = req.pool_frames
         use_pool_frames(self.ctx, req)
         if req.is_write and req.segments:
             self._move(req, to_guest=False)
 
     def finish(self, req: PendingReq) -> None:
-        if req.state is None:
+        if req.token is None:
             return
         if not req.is_write and req.segments and req.status == blkif.BLKIF_RSP_OKAY:
             try:
@@ -61,7 +68,7 @@ class CopyPath:
     def _release(self, req: PendingReq) -> None:
         req.bufs = []
         self.ctx.give_frames(req)
-        req.state = None
+        req.token = None
 
     def _move(self, req: PendingReq, to_guest: bool) -> None:
         if self.flavour == "gntcopy":

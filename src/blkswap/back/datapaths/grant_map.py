@@ -9,8 +9,11 @@ once per ≤32 unmaps, which is what makes this path stop scaling on a large dom
 
 from __future__ import annotations
 
+from typing import ClassVar, cast
+
 from blkswap.abi import blkif, gnttab
-from blkswap.back.datapaths.base import API_VERSION, CAP_ZERO_COPY, BackendContext, segment_slice
+from blkswap.back import caps as c
+from blkswap.back.datapaths.base import API_VERSION, BackendContext, segment_slice
 from blkswap.back.grantops import Mapping, map_grants, unmap_and_replace, unmap_grants
 from blkswap.back.request import PendingReq, RequestError
 
@@ -18,9 +21,14 @@ REPLACED = 1  # Mapping.status of an element released by unmap_and_replace (not 
 
 
 class MapPath:
-    name = "map"
-    caps = frozenset({CAP_ZERO_COPY})
-    api_version = API_VERSION
+    name: ClassVar[str] = "map"
+    caps: ClassVar[c.Caps] = c.Caps(
+        traits=frozenset({c.ZERO_COPY}),
+        reserve_frames=True,
+        hazard=c.HazardKind.GUEST_MAPPING,
+        grant_ops=frozenset({"map", "unmap", "unmap_and_replace"}),
+    )
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
@@ -37,12 +45,12 @@ class MapPath:
         refs = [s.gref for s in req.segments]
         vas = ctx.va.take(len(refs))
         maps = map_grants(ctx.port, ctx.frontend_domid, refs, vas, readonly=req.is_write)
-        req.state = maps
+        req.token = maps
         if any(m.status != gnttab.GNTST_okay for m in maps):
             self.map_failures += 1
             self._release(maps)
             ctx.give_frames(req)
-            req.state = None
+            req.token = None
             bad = next(m for m in maps if m.status != gnttab.GNTST_okay)
             raise RequestError(
                 blkif.BLKIF_RSP_ERROR, f"map of gref {bad.ref} failed: GNTST {bad.status}"
@@ -57,14 +65,14 @@ class MapPath:
     def replace_mapping(self, req: PendingReq, i: int, gfn: int) -> None:
         """Hazard policy "replace": GNTTABOP_unmap_and_replace the i-th mapping with dom0's page
         ``gfn`` (a private copy): the grant is released now, the slot keeps the copy's PTE."""
-        m: Mapping = req.state[i]
+        m = cast("list[Mapping]", req.token)[i]  # our token from prepare
         status = unmap_and_replace(self.ctx.port, [(m.va, gfn << 12, m.handle)])[0]
         if status == gnttab.GNTST_okay:
             m.status = REPLACED
             req.replaced.append(gfn)
 
     def finish(self, req: PendingReq) -> None:
-        maps: list[Mapping] = req.state
+        maps = cast("list[Mapping] | None", req.token)
         req.bufs = []
         for m in maps or ():
             if m.status == REPLACED:  # the slot holds an alias of our copy: drop it
@@ -73,7 +81,7 @@ class MapPath:
             self.ctx.port.restore(gfn)  # the copy's kernel mapping (its PTE moved away)
         if maps:
             self._release(maps)
-        req.state = None
+        req.token = None
         self.ctx.give_frames(req)
 
     def _release(self, maps: list[Mapping]) -> None:

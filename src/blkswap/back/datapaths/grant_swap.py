@@ -21,12 +21,13 @@ slot extension (``blkswap.abi.swap_ext``).
 
 from __future__ import annotations
 
+from typing import ClassVar, cast
+
 from blkswap.abi import blkif, gnttab
 from blkswap.abi.swap_ext import encode_new_frames
+from blkswap.back import caps as c
 from blkswap.back.datapaths.base import (
     API_VERSION,
-    CAP_DOM0_FRAMES,
-    CAP_OWNERSHIP,
     BackendContext,
     scrub,
     use_pool_frames,
@@ -36,9 +37,22 @@ from blkswap.back.request import PendingReq, RequestError
 
 
 class SwapPath:
-    name = "swap"
-    caps = frozenset({CAP_DOM0_FRAMES, CAP_OWNERSHIP})
-    api_version = API_VERSION
+    name: ClassVar[str] = "swap"
+    caps: ClassVar[c.Caps] = c.Caps(
+        traits=frozenset({c.DOM0_FRAMES, c.OWNERSHIP}),
+        frontend_feature="swap",
+        fallback="copy",
+        max_indirect_segments=0,  # the new frames ride in the response slot: ≤ 11 (abi.swap_ext)
+        reserve_frames=True,
+        hazard=c.HazardKind.POOL_FRAME,
+        grant_ops=frozenset({"swap", "copy"}),  # copy: swap_copyback
+        real_xen=(
+            "GNTTABOP_swap (op 13) is the lab's extension: a stock Xen answers -ENOSYS, and it "
+            "would need a dom0 kernel owning the reserve frames' P2M/M2P and a blkfront offering "
+            "feature-swap"
+        ),
+    )
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
@@ -51,7 +65,7 @@ class SwapPath:
     def prepare(self, req: PendingReq) -> None:
         ctx = self.ctx
         gfns = req.pool_frames
-        req.state = gfns
+        req.token = gfns
         if req.is_write and req.segments:
             if ctx.options.scrub and not ctx.options.swap_copyback:
                 self.scrubbed_bytes += scrub(ctx, gfns)
@@ -63,7 +77,7 @@ class SwapPath:
         use_pool_frames(ctx, req)
 
     def finish(self, req: PendingReq) -> None:
-        gfns = req.state
+        gfns = cast("list[int] | None", req.token)  # our token from prepare
         req.bufs = []
         if gfns is None:
             return
@@ -73,7 +87,7 @@ class SwapPath:
             except RequestError:
                 req.status = blkif.BLKIF_RSP_ERROR
         self.ctx.give_frames(req)
-        req.state = None
+        req.token = None
 
     def _swap(self, req: PendingReq) -> list[int]:
         """Swap every segment's guest frame with our reserve frame, in one multicall.
@@ -86,7 +100,7 @@ class SwapPath:
         args = pack_swaps(
             [
                 (port.gfn_to_mfn(gfn), s.gref, dom)
-                for gfn, s in zip(req.state, req.segments, strict=True)
+                for gfn, s in zip(cast("list[int]", req.token), req.segments, strict=True)
             ]
         )
         port.multicall([(gnttab.HYPERVISOR_grant_table_op, (gnttab.GNTTABOP_swap, args, n))])
@@ -104,7 +118,7 @@ class SwapPath:
         port, dom = self.ctx.port, self.ctx.frontend_domid
         ops = [
             CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
-            for gfn, s in zip(req.state, req.segments, strict=True)
+            for gfn, s in zip(cast("list[int]", req.token), req.segments, strict=True)
         ]
         statuses = grant_copy(port, ops)
         if any(st != gnttab.GNTST_okay for st in statuses):

@@ -6,14 +6,17 @@ Tests the ring, the loop and the timing engine without grant semantics. Reads re
 
 from __future__ import annotations
 
-from blkswap.back.datapaths.base import API_VERSION, CAP_NO_DATA, BackendContext
+from typing import ClassVar
+
+from blkswap.back import caps as c
+from blkswap.back.datapaths.base import API_VERSION, BackendContext
 from blkswap.back.request import PendingReq
 
 
 class NullPath:
-    name = "null"
-    caps = frozenset({CAP_NO_DATA})
-    api_version = API_VERSION
+    name: ClassVar[str] = "null"
+    caps: ClassVar[c.Caps] = c.Caps(traits=frozenset({c.NO_DATA}))
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx

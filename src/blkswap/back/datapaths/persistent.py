@@ -15,12 +15,12 @@ unmap).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar, cast
 
 from blkswap.abi import blkif, gnttab
+from blkswap.back import caps as c
 from blkswap.back.datapaths.base import (
     API_VERSION,
-    CAP_GUEST_COPY,
-    CAP_ZERO_COPY,
     BackendContext,
     segment_slice,
 )
@@ -37,9 +37,18 @@ class PersistentGrant:
 
 
 class PersistentPath:
-    name = "persistent"
-    caps = frozenset({CAP_ZERO_COPY, CAP_GUEST_COPY})
-    api_version = API_VERSION
+    name: ClassVar[str] = "persistent"
+    caps: ClassVar[c.Caps] = c.Caps(
+        traits=frozenset({c.ZERO_COPY, c.GUEST_COPY}),
+        frontend_feature="persistent",
+        fallback="map",
+        advertise="connect",  # LB xenbus.c connect() writes feature-persistent with the disk
+        reserve_frames=True,
+        reclaims=True,
+        hazard=c.HazardKind.KEPT_MAPPING,
+        grant_ops=frozenset({"map", "unmap"}),
+    )
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
@@ -93,7 +102,7 @@ class PersistentPath:
             req.frames.append(m.mfn)
             req.page_vas.append(m.va)
         req.bufs = bufs
-        req.state = transient
+        req.token = transient
 
     def finish(self, req: PendingReq) -> None:
         now = self.ctx.now()
@@ -103,10 +112,11 @@ class PersistentPath:
                 pg.active -= 1
                 pg.last_used = now
         req.bufs = []
-        if req.state:
-            unmap_grants(self.ctx.port, req.state)
-            self.ctx.va.give([m.va for m in req.state])
-        req.state = None
+        transient = cast("list[Mapping] | None", req.token)  # our token from prepare
+        if transient:
+            unmap_grants(self.ctx.port, transient)
+            self.ctx.va.give([m.va for m in transient])
+        req.token = None
         self.ctx.give_frames(req)
         if self.ctx.pool.waiting:  # others wait for frames our idle grants hold: give some back
             self.reclaim(len(req.segments))

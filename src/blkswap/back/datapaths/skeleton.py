@@ -10,18 +10,23 @@ be read.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from blkswap.abi import blkif
+from blkswap.back.caps import Caps
 from blkswap.back.datapaths.base import API_VERSION, BackendContext
 from blkswap.back.request import PendingReq, RequestError
 
 
 class SkeletonPath:
     #: Required. The name users pass to ``--datapath``.
-    name = "skeleton"
-    #: Required. What the path does, from base.CAP_*: reports and the pool reason with these.
-    caps: frozenset[str] = frozenset()
+    name: ClassVar[str] = "skeleton"
+    #: Required. What the path does and needs (back/caps.py): negotiation, pool admission and
+    #: the retransmit-hazard code read these, never the name. The defaults: works with any
+    #: blkfront, needs no pool frames, holds no page after I/O, runs on a real Xen.
+    caps: ClassVar[Caps] = Caps()
     #: Required. Checked at registration; bump base.API_VERSION when the hooks change.
-    api_version = API_VERSION
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         """Required. One instance per ring. ``ctx`` holds dom0's port (hypercalls, memory), the

@@ -15,11 +15,12 @@ exactly as the ``copy`` path.
 
 from __future__ import annotations
 
+from typing import ClassVar, cast
+
 from blkswap.abi import blkif, gnttab
+from blkswap.back import caps as c
 from blkswap.back.datapaths.base import (
     API_VERSION,
-    CAP_DOM0_FRAMES,
-    CAP_OWNERSHIP,
     BackendContext,
     scrub,
     use_pool_frames,
@@ -30,9 +31,20 @@ from blkswap.back.request import PendingReq
 
 
 class TransferPath:
-    name = "transfer"
-    caps = frozenset({CAP_DOM0_FRAMES, CAP_OWNERSHIP})
-    api_version = API_VERSION
+    name: ClassVar[str] = "transfer"
+    caps: ClassVar[c.Caps] = c.Caps(
+        traits=frozenset({c.DOM0_FRAMES, c.OWNERSHIP}),
+        frontend_feature="transfer",
+        fallback="copy",
+        reserve_frames=True,
+        hazard=c.HazardKind.POOL_FRAME,
+        grant_ops=frozenset({"transfer", "copy"}),  # writes go by copy
+        real_xen=(
+            "GNTTABOP_transfer gives away a frame owned by dom0's kernel (not user space), and "
+            "Linux blkfront never offers accept-transfer grants"
+        ),
+    )
+    api_version: ClassVar[int] = API_VERSION
 
     def __init__(self, ctx: BackendContext) -> None:
         self.ctx = ctx
@@ -48,7 +60,7 @@ class TransferPath:
             self._writes.prepare(req)
             return
         ctx = self.ctx
-        req.state = req.pool_frames
+        req.token = req.pool_frames
         if ctx.options.scrub:
             scrub(ctx, req.pool_frames, req.segments)
         use_pool_frames(ctx, req)
@@ -57,11 +69,11 @@ class TransferPath:
         if req.is_write:
             self._writes.finish(req)
             return
-        gfns = req.state
+        gfns = cast("list[int] | None", req.token)  # our token from prepare
         req.bufs = []
         if gfns is None:
             return
-        req.state = None
+        req.token = None
         if req.status != blkif.BLKIF_RSP_OKAY:
             self.ctx.give_frames(req)
             return
