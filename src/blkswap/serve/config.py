@@ -19,6 +19,8 @@ BACKEND_KINDS = ("vbd", "qdisk")
 KNOWN_PATHS = tuple(p for p in DATAPATHS if p != "null")
 #: the grant ops :class:`~blkswap.xen.linux.port.LinuxPort` provides
 REAL_GRANT_OPS = frozenset({"map", "unmap", "copy"})
+#: ops a path issues only under a retransmit-hazard policy (``replace``), which serve never sets
+HAZARD_ONLY_OPS = frozenset({"unmap_and_replace"})
 
 
 def real_xen_refusal(datapath: str) -> str:
@@ -26,7 +28,7 @@ def real_xen_refusal(datapath: str) -> str:
     caps = caps_of(datapath)
     if caps.real_xen:
         return caps.real_xen
-    missing = sorted(caps.grant_ops - REAL_GRANT_OPS)
+    missing = sorted(caps.grant_ops - REAL_GRANT_OPS - HAZARD_ONLY_OPS)
     return f"needs GNTTABOP {', '.join(missing)}, which gntdev does not offer" if missing else ""
 
 

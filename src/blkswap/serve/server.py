@@ -46,6 +46,7 @@ class Served:
     error: str = ""
     features: dict[str, Any] = field(default_factory=dict)
     rings: list[Any] = field(default_factory=list)  # every BackendRing it ever had
+    indices: list[dict[str, Any]] = field(default_factory=list)  # ring indices, last seen
 
 
 class Server:
@@ -144,7 +145,6 @@ class Server:
         self._stop = signum
 
     def _round(self, timed_out: bool) -> None:
-        self.port.store.dispatch(on_error=self._callback_failed)
         self.stats["events"] += self.port.poll_events()
         self.scheduler.fire_due()
         if timed_out:
@@ -152,7 +152,25 @@ class Server:
             for ring in list(self.loop.rings):
                 self.loop.notify(ring)
         self._final_check()
+        self._dispatch_store(0.0)
         self._observe()
+
+    def _dispatch_store(self, timeout: float) -> None:
+        self.port.store.dispatch(timeout, on_error=self._callback_failed, before=self._drain)
+
+    def _drain(self, token: str) -> None:
+        """Before a device's frontend-state change is acted on, answer everything in its rings:
+        blkfront pushes its last requests before it writes Closing/Closed (it stops its queues
+        first), and a ring disconnected with requests in it leaves those bios hanging."""
+        d = self.devices.get(_token_key(token))
+        vbd = self.back.vbd(d.spec.domid, d.spec.devid) if d is not None else None
+        if vbd is None:
+            return
+        self.port.fence()
+        for ring in vbd.rings:
+            if not ring.closing and ring.sring.unconsumed_requests():
+                self.stats["drained_at_close"] = self.stats.get("drained_at_close", 0) + 1
+                self.loop.notify(ring)
 
     def _final_check(self) -> None:
         self.port.fence()
@@ -170,6 +188,7 @@ class Server:
             vbd = self.back.vbd(spec.domid, spec.devid)
             if vbd is not None:
                 d.rings.extend(r for r in vbd.rings if r not in d.rings)
+                d.indices = [ring_indices(r) for r in vbd.rings]
                 if d.status != "connected":
                     d.status = "connected"
                     self._log_features(d, vbd)
@@ -192,9 +211,7 @@ class Server:
         self.say(f"{d.spec.key}: connected: {json.dumps(d.features, sort_keys=True)}")
 
     def _callback_failed(self, token: str, exc: Exception) -> None:
-        parts = token.split(":")
-        key = f"{parts[1]}/{parts[2]}" if len(parts) == 3 else ""
-        d = self.devices.get(key)
+        d = self.devices.get(_token_key(token))
         if d is None:
             raise exc
         self._fail(d, f"{type(exc).__name__}: {' '.join(str(exc).split())}")
@@ -223,9 +240,10 @@ class Server:
         deadline = time.monotonic() + self.close_wait
         while time.monotonic() < deadline and any(
             self.back.vbd(d.spec.domid, d.spec.devid) is not None for d in connected
-        ):
-            self.port.store.dispatch(timeout=0.1, on_error=self._callback_failed)
+        ):  # keep serving until each frontend has closed: what it pushed meanwhile is answered
             self.port.poll_events()
+            self._final_check()
+            self._dispatch_store(0.05)
             self._observe()
         for d in connected:
             spec = d.spec
@@ -241,13 +259,43 @@ class Server:
         """The counters file: per device (stats and hypervisor work of its rings, per request)
         and what the process still holds."""
         return {
-            "devices": {k: device_report(d) for k, d in self.devices.items()},
+            "devices": {k: self._device_report(d) for k, d in self.devices.items()},
             "held": self.port.state(),
             "gntdev_ioctls": dict(self.port.grants.ioctls),
             "distinct_grants_mapped": len(self.port.grants.distinct_grants),
             "loop": dict(self.stats),
             "stopped_by": self.stopped_by,
         }
+
+    def _device_report(self, d: Served) -> dict[str, Any]:
+        out = device_report(d)
+        by_tally = self.port.grants.distinct_by_tally
+        out["distinct_grants"] = len(
+            set().union(*(by_tally.get(id(r.tally), set()) for r in d.rings))
+        )
+        return out
+
+
+def _token_key(token: str) -> str:
+    """The device key of BlkBack's watch token ``be:<domid>:<devid>`` ("" for other tokens)."""
+    parts = token.split(":")
+    return f"{parts[1]}/{parts[2]}" if len(parts) == 3 and parts[0] == "be" else ""
+
+
+def ring_indices(ring: Any) -> dict[str, Any]:
+    """The ring's producer/consumer indices as both sides see them, and why it broke if it did."""
+    back, shared = ring.sring, ring.sring.sring
+    return {
+        "req_prod": shared.req_prod,
+        "req_cons": back.req_cons,
+        "rsp_prod": shared.rsp_prod,
+        "rsp_prod_pvt": back.rsp_prod_pvt,
+        "req_event": shared.req_event,
+        "rsp_event": shared.rsp_event,
+        "in_flight": ring.in_flight,
+        "broken": ring.broken_reason,
+        "last_error": ring.last_error,
+    }
 
 
 def device_report(d: Served) -> dict[str, Any]:
@@ -287,6 +335,7 @@ def device_report(d: Served) -> dict[str, Any]:
         "backend": dict(sorted(stats.items())),
         "counters": counters,
         "per_request": per,
+        "rings": d.indices,
     }
 
 

@@ -132,7 +132,9 @@ def image_checks() -> dict:
 def main() -> None:
     make_images()
     xs = XsClient()
-    cfg = open("/realxen/domu.cfg").read().replace("@DISKS@", ",".join(d[0] for d in DISKS))
+    served = ",".join(d[0] for d in DISKS if d[2] != "swap")
+    cfg = open("/realxen/domu.cfg").read().replace("@DISKS@", served)
+    cfg = cfg.replace("@ABSENT@", ",".join(d[0] for d in DISKS if d[2] == "swap"))
     with open("/tmp/domu.cfg", "w") as f:
         f.write(cfg)
     print(sh("xl", "create", "-p", "/tmp/domu.cfg"), flush=True)

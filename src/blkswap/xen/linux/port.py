@@ -109,6 +109,7 @@ class LinuxPort:
     def evtchn_send(self, port: int) -> None:
         for c in (self._counters, *self.tallies):
             c.evtchn_sends += 1
+            c.hypercalls += 1  # EVTCHNOP_send, counted as the emulated Xen counts it
         self._evtchn(lambda: self.evtchn.notify(port))
 
     def evtchn_close(self, port: int) -> None:

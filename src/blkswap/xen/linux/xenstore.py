@@ -131,11 +131,15 @@ class XsClient:
         return len(self._events)
 
     def dispatch(
-        self, timeout: float = 0.0, on_error: Callable[[str, Exception], None] | None = None
+        self,
+        timeout: float = 0.0,
+        on_error: Callable[[str, Exception], None] | None = None,
+        before: Callable[[str], None] | None = None,
     ) -> int:
         """Read readable events (waiting up to ``timeout`` s for the first) and run callbacks.
         With ``on_error``, a callback's exception goes to ``on_error(token, exc)`` and the other
-        events are still handled. Returns the number of events handled."""
+        events are still handled; ``before(token)`` runs before each callback. Returns the
+        number of events handled."""
         self._drain(timeout)
         handled = 0
         while self._events:
@@ -143,6 +147,8 @@ class XsClient:
             entry = self._watches.get(token)
             if entry is not None:
                 try:
+                    if before is not None:
+                        before(token)
                     entry[1](path, token)
                 except Exception as exc:
                     if on_error is None:
