@@ -28,6 +28,7 @@ class Boot:
     boot_seconds: float
     ok: bool
     domu: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    dmesg: list[str] = field(default_factory=list)  #: the guest's blkfront/xvd kernel lines
 
     def one(self, check: str) -> dict[str, Any]:
         found = [r for r in self.results if r.get("check") == check]
@@ -35,7 +36,24 @@ class Boot:
         return found[0]
 
 
+def _load(out: Path, ok: bool, build_s: float, boot_s: float) -> Boot:
+    results = (
+        json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else []
+    )
+    boot = Boot(out, results, build_s, boot_s, ok)
+    for r in results:
+        if r.get("check") == "dmesg":
+            boot.dmesg.append(r["line"])
+        elif "disk" in r:
+            boot.domu[(r["disk"], r["check"])] = r
+    return boot
+
+
 def build_and_boot() -> Boot:
+    reuse = os.environ.get("REALXEN_REUSE")  # re-assert an earlier boot's results (debugging)
+    if reuse:
+        serial = (Path(reuse) / "serial.log").read_bytes()
+        return _load(Path(reuse), b"REALXEN-DONE" in serial, 0.0, 0.0)
     out = Path(os.environ.get("REALXEN_OUT") or tempfile.mkdtemp(prefix="realxen-"))
     out.mkdir(parents=True, exist_ok=True)
     print(f"\nrealxen: serial log and results in {out}", flush=True)
@@ -51,10 +69,7 @@ def build_and_boot() -> Boot:
         capture_output=True, text=True,
     )  # fmt: skip
     t2 = time.monotonic()
-    results = json.loads((out / "results.json").read_text()) if booted.returncode < 2 else []
-    boot = Boot(out, results, t1 - t0, t2 - t1, booted.returncode == 0)
-    for r in results:
-        if "disk" in r:
-            boot.domu[(r["disk"], r["check"])] = r
+    (out / "boot.log").write_text(booted.stderr)
+    boot = _load(out, booted.returncode == 0, t1 - t0, t2 - t1)
     print(f"realxen: build {boot.build_seconds:.0f} s, boot {boot.boot_seconds:.0f} s", flush=True)
     return boot

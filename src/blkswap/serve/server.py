@@ -143,6 +143,7 @@ class Server:
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
         self._stop = signum
+        self.loop.hold = True  # out of a busy ring now; shutdown serves it again after Closing
 
     def _round(self, timed_out: bool) -> None:
         self.stats["events"] += self.port.poll_events()
@@ -231,12 +232,13 @@ class Server:
     def shutdown(self) -> None:
         connected = [d for d in self.devices.values() if d.status in ("connected", "waiting")]
         self.say(f"{self.stopped_by or 'stop'}: closing {len(connected)} devices")
+        st = self.port.store
+        for d in connected:  # first, so that each blkfront stops queueing as soon as it can
+            st.write(f"{d.spec.backend_dir}/state", str(int(XenbusState.Closing)))
+        self.loop.hold = False
         for ring in list(self.loop.rings):  # answer every request already in the rings
             self.loop.notify(ring)
         self._final_check()
-        st = self.port.store
-        for d in connected:
-            st.write(f"{d.spec.backend_dir}/state", str(int(XenbusState.Closing)))
         deadline = time.monotonic() + self.close_wait
         while time.monotonic() < deadline and any(
             self.back.vbd(d.spec.domid, d.spec.devid) is not None for d in connected

@@ -100,7 +100,6 @@ def stop_serve(serve: subprocess.Popen, xs: XsClient, domid: int) -> dict:
         serve.kill()
         rc = -9
     out = {"rc": rc, "seconds": round(time.monotonic() - t0, 2), "frontend": {}, "backend": {}}
-    time.sleep(1.0)  # let the guest's blkfront follow
     for dev, devid, _p, extra in DISKS:
         kind = extra.get("backend-kind", "vbd")
         be = f"/local/domain/0/backend/{kind}/{domid}/{devid}"
