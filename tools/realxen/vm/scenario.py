@@ -94,17 +94,21 @@ def hostile(xs: XsClient, domid: int) -> tuple[Gntalloc, object]:
 def stop_serve(serve: subprocess.Popen, xs: XsClient, domid: int) -> dict:
     t0 = time.monotonic()
     serve.send_signal(signal.SIGTERM)
-    try:
-        rc = serve.wait(timeout=60)
-    except subprocess.TimeoutExpired:
+    fronts = {
+        dev: f"/local/domain/{domid}/device/vbd/{devid}/state" for dev, devid, _p, _e in DISKS
+    }
+    seen: dict[str, str | None] = dict.fromkeys(fronts)
+    while serve.poll() is None and time.monotonic() - t0 < 60:  # the guest may be gone soon after
+        seen.update({d: xs.read(p) for d, p in fronts.items() if xs.exists(p)})
+        time.sleep(0.05)
+    seen.update({d: xs.read(p) for d, p in fronts.items() if xs.exists(p)})
+    if serve.poll() is None:
         serve.kill()
-        rc = -9
-    out = {"rc": rc, "seconds": round(time.monotonic() - t0, 2), "frontend": {}, "backend": {}}
+    rc = serve.wait()
+    out = {"rc": rc, "seconds": round(time.monotonic() - t0, 2), "frontend": seen, "backend": {}}
     for dev, devid, _p, extra in DISKS:
         kind = extra.get("backend-kind", "vbd")
         be = f"/local/domain/0/backend/{kind}/{domid}/{devid}"
-        fe = f"/local/domain/{domid}/device/vbd/{devid}"
-        out["frontend"][dev] = xs.read(f"{fe}/state") if xs.exists(f"{fe}/state") else None
         out["backend"][dev] = {
             k: xs.read(f"{be}/{k}") for k in ("state", "error") if xs.exists(f"{be}/{k}")
         }
