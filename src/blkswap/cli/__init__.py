@@ -139,6 +139,8 @@ def _one_line(err: Exception) -> str:
 
 
 def _is_user_error(err: Exception) -> bool:
+    if isinstance(err, (CliError, OSError)):  # decided without loading the lab (numpy): serve
+        return True
     from blkswap.lab.config import ConfigError
     from blkswap.lab.host import HostError
     from blkswap.sim.costs import CostProfileError
