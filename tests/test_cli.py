@@ -258,6 +258,7 @@ def test_compare_json_is_keyed_by_datapath(cli, tmp_path):
         assert run["jobs"][0]["read"]["total_ios"] == 64
 
 
+@pytest.mark.foreign_bytes_expected
 def test_data_errors_exit_1_and_scrubbing_fixes_them(cli, tmp_path):
     name = job(tmp_path, MIX_JOB)
     flags = [*TINY, "--datapath", "swap", "--guests", "2", "--output-format", "json"]
@@ -486,15 +487,39 @@ def test_default_command_rules(tmp_path, monkeypatch):
 
 
 def test_a_bug_is_exit_70_with_traceback(cli, monkeypatch):
-    import blkswap.cli
+    import blkswap.cli.info
 
     def broken(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(blkswap.cli, "cmd_abi", broken)
+    monkeypatch.setattr(blkswap.cli.info, "cmd_abi", broken)
     p = cli("abi")
     assert p.returncode == 70
     assert "Traceback" in p.stderr and "RuntimeError: boom" in p.stderr
     assert p.stderr.rstrip().endswith(
         "blkswap: internal error (a bug; please report it): RuntimeError('boom')"
     )
+
+
+def test_help_defaults_table_equals_labconfig():
+    from blkswap.cli.common import HELP_DEFAULTS
+    from blkswap.lab.config import LabConfig
+
+    assert HELP_DEFAULTS == {k: getattr(LabConfig(), k) for k in HELP_DEFAULTS}
+
+
+def test_version_and_help_load_no_lab_code():
+    code = (
+        "import sys\nfrom blkswap.cli import main\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('numpy', 'blkswap.lab', 'blkswap.timing') if m in sys.modules]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_package_exports_lab_and_result_lazily():
+    code = "import sys, blkswap\nprint('numpy' in sys.modules)\nfrom blkswap import Lab, Result\nprint(Lab.__name__, Result.__name__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "Lab", "Result"]

@@ -19,11 +19,14 @@ compare), ``info`` (abi and costs).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 from .common import (
+    COMMAND_TABLE,
     COMMANDS,
     COMPARED,
     DATAPATH_HELP,
@@ -37,13 +40,11 @@ from .common import (
     OUTPUT_FORMATS,
     CliError,
 )
-from .info import cmd_abi, cmd_costs
-from .parser import build_parser
-from .run import cmd_compare, cmd_run
-from .sweep import cmd_sweep
+from .parser import build_parser, resolve
 
 __all__ = [
     "COMMANDS",
+    "COMMAND_TABLE",
     "COMPARED",
     "DATAPATH_HELP",
     "DEVICES",
@@ -55,13 +56,19 @@ __all__ = [
     "MAIN_REPORT_DIR",
     "OUTPUT_FORMATS",
     "CliError",
+    "Terminated",
     "build_parser",
-    "cmd_abi",
-    "cmd_compare",
-    "cmd_costs",
-    "cmd_run",
     "main",
 ]
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that the run unwinds: partial results are printed and the
+    temporary disk images (``blkswap-images-*``) are removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -79,18 +86,21 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The console script. Returns the exit status (see the module docstring)."""
-    argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    args = build_parser().parse_args(argv)
-    handlers = {"run": cmd_run, "compare": cmd_compare, "abi": cmd_abi, "costs": cmd_costs}
-    handlers["sweep"] = cmd_sweep
+    """The console script. Returns the exit status (see the module docstring). Heavy modules
+    (numpy, the lab) load inside the command handlers, so ``--help``/``--version`` start fast
+    and Ctrl-C or SIGTERM at any moment after start-up ends in one line and exit status 130."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    args: Any = None
     try:
-        status = handlers[args.command](args)
+        argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+        args = build_parser().parse_args(argv)
+        status = resolve(COMMAND_TABLE[args.command][1])(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
         return status
-    except KeyboardInterrupt:
-        print("\nblkswap: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Terminated)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        return _interrupted(args)
     except BrokenPipeError:  # `blkswap abi | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -102,6 +112,23 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         print(f"blkswap: internal error (a bug; please report it): {err!r}", file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _interrupted(args: Any) -> int:
+    """Print what finished before the interruption (as fio prints its partial statistics), then
+    ``blkswap: interrupted``; exit status 130."""
+    try:
+        from .run import emit_partial
+
+        emit_partial(args)
+    except Exception as err:  # noqa: BLE001 - the partial output is best effort
+        print(f"blkswap: partial results unavailable: {err!r}", file=sys.stderr)
+    print("\nblkswap: interrupted", file=sys.stderr, flush=True)
+    return EXIT_INTERRUPTED
 
 
 def _one_line(err: Exception) -> str:

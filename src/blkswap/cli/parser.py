@@ -8,9 +8,8 @@ from typing import Any, NoReturn
 
 from blkswap import __version__
 
-from .common import COMPARED, DATAPATH_HELP, EXIT_USAGE, MAIN_REPORT_DIR
+from .common import COMMAND_TABLE, COMPARED, DATAPATH_HELP, EXIT_USAGE, MAIN_REPORT_DIR
 from .options import _add_lab_options, _datapath, _formats, _names
-from .sweep import add_sweep_parser
 
 DATAPATH_TEXT = "data paths:\n" + "".join(f"  {k:<11} {v}\n" for k, v in DATAPATH_HELP.items())
 OUTPUT_TEXT = """\
@@ -50,6 +49,8 @@ def _add_job_options(p: argparse.ArgumentParser) -> None:
                    help="fio job file [default: the built-in mixed random job]")  # fmt: skip
     p.add_argument("--section", action="append", metavar="NAME",
                    help="run only this job section (repeatable; as fio --section)")  # fmt: skip
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the expanded jobs and the wall-time estimate; run nothing")  # fmt: skip
 
 
 def _add_output_options(p: argparse.ArgumentParser, main_report: bool) -> None:
@@ -81,12 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"blkswap {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    _add_run(sub)
-    _add_compare(sub)
-    _add_abi(sub)
-    _add_costs(sub)
-    add_sweep_parser(sub)
+    for adder, _handler in COMMAND_TABLE.values():
+        resolve(adder)(sub)
     return p
+
+
+def resolve(ref: str) -> Any:
+    """``"module:function"`` of :data:`~blkswap.cli.common.COMMAND_TABLE` → the function."""
+    import importlib
+
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(f"blkswap.cli.{module}"), name)
 
 
 _FMT = argparse.RawDescriptionHelpFormatter

@@ -21,13 +21,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_compare(args, main_job=main_job)
     config = _lab_config(args, {"datapath": args.datapath or "map"})
     jobfile = _load_job(args, config)
+    if _before_run(args, config, jobfile, runs=1):
+        return EXIT_OK
     _check_destinations(args, args.report)
     result = _run_one(args, config, jobfile)
     _emit_run(args, result)
+    _write_logs({config.datapath: result}, single=True)
     if args.report:
         from blkswap.report import write_report
 
-        paths = write_report({config.datapath: result.run}, Path(args.report))
+        paths = write_report(
+            {config.datapath: result.run}, Path(args.report), conditions=_conditions(args, config)
+        )
         _status(f"report: {len(paths)} files in {Path(args.report)}/")
     return _findings({config.datapath: result})
 
@@ -38,10 +43,15 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
 
     config = _lab_config(args, {"guests": 4} if main_job else {})
     jobfile = _load_job(args, config)
+    if _before_run(args, config, jobfile, runs=len(args.datapaths)):
+        return EXIT_OK
     report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
     _check_destinations(args, report)
-    results = _run_paths(args, config, jobfile, list(args.datapaths))
+    results: dict[str, Any] = {}
+    args.partial_results = results  # printed if the run is interrupted (emit_partial)
+    results.update(_run_paths(args, config, jobfile, list(args.datapaths), partial=results))
     runs = {n: r.run for n, r in results.items()}
+    _write_logs(results, single=False)
     docs = []
     for fmt in _doc_formats(args.output_format):
         if fmt == "normal":
@@ -51,9 +61,78 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
             docs.append(("json", dumps_fio(doc)))
     _write_docs(args, docs)
     if report:
-        paths = write_report(runs, Path(report), crossover=_crossover(config, results))
+        paths = write_report(
+            runs, Path(report), crossover=_crossover(config, results),
+            conditions=_conditions(args, config),
+        )  # fmt: skip
         _status(f"report: {len(paths)} files in {Path(report)}/")
     return _findings(results)
+
+
+def _before_run(args: argparse.Namespace, config: Any, jobfile: Any, runs: int) -> bool:
+    """Say once when a job's size runs past the disk; estimate the wall time and warn when it
+    is long; with ``--dry-run`` print the expanded jobs and the estimate. True: do not run."""
+    from blkswap.workload.estimate import LONG_S, describe, estimate, size_notes
+
+    for note in size_notes(jobfile, config.disk_size):
+        _status(f"warning: {note}")
+    est = estimate(
+        jobfile, guests=config.guests, disk_size=config.disk_size, runs=runs, device=config.device
+    )
+    if getattr(args, "dry_run", False):
+        sys.stdout.write(format_dry_run(jobfile, config, est, runs))
+        return True
+    if est.wall_s > LONG_S:
+        _status(
+            f"warning: this run will take long: {describe(est)} (the lab emulates every "
+            "request; simulated time is not wall time). Cut it with runtime= or size= in the "
+            "job, fewer --guests, or see it first with --dry-run"
+        )
+    return False
+
+
+def format_dry_run(jobfile: Any, config: Any, est: Any, runs: int) -> str:
+    """The expanded jobs (every option resolved), one block each, then the estimate."""
+    from blkswap.workload.generator import IoGenerator
+
+    out = [f"{jobfile.path}: {len(jobfile.jobs)} job(s), {config.guests} guest(s), "
+           f"{runs} data path run(s), disk {config.disk_size} bytes"]  # fmt: skip
+    for job in jobfile.jobs:
+        regions = []
+        for clone in range(job.numjobs):
+            gen = IoGenerator(job, config.disk_size, clone=clone)
+            regions.append(f"{gen.start}+{gen.region}")
+        out.append(f"[{job.name}] rw={job.rw} bs={'/'.join(map(str, job.bs))} "
+                   f"iodepth={job.iodepth} numjobs={job.numjobs} runtime_us={job.runtime_us} "
+                   f"time_based={int(job.time_based)} ends by {est.bound_by.get(job.name, '?')}")  # fmt: skip
+        out.append(f"  regions (offset+bytes per clone): {', '.join(regions)}")
+        opts = " ".join(f"{k}={v}" if v != "" else k for k, v in job.effective.items())
+        out.append(f"  options: {opts or '(fio defaults)'}")
+    from blkswap.workload.estimate import describe
+
+    out.append(f"estimate: {describe(est)}")
+    return "\n".join(out) + "\n"
+
+
+def _write_logs(results: dict[str, Any], single: bool) -> None:
+    """fio's write_*_log files in the current folder, as fio writes them; ``compare`` puts the
+    data path in front of each name (``map_job_bw.1.log``)."""
+    from blkswap.report.fio_logs import write_fio_logs
+
+    paths = []
+    for name, r in results.items():
+        paths += write_fio_logs(r.run, Path.cwd(), prefix="" if single else f"{name}_")
+    if paths:
+        _status(f"fio logs: {len(paths)} files ({', '.join(p.name for p in paths[:3])}"
+                f"{', …' if len(paths) > 3 else ''})")  # fmt: skip
+
+
+def _conditions(args: argparse.Namespace, config: Any) -> dict[str, Any]:
+    """What the report's figures state besides the run's own figures: job file and seed."""
+    from blkswap.workload.defaults import DEFAULT_JOB_NAME
+
+    job = Path(args.job).name if args.job else f"{DEFAULT_JOB_NAME} (built-in)"
+    return {"job": job, "seed": config.seed}
 
 
 def _crossover(config: Any, results: dict[str, Any]) -> Any:
@@ -66,8 +145,15 @@ def _crossover(config: Any, results: dict[str, Any]) -> Any:
     return crossover_grid(results["swap"], results["copy"], costs)
 
 
-def _run_paths(args: argparse.Namespace, config: Any, jobfile: Any, names: list[str]) -> Any:
-    """The data paths side by side, one worker process each (lab.parallel; $BLKSWAP_WORKERS)."""
+def _run_paths(
+    args: argparse.Namespace,
+    config: Any,
+    jobfile: Any,
+    names: list[str],
+    partial: dict[str, Any] | None = None,
+) -> Any:
+    """The data paths side by side, one worker process each (lab.parallel; $BLKSWAP_WORKERS);
+    each result lands in ``partial`` as it finishes (what an interrupt prints)."""
     from blkswap.lab.parallel import default_workers, run_configs
 
     try:
@@ -80,6 +166,7 @@ def _run_paths(args: argparse.Namespace, config: Any, jobfile: Any, names: list[
         workers=workers,
         eta=args.eta,
         on_start=lambda i: _status(f"[{i + 1}/{len(names)}] {names[i]} …"),
+        on_done=(lambda i, r: partial.__setitem__(names[i], r)) if partial is not None else None,
     )
     return dict(zip(names, done, strict=True))
 
@@ -137,9 +224,12 @@ def _nl(text: str) -> str:
 
 
 def _findings(results: dict[str, Any]) -> int:
-    """Exit status 1 and one stderr line per data path whose run found data errors."""
+    """Exit status 1 and one stderr line per data path whose run found data errors; first, what
+    a handshake capped (rings, ring order, a data path that fell back)."""
     status = EXIT_OK
     for name, r in results.items():
+        for note in r.run.blkswap.get("negotiated", []):
+            _status(f"{name}: negotiated less than asked: {note}")
         problems = [
             f"{n} {what}"
             for n, what in (
@@ -154,3 +244,19 @@ def _findings(results: dict[str, Any]) -> int:
             status = EXIT_FINDINGS
             _status(f'{name}: {", ".join(problems)} (per job: "blkswap" in the JSON output)')
     return status
+
+
+def emit_partial(args: Any) -> None:
+    """After Ctrl-C or SIGTERM: the comparison of the data paths that completed (fio prints the
+    statistics of the jobs that ran), or a line saying none did."""
+    results = getattr(args, "partial_results", None) or {}
+    planned = getattr(args, "datapaths", None) or []
+    if not results:
+        if getattr(args, "command", None) in ("run", "compare"):
+            _status("interrupted before any data path finished: no results to print")
+        return
+    from blkswap.report import format_comparison
+
+    _status(f"partial results: {len(results)} of {len(planned)} data paths finished")
+    sys.stdout.write(_nl(format_comparison({n: r.run for n, r in results.items()})))
+    sys.stdout.flush()

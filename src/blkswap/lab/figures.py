@@ -1,6 +1,6 @@
 """The figures a run reports beside fio's: per job (its VBD as the hypervisor and backend saw
 it, and its own verification) and host-wide (CPU by domain and cause, pools, fairness, hazard,
-dom0 memory). Every figure comes from a counter a layer keeps (STYLE.md lesson 10)."""
+dom0 memory). Every figure comes from a counter a layer keeps, never from a re-derivation."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         "datapath": vbd.datapath if vbd is not None else host.config.datapath,
         "datapath_requested": host.config.datapath,
         "front_mode": g.front.mode,
+        "rings": _rings(g.front.negotiated),
         "requests": front_stats["requests"],
         "segments": front_stats["segments"],
         "indirect_requests": front_stats["indirect"],
@@ -128,7 +129,45 @@ def host_figures(host: Host, runners: list[JobRunner]) -> dict[str, Any]:
         },
         "counters": host.xen.counters.as_dict(),
         "device_ios": sum(d.ios for d in host.devices.values()),
+        "negotiated": negotiation_notes(host),
     }
+
+
+def _rings(n: dict[str, int]) -> str:
+    """What the handshake settled, as text (a string: group reporting does not add it up)."""
+    if not n:
+        return "not connected"
+    return f"{n['queues']} × {1 << n['ring_page_order']} page(s)"
+
+
+def negotiation_notes(host: Host) -> list[str]:
+    """One line per guest whose handshake settled on less than it asked for (rings capped by
+    its vCPUs or the backend's multi-queue-max-queues, ring order capped by the backend's
+    max-ring-page-order, a data path that fell back for want of a frontend feature)."""
+    notes = []
+    for g in host.guests:
+        n = g.front.negotiated
+        if not n:
+            continue
+        vbd = host.backend.vbd(g.domid, DEVID)
+        why = []
+        if n["queues"] < n["queues_asked"]:
+            caps = {"its vCPUs": n["vcpus"], "backend max": n["backend_max_queues"]}
+            limit = ", ".join(f"{k} {v}" for k, v in caps.items() if v == n["queues"])
+            why.append(f"{n['queues']} ring(s) of {n['queues_asked']} asked ({limit})")
+        if n["ring_page_order"] < n["ring_page_order_asked"]:
+            why.append(
+                f"ring-page-order {n['ring_page_order']} of {n['ring_page_order_asked']} asked"
+                f" (backend max {n['backend_max_ring_page_order']})"
+            )
+        if vbd is not None and vbd.negotiated.fell_back:
+            why.append(
+                f"data path {vbd.datapath} instead of {vbd.negotiated.asked_datapath}"
+                " (the frontend did not offer the feature)"
+            )
+        if why:
+            notes.append(f"{g.name}: " + "; ".join(why))
+    return notes
 
 
 def hazard_figures(host: Host) -> dict[str, Any]:
@@ -197,6 +236,31 @@ def disk_util(host: Host) -> list[dict[str, Any]]:
                 "write_ticks": 0,
                 "in_queue": 0,
                 "util": 0.0,
+            }
+        )
+    return out
+
+
+def device_figures(host: Host) -> list[dict[str, Any]]:
+    """Each emulated storage device: requests, bytes, busy time and utilisation over the run's
+    simulated time — the busier of its service slots (latency + transfer per request) and its
+    data channel (bytes at the device bandwidth, timing.DeviceQueue). ≥ 0.9 is the bottleneck."""
+    sim_ns = max(1, int(host.env.now))
+    out = []
+    for key, d in sorted(host.devices.items()):
+        model = d.model
+        slots = d.busy_ns / (max(1, model.service_slots) * sim_ns)
+        channels = 1 if model.bandwidth_shared else 2
+        moved = d.bytes * 1e9 / model.bandwidth_Bps if model.bandwidth_Bps else 0.0
+        out.append(
+            {
+                "device": model.name,
+                "shared": bool(host.config.shared_device),
+                "index": key,
+                "ios": d.ios,
+                "bytes": d.bytes,
+                "busy_ns": round(d.busy_ns),
+                "util": round(min(1.0, max(slots, moved / (channels * sim_ns))), 4),
             }
         )
     return out

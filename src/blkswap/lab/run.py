@@ -8,12 +8,13 @@ import time
 from typing import Any
 
 from blkswap.lab.config import LabConfig
-from blkswap.lab.figures import disk_util, host_figures, job_figures
+from blkswap.lab.figures import device_figures, disk_util, host_figures, job_figures
 from blkswap.lab.host import Host, HostError
 from blkswap.lab.jobrun import JobRunner
 from blkswap.lab.result import Result
 from blkswap.lab.truth import DiskTruth
 from blkswap.report import JobStats, RunStats
+from blkswap.report.fio_logs import log_settings
 from blkswap.sim import Interrupt
 from blkswap.workload.jobspec import JobFile
 from blkswap.xen import POISON
@@ -70,6 +71,7 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
             r.stats.blkswap = job_figures(host, r)
         run.blkswap = host_figures(host, runners)
         run.disk_util = disk_util(host)
+        run.devices = device_figures(host)
         run.blkswap["audit"] = audit = teardown(host)
         return Result(config, run, audit)
     finally:
@@ -93,6 +95,7 @@ def _runners(
                     description=job.description,
                     percentile_list=tuple(job.percentile_list),
                     job_start_ms=started_ms,
+                    logs=log_settings(job),  # write_bw/iops/lat_log: keep per-I/O samples
                 )
                 out.append(
                     JobRunner(

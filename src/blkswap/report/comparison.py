@@ -6,14 +6,16 @@ of both spent in Xen — and the dom0 frames peak ("frames pk"), verify errors a
 To keep the table within ~140 columns, clat p50 and grant ops per request are left to the CSV
 and JSON (with the device as the bottleneck every path has about the same p50). Columns are
 right-aligned to their widest cell; a figure not measured prints "-". The closing line names
-the path with the best IOPS, the one with the fewest hypercalls per request and the one with
-the least dom0 CPU per request (the figure that decides when the device is the bottleneck).
+the path with the best IOPS (or the paths that tie within 2 %), the one with the fewest
+hypercalls per request and the one with the least dom0 CPU per request; a second line says when
+the device was the bottleneck (≥ 90 % busy), as IOPS then cannot rank the paths.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from .conditions import BOTTLENECK, TIE, device_utilisation, iops_ties
 from .figures import RunMetrics, run_metrics
 from .model import RunStats
 from .units import N2S, num2str
@@ -68,9 +70,13 @@ def _cheapest(
     return name, known[name]
 
 
-def _verdict(metrics: Mapping[str, RunMetrics]) -> str:
-    best = max(metrics, key=lambda n: metrics[n].iops)
-    text = f"best IOPS: {best} ({metrics[best].iops:.0f})"
+def _verdict(metrics: Mapping[str, RunMetrics], results: Mapping[str, RunStats]) -> str:
+    ties = iops_ties({n: m.iops for n, m in metrics.items()})
+    best = ties[0]
+    if len(ties) > 1:
+        text = f"IOPS tie within {TIE:.0%}: {', '.join(ties)} ({metrics[best].iops:.0f} best)"
+    else:
+        text = f"best IOPS: {best} ({metrics[best].iops:.0f})"
     calls = _cheapest(metrics, lambda m: m.per_request("hypercalls"))
     if calls:
         text += f"; fewest hypercalls/request: {calls[0]} ({calls[1]:.2f})"
@@ -81,6 +87,14 @@ def _verdict(metrics: Mapping[str, RunMetrics]) -> str:
         text += f"; least dom0 CPU/request: {cpu[0]} ({cpu[1] / 1000:.2f} us)"
     else:
         text += "; no dom0 CPU recorded"
+    util = {n: u for n, r in results.items() if (u := device_utilisation(r)) is not None}
+    busy = {n: u for n, u in util.items() if u >= BOTTLENECK}
+    if busy and set(busy) >= set(ties):
+        lo, hi = f"{min(busy.values()):.0%}", f"{max(busy.values()):.0%}"
+        text += (
+            f"\nthe device is the bottleneck (utilisation {lo if lo == hi else lo + '–' + hi}): "
+            "IOPS cannot rank these paths; dom0 CPU per request can"
+        )
     return text
 
 
@@ -100,5 +114,5 @@ def format_comparison(results: Mapping[str, RunStats]) -> str:
 
     lines = [fmt(rows[0]), "  ".join("-" * w for w in widths)]
     lines += [fmt(r) for r in rows[1:]]
-    lines.append(_verdict(metrics))
+    lines.append(_verdict(metrics, results))
     return "\n".join(lines) + "\n"

@@ -98,6 +98,7 @@ class DirStats:
         "runtime_override_ms",
         "_win_bytes",
         "_win_ios",
+        "io_log",
     )
 
     def __init__(self, window_ms: int = 500) -> None:
@@ -116,6 +117,8 @@ class DirStats:
         self.runtime_override_ms: int | None = None  # set by group merges (fio: max runtime)
         self._win_bytes: list[int] = []
         self._win_ios: list[int] = []
+        #: (done_ns, slat_ns, clat_ns, nbytes) per I/O, kept only for write_*_log (fio_logs)
+        self.io_log: list[tuple[int, int, int, int]] | None = None
 
     def add(self, nbytes: int, slat_ns: int, clat_ns: int, done_ns: int) -> None:
         """Record one completed I/O of ``nbytes`` bytes completing at ``done_ns`` (sim ns since
@@ -137,6 +140,8 @@ class DirStats:
         self._win_ios[w] += 1
         if done_ns > self.last_done_ns:
             self.last_done_ns = done_ns
+        if self.io_log is not None:
+            self.io_log.append((done_ns, slat_ns, clat_ns, nbytes))
 
     def runtime_ms(self, start_ns: int, end_ns: int) -> int:
         """Time this direction was active, in ms, as fio ``ts->runtime[ddir]``: the job's
@@ -227,6 +232,13 @@ class JobStats:
     pid: int = 0  # printed in the normal summary header (the lab has no process per job)
     members: int = 1  # jobs merged into this entry (group_reporting)
     blkswap: dict[str, Any] = field(default_factory=dict)
+    #: write_bw/iops/lat_log settings (report.fio_logs.log_settings); None: no fio logs
+    logs: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.logs:
+            for d in (self.read, self.write, self.trim):
+                d.io_log = []
 
     def direction(self, name: str) -> DirStats:
         """The DirStats for "read", "write", "trim" or "sync"."""
@@ -267,6 +279,9 @@ class RunStats:
     blkswap: dict[str, Any] = field(default_factory=dict)
     disk_util: list[dict[str, Any]] = field(default_factory=list)
     group_reporting: bool = False
+    #: the emulated storage devices (lab.figures.device_figures): busy time, utilisation; used
+    #: by the verdict and plots, not part of the fio JSON
+    devices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def start_ns(self) -> int:

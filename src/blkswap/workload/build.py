@@ -9,16 +9,17 @@ that section and in the jobs below a ``[global]`` that sets it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
+from blkswap.workload.distparse import parse_zoned
 from blkswap.workload.errors import JobFileError, ValueProblem
 from blkswap.workload.ini import Assignment, Section
 from blkswap.workload.jobspec import RANDOM_MODES, JobSpec
+from blkswap.workload.optcheck import engine_option, ignored, job_engine, unsupported
 from blkswap.workload.options import (
-    ALIASES,
+    HOST_ONLY,
     LAB_PREFIX,
     OPTIONS,
     RW_MODES,
@@ -61,6 +62,7 @@ class _Ctx:
         self.bssplit: list[tuple[tuple[int, int], ...] | None] = [None, None, None]
         self.warn = warn
         self.a: Assignment | None = None
+        self.engine = "psync"
 
     @property
     def kb(self) -> int:
@@ -131,11 +133,11 @@ def _positive_size(text: str, c: _Ctx) -> int:
 
 
 def _ddir_size(c: _Ctx, opt: Opt, val: str) -> None:
-    bs = list(c.v["bs"])
+    cur = list(c.v[opt.name])  # bs, or ba (blockalign: 0 = each direction's minimum bs)
     for d, part in enumerate(split_ddir(val)):
         if part is not None:
-            bs[d] = _positive_size(part, c)
-    c.v["bs"] = tuple(bs)
+            cur[d] = _positive_size(part, c)
+    c.v[opt.name] = tuple(cur)
 
 
 def _ddir_range(c: _Ctx, opt: Opt, val: str) -> None:
@@ -218,9 +220,14 @@ def _rand_dist(c: _Ctx, opt: Opt, val: str) -> None:
     if kind == "random" and not rest:
         c.v["random_distribution"] = ("random",)
         return
+    if kind in ("zoned", "zoned_abs"):
+        c.v["random_distribution"] = parse_zoned(
+            kind, rest, c.kb, lambda text: _positive_size(text, c)
+        )
+        return
     if kind not in ("zipf", "pareto", "normal"):
         raise ValueProblem(
-            f"unsupported distribution '{val}' (blkswap: random, zipf, pareto, normal)"
+            f"unsupported distribution '{val}' (random, zipf, pareto, normal, zoned, zoned_abs)"
         )
     parts = rest.split(":")
     if not rest or len(parts) > 2:
@@ -281,21 +288,6 @@ _CONVERT: dict[str, Callable[[_Ctx, Opt, Any], None]] = {
 }
 
 
-def _host_check(c: _Ctx, opt: Opt, val: str | None) -> None:
-    if opt.kind == "bool" and val is not None:
-        parse_bool(val)
-    elif opt.kind == "int" and val is not None:
-        parse_int(val, kb_base=c.kb)
-    elif opt.kind == "flag" and val is not None:
-        parse_bool(val)
-
-
-def _unknown(a: Assignment) -> JobFileError:
-    near = difflib.get_close_matches(a.key, [*OPTIONS, *ALIASES], n=1)
-    hint = f" (did you mean '{near[0]}'?)" if near else ""
-    return JobFileError(a.path, a.line, a.key, f"unknown option{hint}")
-
-
 def _apply(
     c: _Ctx, a: Assignment, job: dict[str, dict[str, str]] | None, eff: dict[str, dict[str, str]]
 ) -> None:
@@ -309,21 +301,18 @@ def _apply(
         return
     name = canonical(a.key)
     if name is None:
-        raise _unknown(a)
+        engine_option(c, a, eff)
+        return
     opt = OPTIONS[name]
     if a.value is None and not opt.bare_ok:
         extra = " (a bool needs =0 or =1)" if opt.kind == "bool" else ""
         raise JobFileError(a.path, a.line, a.key, f"option requires an argument{extra}")
     try:
-        if opt.help.startswith("host-only"):
-            _host_check(c, opt, a.value)
+        if opt.kind == "unsupported":
+            unsupported(opt, a)
+        elif opt.name in HOST_ONLY:
+            ignored(c, opt, a)
             eff["host"][name] = typed
-            if not (name == "ioengine" and typed == "xen-blkfront"):
-                c.warn(
-                    f"host:{name}",
-                    f"{a.path}:{a.line}: {a.key}: host-only option, "
-                    "accepted and echoed but ignored by the lab",
-                )
         else:
             _CONVERT[opt.kind.split(":", 1)[0]](c, opt, a.value)
             _check_sectors(c, name)
@@ -338,8 +327,8 @@ def _check_sectors(c: _Ctx, name: str) -> None:
     """Block sizes must be whole 512-byte sectors: blkif moves sectors (xen-abi.md §3.4). fio
     itself allows odd sizes for buffered files; the lab's devices are block devices."""
     sizes: list[int] = []
-    if name == "bs":
-        sizes = list(c.v["bs"])
+    if name in ("bs", "ba"):
+        sizes = [b for b in c.v[name] if b]
     elif name == "bsrange":
         sizes = [b for r in c.bsrange if r is not None for b in r]
     elif name == "bssplit":
@@ -358,6 +347,7 @@ def _ordered(assignments: Sequence[Assignment]) -> list[Assignment]:
 def build_job(section: Section, globals_above: Sequence[Section], warn: Warner) -> JobSpec:
     """Resolve one job section with every ``[global]`` section above it."""
     c = _Ctx(warn)
+    c.engine = job_engine([*globals_above, section])
     eff: dict[str, dict[str, str]] = {"options": {}, "lab": {}, "host": {}}
     job: dict[str, dict[str, str]] = {"options": {}, "lab": {}}
     for g in globals_above:
@@ -366,6 +356,11 @@ def build_job(section: Section, globals_above: Sequence[Section], warn: Warner) 
     for a in _ordered(section.assignments):
         _apply(c, a, job, eff)
     v = c.v
+    if v["log_offset"] and any(v[f"write_{k}_log"] is not None for k in ("bw", "iops", "lat")):
+        raise JobFileError(
+            section.path, section.line, "log_offset",
+            "unsupported by blkswap: log_offset=1 with write_*_log (the lab keeps no offsets)",
+        )  # fmt: skip
     name = v.pop("_name", None) if "name" in job["options"] else None
     v.pop("_name", None)
     if any(r is not None for r in c.bsrange):

@@ -134,7 +134,9 @@ class IoGenerator:
         self._sampler = None
         if self.random:
             if job.norandommap or job.random_distribution[0] != "random":
-                self._sampler = make_sampler(job.random_distribution, self.nblocks, self._rng_off)
+                self._sampler = make_sampler(
+                    job.random_distribution, self.nblocks, self._rng_off, self.gran
+                )
             else:
                 self.map = RandomMap(self.nblocks, self._rng_off)
         self.limit_bytes = None if job.time_based else (job.io_size or self.region) * job.loops
@@ -152,6 +154,15 @@ class IoGenerator:
         self._done = False
 
     @staticmethod
+    def asked_size(job: JobSpec, disk: int) -> int | None:
+        """The region size the job asks for, before it is cut to the disk (None: the rest)."""
+        if job.fill_device:
+            return None
+        if job.size is not None:
+            return job.size
+        return int(disk * job.size_pct / 100) if job.size_pct is not None else None
+
+    @staticmethod
     def _region(job: JobSpec, disk: int, clone: int, align: int) -> tuple[int, int]:
         if job.offset_pct is not None:
             a = job.offset_align or align
@@ -165,7 +176,9 @@ class IoGenerator:
             raise ValueError(
                 f"job '{job.name}' clone {clone}: offset {start} is beyond the disk ({disk} bytes)"
             )
-        if job.size is not None:
+        if job.fill_device:  # fio fill_device: write until the device is full
+            size = disk - start
+        elif job.size is not None:
             size = job.size
         elif job.size_pct is not None:
             size = int(disk * job.size_pct / 100)
@@ -237,8 +250,11 @@ class IoGenerator:
             rel = self._random_runs(lens[idx])
         else:
             rel = self._draw_blocks(idx.size) * self.gran
-        align = np.array(
-            [self.lengths[d].min if d in self.lengths else self.gran for d in range(3)]
+        align = np.array(  # fio blockalign (ba), by default each direction's minimum bs
+            [
+                self.job.ba[d] or (self.lengths[d].min if d in self.lengths else self.gran)
+                for d in range(3)
+            ]
         )
         a = align[dirs[idx]]
         rel = rel - rel % a

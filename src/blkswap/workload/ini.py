@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from blkswap.workload.errors import JobFileError
 
-__all__ = ["Assignment", "Section", "read_sections", "host_keywords"]
+__all__ = ["Assignment", "Section", "read_sections", "host_keywords", "read_job_text"]
 
 _MAX_INCLUDE_DEPTH = 16
+MAX_JOB_BYTES = 4 << 20
+"""Largest job or include file read (fio's own examples are under 8 KiB)."""
 _ENV = re.compile(r"\$\{([^}]*)\}")
 _KEYWORD = re.compile(r"\$(ncpus|pagesize|mb_memory)(?![A-Za-z0-9_])")
 
@@ -88,10 +91,30 @@ def _include(
     inc = Path(target)
     full = inc if inc.is_absolute() else base_dir / inc
     try:
-        text = full.read_text()
+        text = read_job_text(full)
     except OSError as exc:
         raise JobFileError(path, no, "include", f"cannot read '{full}': {exc.strerror}") from None
+    except ValueError as exc:
+        raise JobFileError(path, no, "include", f"'{full}': {exc}") from None
     yield from _lines(text, str(full), full.parent, env, depth + 1, True)
+
+
+def read_job_text(path: Path) -> str:
+    """A job file's text. Only regular files of at most :data:`MAX_JOB_BYTES` are read: a device,
+    FIFO or ``/dev/zero`` would otherwise be read until memory runs out (ValueError says why)."""
+    st = path.stat()  # stat before open: opening a FIFO without a writer would block
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError("not a regular file (a device, FIFO or directory cannot be a job file)")
+    if st.st_size > MAX_JOB_BYTES:
+        raise ValueError(f"{st.st_size} bytes: larger than a job file can be ({MAX_JOB_BYTES})")
+    with open(path, "rb") as f:
+        data = f.read(MAX_JOB_BYTES + 1)
+    if len(data) > MAX_JOB_BYTES:  # grew since stat
+        raise ValueError(f"larger than a job file can be ({MAX_JOB_BYTES} bytes)")
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise ValueError("not a text file (not UTF-8)") from None
 
 
 def _keywords(value: str, keywords: Mapping[str, int]) -> str:

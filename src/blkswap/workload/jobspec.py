@@ -38,6 +38,8 @@ class JobSpec:
     bsrange: tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None = None
     bssplit: tuple[tuple[tuple[int, int], ...], ...] | None = None  # () for a direction without one
     bs_unaligned: bool = False
+    ba: tuple[int, int, int] = (0, 0, 0)  # blockalign per direction; 0 = the direction's min bs
+    fill_device: bool = False  # fio fill_device: the region runs to the end of the disk
     iodepth: int = 1
     numjobs: int = 1
     size: int | None = None

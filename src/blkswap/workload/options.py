@@ -1,14 +1,15 @@
 """The option table of the supported fio subset: names, aliases, kinds, defaults and host-only options.
 
 Defaults are fio's ``.def`` values from ``options.c`` as listed in fio-conventions.md §1. Each kind
-names the converter in :mod:`blkswap.workload.build`. Host-only options (files, engines, CPU
-placement, batching …) are accepted, validated by kind, echoed in ``job options`` and warned about:
-the lab has no host files or threads to apply them to.
+names the converter in :mod:`blkswap.workload.build`. Every other fio 3.33 option is ignored with
+a reason or refused as unsupported (:mod:`blkswap.workload.compat`); none is unknown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from blkswap.workload.compat import IGNORED, UNSUPPORTED
 
 __all__ = [
     "Opt",
@@ -163,35 +164,24 @@ OPTIONS: dict[str, Opt] = dict(
         _o("bwavgtime", "int", "bandwidth sampling period (ms)", lo=1),
         _o("iopsavgtime", "int", "IOPS sampling period (ms)", lo=1),
         _o("kb_base", "choice:1024,1000", "base of k/m/g suffixes"),
+        _o("ba", "ddir_size", "alignment of random offsets per direction (blockalign)"),
+        _o("fill_device", "flag", "write until the disk is full (size is ignored)", bare_ok=True),
         _o("unit_base", "choice:0,1,8", "bits (8) or bytes (1) in output; 0 = auto"),
     ]
 )
 
-# Host-only options: accepted, validated by kind, echoed, warned about once (the lab has no host
-# files, engines, CPU sets or submission batching to apply them to).
-_HOST: dict[str, str] = {
-    "filename": "str",
-    "directory": "str",
-    "filename_format": "str",
-    "ioengine": "str",
+# Ignored options (compat.IGNORED): accepted, validated by kind where a kind is known, echoed,
+# warned about once with the reason. Unsupported ones (compat.UNSUPPORTED) are refused unless
+# their value is a no-op (compat.NO_OP_VALUES).
+_HOST_KIND: dict[str, str] = {
     "direct": "bool",
     "buffered": "bool",
     "thread": "flag",
-    "cpus_allowed": "str",
-    "cpus_allowed_policy": "str",
-    "cpumask": "str",
-    "numa_cpu_nodes": "str",
-    "numa_mem_policy": "str",
     "iodepth_batch": "int",
-    "iodepth_batch_submit": "int",
-    "iodepth_batch_complete": "int",
     "iodepth_batch_complete_min": "int",
     "iodepth_batch_complete_max": "int",
     "iodepth_low": "int",
     "invalidate": "bool",
-    "nice": "str",
-    "prio": "str",
-    "prioclass": "str",
     "exitall": "flag",
     "exitall_on_error": "flag",
     "end_fsync": "bool",
@@ -202,46 +192,26 @@ _HOST: dict[str, str] = {
     "refill_buffers": "flag",
     "scramble_buffers": "bool",
     "buffer_compress_percentage": "int",
-    "buffer_compress_chunk": "str",
     "dedupe_percentage": "int",
     "zero_buffers": "flag",
-    "lockmem": "str",
     "allow_mounted_write": "bool",
-    "file_service_type": "str",
     "openfiles": "int",
-    "fadvise_hint": "str",
-    "sync": "str",
-    "hipri": "flag",
-    "fixedbufs": "flag",
-    "registerfiles": "flag",
-    "sqthread_poll": "flag",
-    "clocksource": "str",
     "gtod_reduce": "bool",
     "disable_lat": "bool",
     "disable_clat": "bool",
     "disable_slat": "bool",
     "disable_bw_measurement": "bool",
-    "filesize": "str",
     "nrfiles": "int",
-    "fallocate": "str",
     "pre_read": "bool",
-    "mem": "str",
-    "iomem": "str",
-    "iomem_align": "str",
-    "ioscheduler": "str",
-    "cgroup": "str",
-    "uid": "str",
-    "gid": "str",
-    "continue_on_error": "str",
-    "ignore_error": "str",
-    "userspace_reap": "flag",
     "serialize_overlap": "bool",
-    "numa_mem": "str",
 }
 
-HOST_ONLY: frozenset[str] = frozenset(_HOST)
-for _name, _kind in _HOST.items():
-    OPTIONS[_name] = Opt(_name, _kind, "host-only: accepted and ignored", bare_ok=_kind == "flag")
+HOST_ONLY: frozenset[str] = frozenset(IGNORED)
+for _name in IGNORED:
+    _kind = _HOST_KIND.get(_name, "str")
+    OPTIONS[_name] = Opt(_name, _kind, "ignored", bare_ok=_kind in ("flag", "str"))
+for _name in UNSUPPORTED:
+    OPTIONS[_name] = Opt(_name, "unsupported", UNSUPPORTED[_name], bare_ok=True)
 
 ALIASES: dict[str, str] = {
     "readwrite": "rw",
@@ -254,6 +224,19 @@ ALIASES: dict[str, str] = {
     "wait_for_previous": "stonewall",
     "allrandrepeat": "randrepeat",
     "nr_files": "nrfiles",
+    # fio 3.33 options.c .alias entries
+    "iodepth_batch_submit": "iodepth_batch",
+    "iodepth_batch_complete": "iodepth_batch_complete_min",
+    "fill_fs": "fill_device",
+    "blockalign": "ba",
+    "iomem": "mem",
+    "mem_align": "iomem_align",
+    "ratemin": "rate_min",
+    "ratecycle": "rate_cycle",
+    "disable_bw": "disable_bw_measurement",
+    "ss": "steadystate",
+    "ss_dur": "steadystate_duration",
+    "ss_ramp": "steadystate_ramp_time",
 }
 
 

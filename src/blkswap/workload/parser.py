@@ -14,7 +14,7 @@ from pathlib import Path
 
 from blkswap.workload.build import build_job
 from blkswap.workload.errors import JobFileError
-from blkswap.workload.ini import Section, host_keywords, read_sections
+from blkswap.workload.ini import Section, host_keywords, read_job_text, read_sections
 from blkswap.workload.jobspec import JobFile
 from blkswap.workload.options import canonical
 
@@ -36,11 +36,11 @@ def parse_jobfile(
     """
     name = str(path)
     try:
-        text = Path(path).read_text()
+        text = read_job_text(Path(path))
     except OSError as exc:
         raise JobFileError(name, 0, None, f"cannot read job file: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise JobFileError(name, 0, None, "not a text file") from None
+    except ValueError as exc:
+        raise JobFileError(name, 0, None, str(exc)) from None
     return parse_jobtext(
         text, name, env, Path(path).parent, sections=sections, keywords=keywords, quiet=quiet
     )

@@ -125,11 +125,43 @@ def _zipf(
     return lambda u: np.minimum((1.0 + u * top) ** (1.0 / e) - 1.0, nblocks - 1).astype(np.int64)
 
 
-def make_sampler(dist: tuple[object, ...], nblocks: int, rng: np.random.Generator) -> Sampler:
-    """A function ``n -> int64 block indices`` for ``random_distribution`` (with replacement)."""
+def _zoned(dist: tuple[object, ...], nblocks: int, rng: np.random.Generator, gran: int) -> Sampler:
+    """# fio io_u.c __get_next_rand_offset_zoned: pick a zone by its access share, then a
+    uniform block inside it. Zones are laid out from the region's start; ``zoned`` sizes are %
+    of the region, ``zoned_abs`` sizes bytes (cut at the region's end, as fio does)."""
+    zones = dist[1]
+    starts, sizes, weights = [], [], []
+    at = 0
+    for acc, size in zones:  # type: ignore[attr-defined]
+        n = nblocks * size // 100 if dist[0] == "zoned" else size // gran
+        n = max(0, min(n, nblocks - at))
+        if n and acc:
+            starts.append(at)
+            sizes.append(n)
+            weights.append(acc)
+        at += n
+    if not sizes:
+        return lambda n: rng.integers(0, nblocks, size=n)
+    st, sz = np.array(starts, dtype=np.int64), np.array(sizes, dtype=np.int64)
+    p = np.array(weights, dtype=float) / sum(weights)
+
+    def zoned(n: int) -> np.ndarray:
+        z = rng.choice(len(p), size=n, p=p)
+        return st[z] + (rng.random(n) * sz[z]).astype(np.int64)
+
+    return zoned
+
+
+def make_sampler(
+    dist: tuple[object, ...], nblocks: int, rng: np.random.Generator, gran: int = 512
+) -> Sampler:
+    """A function ``n -> int64 block indices`` for ``random_distribution`` (with replacement);
+    ``gran`` is the block size in bytes (for ``zoned_abs`` zone sizes)."""
     kind = dist[0]
     if kind == "random":
         return lambda n: rng.integers(0, nblocks, size=n)
+    if kind in ("zoned", "zoned_abs"):
+        return _zoned(dist, nblocks, rng, gran)
     x = float(dist[1])  # type: ignore[arg-type]
     center = None if len(dist) < 3 or dist[2] is None else float(dist[2])  # type: ignore[arg-type]
     if kind == "normal":

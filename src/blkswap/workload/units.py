@@ -18,6 +18,7 @@ Where blkswap is *stricter* than fio (documented in docs/workload.md): unknown s
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
@@ -291,7 +292,7 @@ class _ExprParser:
             op = self.toks[self.pos][1]
             self.pos += 1
             rhs = self.term()
-            val = val + rhs if op == "+" else val - rhs
+            val = _bounded(val + rhs if op == "+" else val - rhs, self.text)
         return val
 
     def term(self) -> int | float:
@@ -300,7 +301,7 @@ class _ExprParser:
             op = self.toks[self.pos][1]
             self.pos += 1
             rhs = self.power()
-            val = _arith(op, val, rhs, self.text)
+            val = _bounded(_arith(op, val, rhs, self.text), self.text)
         return val
 
     def power(self) -> int | float:
@@ -308,10 +309,7 @@ class _ExprParser:
         if self._peek() == "^":
             self.pos += 1
             exp = self.power()
-            try:
-                return base**exp
-            except (OverflowError, ZeroDivisionError):
-                raise self._fail() from None
+            return _bounded(_pow(base, exp, self.text), self.text)
         return base
 
     def unary(self) -> int | float:
@@ -349,6 +347,32 @@ class _ExprParser:
             return num * size_multiplier(suffix, self.kb_base)
         except ValueProblem:
             raise ValueProblem(f"unknown unit '{suffix}' in expression '{self.text}'") from None
+
+
+# fio's expression parser (exp/expression-parser.y) computes in C doubles and long longs, so no
+# value it can use exceeds 64 bits. A tower like 9^9^9^9 would make Python build an integer of
+# billions of digits (the parser hangs); any intermediate beyond this bound is refused at once.
+_EXPR_LIMIT = 2**64
+
+
+def _pow(base: int | float, exp: int | float, text: str) -> int | float:
+    """``base ^ exp`` without ever building a number beyond :data:`_EXPR_LIMIT`."""
+    too_big = ValueProblem(f"value out of range in expression '{text}' (beyond 2^64)")
+    if abs(base) > 1 and exp > 64:  # |base| >= 2 here for ints: 2^65 already overflows
+        if isinstance(base, int) or abs(base) >= 2:
+            raise too_big
+        if exp * math.log2(abs(base)) > 64:
+            raise too_big
+    try:
+        return base**exp
+    except (OverflowError, ZeroDivisionError):
+        raise ValueProblem(f"invalid expression '{text}'") from None
+
+
+def _bounded(val: int | float, text: str) -> int | float:
+    if isinstance(val, complex) or abs(val) > _EXPR_LIMIT:
+        raise ValueProblem(f"value out of range in expression '{text}' (beyond 2^64)")
+    return val
 
 
 def _arith(op: object, a: int | float, b: int | float, text: str) -> int | float:
