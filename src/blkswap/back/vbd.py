@@ -8,8 +8,7 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +48,28 @@ class VbdConfig:
         return self.name or f"vbd{self.frontend_domid}.{self.devid}"
 
 
+class _Attribution:
+    """The context manager of :meth:`BackendRing.attributing`: pushes the ring's tally on the
+    port's tally stack on entry and pops it on exit (strictly nested, LIFO)."""
+
+    __slots__ = ("ring",)
+
+    def __init__(self, ring: BackendRing) -> None:
+        self.ring = ring
+
+    def __enter__(self) -> None:
+        ring = self.ring
+        if ring._tallies is not None:
+            ring._tallies.append(ring.tally)
+
+    def __exit__(self, *exc: object) -> None:
+        ring = self.ring
+        if ring._tallies is not None:
+            # Counters compare by value, so pop and check identity rather than remove()
+            if ring._tallies.pop() is not ring.tally:
+                raise RuntimeError(f"{ring.name}: tally stack out of order")
+
+
 class BackendRing:
     """One shared ring of a VBD, as the backend sees it."""
 
@@ -84,28 +105,18 @@ class BackendRing:
             None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
         )
         self._tallies: list[Any] | None = None
+        self._attribution = _Attribution(self)
         self.stats: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
         return f"{self.vbd.name}/q{self.index}"
 
-    @contextmanager
-    def attributing(self) -> Iterator[None]:
-        """Count the hypervisor work done inside the block for this ring (when the port can)."""
-        tallies = self._tallies
-        if tallies is None:
-            yield
-            return
-        tallies.append(self.tally)
-        try:
-            yield
-        finally:
-            popped = (
-                tallies.pop()
-            )  # strictly nested (LIFO); Counters compare by value, so no remove()
-            if popped is not self.tally:
-                raise RuntimeError(f"{self.name}: tally stack out of order")
+    def attributing(self) -> _Attribution:
+        """``with ring.attributing():`` counts the hypervisor work done inside the block for
+        this ring (when the port can). A context manager built once per ring, not a generator
+        one per use: the backend enters it twice per request."""
+        return self._attribution
 
     @property
     def counters(self) -> dict[str, Any]:

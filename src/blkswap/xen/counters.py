@@ -58,8 +58,13 @@ class Counters:
     __slots__ = SCALARS + ("grant_ops", "grant_op_calls")
 
     def __init__(self) -> None:
-        for name in SCALARS:
-            setattr(self, name, 0)
+        # One plain store per scalar (a loop of setattr calls cost ~17 calls per request: the
+        # timing layer builds one Counters per metered work slice). A test keeps this list
+        # equal to SCALARS.
+        self.hypercalls = self.multicalls = self.tlb_flushes = self.tlb_flush_vcpus = 0
+        self.tlb_flush_ipis = self.bytes_copied = self.copy_ops = self.copy_buf_reuses = 0
+        self.p2m_updates = self.m2p_updates = self.pte_updates = self.frames_scrubbed = 0
+        self.evtchn_sends = self.frames_allocated = self.frames_freed = 0
         self.grant_ops: dict[str, int] = dict.fromkeys(GRANT_OPS, 0)
         self.grant_op_calls: dict[str, int] = dict.fromkeys(GRANT_OPS, 0)
 
