@@ -8,15 +8,17 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
 from blkswap.back.negotiate import Negotiated
 from blkswap.back.request import VbdLimits
 from blkswap.back.rings import MappedRing
 from blkswap.storage.base import BlockStore
+from blkswap.xen.port import Counters
 
 if TYPE_CHECKING:
     from blkswap.back.datapaths.base import DataPath
@@ -46,28 +48,6 @@ class VbdConfig:
     def label(self) -> str:
         """The VBD's name in reports and pool accounting."""
         return self.name or f"vbd{self.frontend_domid}.{self.devid}"
-
-
-class _Attribution:
-    """The context manager of :meth:`BackendRing.attributing`: pushes the ring's tally on the
-    port's tally stack on entry and pops it on exit (strictly nested, LIFO)."""
-
-    __slots__ = ("ring",)
-
-    def __init__(self, ring: BackendRing) -> None:
-        self.ring = ring
-
-    def __enter__(self) -> None:
-        ring = self.ring
-        if ring._tallies is not None:
-            ring._tallies.append(ring.tally)
-
-    def __exit__(self, *exc: object) -> None:
-        ring = self.ring
-        if ring._tallies is not None:
-            # Counters compare by value, so pop and check identity rather than remove()
-            if ring._tallies.pop() is not ring.tally:
-                raise RuntimeError(f"{ring.name}: tally stack out of order")
 
 
 class BackendRing:
@@ -101,27 +81,33 @@ class BackendRing:
         self.broken = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
-        self.tally: Any = (
-            None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
-        )
-        self._tallies: list[Any] | None = None
-        self._attribution = _Attribution(self)
+        #: the backend port's cumulative hypervisor counters (set at connect); attributing()
+        #: diffs marks of them into ``work``, the hypervisor work done for this ring
+        self.source: Counters | None = None
+        self.work = Counters()
         self.stats: Counter[str] = Counter()
 
     @property
     def name(self) -> str:
         return f"{self.vbd.name}/q{self.index}"
 
-    def attributing(self) -> _Attribution:
-        """``with ring.attributing():`` counts the hypervisor work done inside the block for
-        this ring (when the port can). A context manager built once per ring, not a generator
-        one per use: the backend enters it twice per request."""
-        return self._attribution
+    @contextmanager
+    def attributing(self) -> Iterator[None]:
+        """Count the hypervisor work done through the port inside the block for this ring."""
+        source = self.source
+        if source is None:
+            yield
+            return
+        mark = source.mark()
+        try:
+            yield
+        finally:
+            self.work.add(source.since(mark))
 
     @property
-    def counters(self) -> dict[str, Any]:
-        """Hypervisor work done for this ring (counters as a plain dict; empty without a tally)."""
-        return self.tally.as_dict() if self.tally is not None else {}
+    def counters(self) -> dict[str, int | dict[str, int]]:
+        """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
+        return self.work.as_dict() if self.source is not None else {}
 
 
 @dataclass(slots=True)

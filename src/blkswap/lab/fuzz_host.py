@@ -7,26 +7,30 @@ them, so the backend runs synchronously; a pump that does not drain is a hang (l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from blkswap.abi import blkif
-from blkswap.abi.xenbus import vdev_encode
-from blkswap.back.datapaths.base import DataPathOptions
-from blkswap.back.vbd import VbdConfig
-from blkswap.back.xenbus import BlkBack
+from blkswap.back.io import SyncIo
+from blkswap.back.sched import InlineScheduler
 from blkswap.front.bio import Bio
+from blkswap.front.blkfront import FrontQueue
 from blkswap.front.xenbus import BlkFront, FrontConfig
-from blkswap.lab.toolstack import add_vbd
+from blkswap.lab.assemble import DEVID as DEVID
+from blkswap.lab.assemble import BackendPlan, GuestPlan, build_backend, plug_guest
 from blkswap.storage import RamStore
 from blkswap.xen import Xen
-from blkswap.xen.port import EmulatedPort
+from blkswap.xen.emulated import EmulatedPort
 
-DEVID = vdev_encode("xvda")
 DISK = 4 << 20
 SECRET = b"BYSTANDER-SECRET"  # 16 bytes; the bystander's data is made of it
+
+
+def _ignore(_q: FrontQueue) -> None:
+    pass
 
 
 class Hang(Exception):
@@ -48,24 +52,27 @@ class FuzzHost:
         self.xen.create_domain(pages=pool_frames + 256, vcpus=2)
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
-        self.back = BlkBack(self.port0, options=DataPathOptions(), pool_frames=pool_frames)
+        plan = BackendPlan(pool_frames=pool_frames)
+        self.back = build_backend(self.port0, plan, InlineScheduler(), SyncIo())
         self.datapath = datapath
-        self.hostile = self._guest(datapath)
+        # the attacker reads its own responses: its blkfront never handles an upcall
+        self.hostile = self._guest(datapath, interrupts=lambda _port: _ignore)
         self.bystander = self._guest(datapath)
         self.pump()
-        self.hostile.front.on_interrupt = lambda q: None  # the attacker reads its own responses
         self.fill_bystander()
 
-    def _guest(self, datapath: str) -> Guest:
-        dom = self.xen.create_domain(pages=512, vcpus=1)
-        self.xen.store.introduce_domain(dom.domid)
-        port = EmulatedPort(self.xen, dom.domid)
+    def _guest(
+        self,
+        datapath: str,
+        interrupts: Callable[[EmulatedPort], Callable[[FrontQueue], None]] | None = None,
+    ) -> Guest:
         store = RamStore(DISK)
-        add_vbd(self.port0.store, 0, dom.domid, DEVID, protocol="x86_64-abi")
-        self.back.attach(VbdConfig(dom.domid, DEVID, store, datapath=datapath))
-        front = BlkFront(port, DEVID, FrontConfig(protocol="x86_64-abi"))
-        front.start()
-        return Guest(dom.domid, port, front, store)
+        plan = GuestPlan(
+            pages=512, vcpus=1, store=store, front=FrontConfig(protocol="x86_64-abi"),
+            datapath=datapath,
+        )  # fmt: skip
+        port, front = plug_guest(self.xen, self.back, plan, interrupts=interrupts)
+        return Guest(port.domid, port, front, store)
 
     def pump(self, limit: int = 200_000) -> None:
         self.xen.run_pending(limit)
