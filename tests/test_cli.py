@@ -258,6 +258,7 @@ def test_compare_json_is_keyed_by_datapath(cli, tmp_path):
         assert run["jobs"][0]["read"]["total_ios"] == 64
 
 
+@pytest.mark.foreign_bytes_expected
 def test_data_errors_exit_1_and_scrubbing_fixes_them(cli, tmp_path):
     name = job(tmp_path, MIX_JOB)
     flags = [*TINY, "--datapath", "swap", "--guests", "2", "--output-format", "json"]

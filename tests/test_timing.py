@@ -6,21 +6,33 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model
-from blkswap.timing import Clock, Cpus, DeviceQueue, FlushLock, Meter, Worker
+from blkswap.timing import (
+    Clock,
+    Cpus,
+    DeviceQueue,
+    FlushLock,
+    Meter,
+    Worker,
+    hypervisor_ns_by_cause,
+    hypervisor_ns_since,
+)
 from blkswap.xen import Xen
+from blkswap.xen.counters import SIZE, Counters
 from blkswap.xen.emulated import EmulatedPort
 
 COSTS = load_profile("x86-modern")
 
 
 def domain() -> SimpleNamespace:
-    """The only thing the timing layer needs of a domain: its tally stack."""
-    return SimpleNamespace(tallies=[])
+    """The only thing the timing layer needs of a domain: its cumulative hypervisor counters."""
+    return SimpleNamespace(counters=Counters())
 
 
 @pytest.fixture
@@ -36,9 +48,10 @@ def clock(env: Environment) -> Clock:
 def flush(meter: Meter, vcpus: int) -> None:
     """What Xen records for one flush of the caller's own ``vcpus``-vCPU domain (docs/xen.md
     "Flush targets"): every vCPU is a target, all but the initiator's own get an IPI."""
-    meter.tally.tlb_flushes += 1
-    meter.tally.tlb_flush_vcpus += vcpus
-    meter.tally.tlb_flush_ipis += vcpus - 1
+    c = meter.counters  # the domain's counters, as the hypervisor counts into them
+    c.tlb_flushes += 1
+    c.tlb_flush_vcpus += vcpus
+    c.tlb_flush_ipis += vcpus - 1
 
 
 # -- FlushLock ---------------------------------------------------------------------------------------
@@ -64,30 +77,54 @@ def test_flush_lock_forgets_windows_in_the_past(env: Environment) -> None:
 # -- Meter ---------------------------------------------------------------------------------------------
 def test_meter_prices_explicit_charges_and_counter_deltas(env: Environment) -> None:
     cpus = Cpus(env, "d", domain(), 2)
+    cpus.domain.counters.hypercalls = 5  # work before the activity began is not its own
     m = Meter(COSTS, cpus)
-    assert cpus.domain.tallies == [m.tally]
     m.charge("memcpy", 12_000)  # 12 kB at 12 GB/s = 1000 ns
     m.charge("request", 2)
-    m.tally.hypercalls += 3
-    m.tally.grant_ops["map"] += 11
+    cpus.domain.counters.hypercalls += 3
+    cpus.domain.counters.grant_ops["map"] += 11
     expected = (
         1000 + 2 * COSTS.backend_request_ns + 3 * COSTS.hypercall_ns + 11 * COSTS.grant_map_ns
     )
     assert m.elapsed() == pytest.approx(expected)
     assert m.close() == pytest.approx(expected)
-    assert cpus.domain.tallies == []
     assert cpus.busy_ns == pytest.approx(
         {"memcpy": 1000, "request": 3000, "hypercall": 900, "grant_map": 11 * COSTS.grant_map_ns}
     )
     assert cpus.total_ns == pytest.approx(expected)
 
 
-def test_meters_must_close_in_lifo_order(env: Environment) -> None:
+def test_nested_meters_each_price_what_was_counted_while_they_ran(env: Environment) -> None:
     cpus = Cpus(env, "d", domain(), 1)
-    outer, inner = Meter(COSTS, cpus), Meter(COSTS, cpus)
-    assert cpus.domain.tallies == [outer.tally, inner.tally]
-    with pytest.raises(RuntimeError, match="out of order"):
-        outer.close()
+    outer = Meter(COSTS, cpus)
+    cpus.domain.counters.hypercalls += 1
+    inner = Meter(COSTS, cpus)
+    cpus.domain.counters.hypercalls += 2
+    assert inner.close() == 2 * COSTS.hypercall_ns
+    cpus.domain.counters.hypercalls += 4
+    assert outer.close() == 7 * COSTS.hypercall_ns  # the inner activity's work included
+
+
+def test_elapsed_is_bit_identical_to_pricing_the_delta(env: Environment) -> None:
+    """The meter's fast path (flat lists) adds the same terms in the same order as
+    CostProfile.hypervisor_ns of a Counters delta, so results do not move by a bit."""
+    cpus = Cpus(env, "d", domain(), 1)
+    c = cpus.domain.counters
+    c.bytes_copied, c.pte_updates = 7, 3
+    m = Meter(COSTS, cpus)
+    c.hypercalls += 3
+    c.multicalls += 1
+    c.bytes_copied += 4097
+    c.p2m_updates += 1
+    c.m2p_updates += 2
+    c.pte_updates += 5
+    c.evtchn_sends += 2
+    c.frames_scrubbed += 1
+    for i, op in enumerate(("map", "unmap", "copy", "swap", "query_size")):
+        c.grant_ops[op] += 3 * i + 1
+    delta = c - Counters(m.mark)
+    assert m.elapsed() == COSTS.hypervisor_ns(delta)
+    assert m.close() == COSTS.hypervisor_ns(delta, {})
 
 
 def test_a_flush_costs_the_initiator_and_every_other_vcpu(env: Environment) -> None:
@@ -309,3 +346,24 @@ def test_device_submission_waits_for_the_submitters_elapsed_time(
     clock.run_metered(cpus, submit)
     env.run()
     assert done == [COSTS.backend_request_ns + 1_000]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(st.integers(0, 10**6), min_size=SIZE, max_size=SIZE),
+    delta=st.lists(st.integers(0, 10**6), min_size=SIZE, max_size=SIZE),
+)
+def test_flat_pricing_matches_the_profile_bit_for_bit(before: list[int], delta: list[int]) -> None:
+    """Marks and deltas on the flat counters price exactly as CostProfile.hypervisor_ns does on a
+    Counters delta (the golden results depend on the float summation order)."""
+    c = Counters(before.copy())
+    mark = c.mark()
+    c.add(delta)
+    assert c.since(mark) == delta and (c - Counters(mark)).v == delta
+    d = Counters(delta)
+    for costs in (COSTS, load_profile("x86-2010")):
+        assert hypervisor_ns_since(costs, c.v, mark) == costs.hypervisor_ns(d)
+        mine: dict[str, float] = {}
+        theirs: dict[str, float] = {}
+        assert hypervisor_ns_by_cause(costs, delta, mine) == costs.hypervisor_ns(d, theirs)
+        assert mine == theirs

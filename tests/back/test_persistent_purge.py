@@ -60,3 +60,33 @@ def test_under_the_limit_only_idle_grants_go():
     p.grants[20].last_used = 0
     assert p.purge(now=100 * SEC) == 1 and 20 not in p.grants
     assert p.purge(now=100 * SEC) == 0
+
+
+def _purge_count(n: int, limit: int, overflow: bool, percent: int | None = None) -> int:
+    port, pool = Port(), Pool()
+    opts = DataPathOptions(max_persistent_grants=limit)
+    if percent is not None:
+        opts = DataPathOptions(max_persistent_grants=limit, lru_percent_clean=percent)
+    p = PersistentPath(BackendContext(port, 1, pool, VaSpace(), opts))
+    for ref in range(8, 8 + n):
+        p.grants[ref] = PersistentGrant(
+            Mapping(ref << 12, ref, gnttab.GNTST_okay, ref, ref), 100 * SEC, frame=ref
+        )
+    p.overflow = overflow
+    got = p.purge(now=100 * SEC)  # nothing idle: pass 2 alone meets the target
+    assert port.unmapped == got and len(pool.returned) == got and len(p.grants) == n - got
+    assert set(p.grants) == set(range(8 + got, 8 + n))  # the lowest grefs went
+    return got
+
+
+def test_purge_target_follows_the_formula_exactly():
+    """num_clean = count − limit + (limit / 100) × percent, integer division as in C (LB
+    purge_persistent_gnt); each case tells apart a mutant of one term."""
+    assert _purge_count(257, 250, False) == 7 + (250 // 100) * 5  # 17, not 19.5 → 20
+    assert _purge_count(250, 250, True) == 10  # at the limit with the overflow flag
+    assert _purge_count(250, 250, False) == 0  # at the limit without it: nothing
+    assert _purge_count(249, 250, True) == 0  # under the limit: nothing, flag or not
+    assert _purge_count(260, 250, False, percent=3) == 10 + 2 * 3
+    assert _purge_count(1100, 1056, False) == 44 + 10 * 5
+    assert _purge_count(60, 50, False) == 10  # (50 // 100) × 5 = 0
+    assert _purge_count(105, 100, False, percent=100) == 105  # capped at the table size

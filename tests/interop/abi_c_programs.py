@@ -22,9 +22,9 @@ HEADERS = """#include <stdint.h>
 """
 
 
-def layout_program(structs: list[Struct]) -> str:
+def layout_program(structs: list[Struct], headers: str = HEADERS) -> str:
     """C source printing sizeof/offsetof/member size/signedness for every field of ``structs``."""
-    lines = [HEADERS, "int main(void) {"]
+    lines = [headers, "int main(void) {"]
     for st in structs:
         c = st.decl.c_name
         assert c is not None

@@ -92,6 +92,7 @@ class Rig:
         front_config: FrontConfig | Callable[[int], FrontConfig] | None = None,
         io: StorageIo | None = None,
         hazard_policy: str = "none",
+        vbd_kwargs: dict[str, Any] | None = None,
     ) -> None:
         n = len(protocols)
         dom0_pages = pool_frames + 256
@@ -115,7 +116,7 @@ class Rig:
             guest = GuestPlan(
                 pages=guest_pages, vcpus=GUEST_VCPUS, store=store, front=fcfg, datapath=datapath
             )
-            port, front = plug_guest(self.xen, self.back, guest)
+            port, front = plug_guest(self.xen, self.back, guest, vbd=vbd_kwargs)
             self.guests.append(Guest(port.domid, port, front, store, proto))
         self.pump()
 

@@ -48,6 +48,7 @@ def run(**kw):
     return Lab(**SMALL, **kw).run(LEAK_JOB)
 
 
+@pytest.mark.foreign_bytes_expected
 @pytest.mark.parametrize("path", ["swap", "transfer"])
 def test_unscrubbed_frames_leak_other_guests_data(path: str) -> None:
     res = run(guests=3, datapath=path, scrub=False)

@@ -91,7 +91,7 @@ def test_swap_preconditions():
         g.GNTST_general_error,
         g.GNTST_general_error,
         g.GNTST_bad_page,
-        g.GNTST_general_error,
+        g.GNTST_bad_page,
         g.GNTST_general_error,
     ]
     assert d0.counters.tlb_flushes == 0 and d0.counters.grant_ops["swap"] == 10
@@ -113,14 +113,15 @@ def test_swap_while_mapped_is_eagain():
     assert statuses(out) == [g.GNTST_okay]
 
 
-def test_swap_of_a_caller_frame_mapped_elsewhere_is_general_error():
+def test_swap_of_a_caller_frame_mapped_elsewhere_is_bad_page():
     xen, d0, (d1, d2) = host(guests=2)
     _gfn, ref = _guest_page(d1, d0, b"g")
     cgfn = d0.alloc_page()
     c_ref = d0.grant_access(cgfn, 2, False)
     h = map_one(d2, d0, c_ref)["handle"]  # d2 maps the backend's frame
     rc, out = op(d0, SWAP, [dict(frame=d0.gfn_to_mfn(cgfn), ref=ref, dom=1)])
-    assert statuses(out) == [g.GNTST_general_error]
+    assert statuses(out) == [g.GNTST_bad_page]
+    assert xen.frame_owner(d0.gfn_to_mfn(cgfn)) == 0
     unmap_one(d2, h)
     assert d0.end_access(c_ref)
 
@@ -166,3 +167,32 @@ def test_swap_grant_ref_exchanges_own_entries():
     assert statuses(out) == [g.GNTST_eagain]
     unmap_one(d0, h)
     assert xen.counters.grant_ops["swap_grant_ref"] == 4
+
+
+def test_swap_of_a_guest_frame_with_an_extra_reference_is_bad_page():
+    """B14: a guest frame still referenced (in-flight I/O, a retransmit queue) never moves."""
+    xen, d0, (d1,) = host()
+    gfn, ref = _guest_page(d1, d0, b"held")
+    g_mfn = d1.gfn_to_mfn(gfn)
+    c = d0.gfn_to_mfn(d0.alloc_page())
+    xen.get_page(g_mfn)
+    rc, out = op(d0, SWAP, [dict(frame=c, ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_bad_page] and out[0]["new_frame"] == 0
+    assert xen.frame_owner(g_mfn) == 1 and xen.frame_owner(c) == 0
+    assert d1.gfn_to_mfn(gfn) == g_mfn and d0.counters.tlb_flushes == 0
+    xen.put_page(g_mfn)
+    rc, out = op(d0, SWAP, [dict(frame=c, ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_okay]
+
+
+def test_swap_of_a_guest_frame_pinned_through_another_entry_is_bad_page():
+    xen, d0, (d1, d2) = host(guests=2)
+    gfn, ref = _guest_page(d1, d0, b"twice granted")
+    other = d1.grant_access(gfn, 2, False)  # the same frame granted to d2, who maps it
+    h = map_one(d2, d1, other)["handle"]
+    c = d0.gfn_to_mfn(d0.alloc_page())
+    rc, out = op(d0, SWAP, [dict(frame=c, ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_bad_page]
+    assert xen.frame_owner(d1.gfn_to_mfn(gfn)) == 1
+    unmap_one(d2, h)
+    assert d1.end_access(other)

@@ -44,3 +44,43 @@ def test_registered_hypercall_handlers_are_dispatched():
     xen.hypercall_table[32] = lambda caller, *a: seen.append((caller.domid, a)) or 0
     assert xen.multicall(0, [MulticallEntry(32, (4, 7))]) == [0]
     assert seen == [(0, (4, 7))]
+
+
+def test_malformed_entries_get_their_own_error_code_and_the_rest_still_run():
+    """A malformed entry answers its own code; the entries after it run (XG do_multicall)."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"after")
+    mbuf = pack(
+        g.GNTTABOP_map_grant_ref, [dict(host_addr=va(d0), flags=g.GNTMAP_host_map, ref=ref, dom=1)]
+    )
+    entries = [
+        MulticallEntry(GNT, None),  # argument list missing
+        MulticallEntry(GNT, 5),  # not a sequence
+        MulticallEntry(GNT, ()),  # empty
+        MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref,)),  # too short
+        MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref, None, 1)),  # no buffer
+        MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref, bytearray(8), "1")),  # count not int
+        MulticallEntry("20", (g.GNTTABOP_map_grant_ref, mbuf, 1)),  # op not int
+        MulticallEntry(None, None),
+        "not an entry",
+        MulticallEntry(GNT, (g.GNTTABOP_map_grant_ref, mbuf, 1)),
+    ]
+    results = xen.multicall(0, entries)
+    assert results == [-14, -14, -14, -14, -14, -14, -38, -38, -14, 0]
+    assert [e.result for e in entries if isinstance(e, MulticallEntry)] == (
+        results[:8] + results[9:]
+    )
+    assert unpack(g.GNTTABOP_map_grant_ref, mbuf)[0]["status"] == 0
+    assert d0.counters.hypercalls == 1
+
+
+def test_a_list_that_is_not_a_list_runs_nothing():
+    xen, d0, _ = host()
+    assert xen.multicall(0, None) == [] and xen.multicall(0, 7) == []
+    assert d0.counters.multicalls == 2
+
+
+def test_a_handler_returning_a_non_int_is_efault():
+    xen, _d0, _ = host()
+    xen.hypercall_table[33] = lambda caller, *a: None
+    assert xen.multicall(0, [MulticallEntry(33, ())]) == [-14]

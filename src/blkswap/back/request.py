@@ -8,7 +8,7 @@ VBD's parameters and returns what :class:`BlkRequest` needs or the reason it mus
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
@@ -42,11 +42,11 @@ class VbdLimits:
     logical_sectors: int = 1  #: logical block size / 512 (alignment rule, xen-abi.md §3.4)
 
 
-@dataclass(frozen=True, slots=True)
-class BlkRequest:
+class BlkRequest(NamedTuple):
     """A request as the backend read it from its private copy of the slot and validated it, once
     (LB blkback.c: the ``blkif_request`` copied by RING_COPY_REQUEST, then checked; STYLE.md
-    lesson 9). ``segments`` are resolved from indirect pages; nothing here changes afterwards."""
+    lesson 9). ``segments`` are resolved from indirect pages; nothing here changes afterwards.
+    (A NamedTuple: immutable and the cheapest record to build, once per request.)"""
 
     id: int
     operation: int  #: what the front asked for (echoed in the response)

@@ -11,13 +11,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
 from blkswap.back.negotiate import Negotiated
 from blkswap.back.request import VbdLimits
 from blkswap.back.rings import MappedRing
 from blkswap.storage.base import BlockStore
+from blkswap.xen.port import Counters
 
 if TYPE_CHECKING:
     from blkswap.back.datapaths.base import DataPath
@@ -80,10 +81,10 @@ class BackendRing:
         self.broken = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
-        self.tally: Any = (
-            None  #: hypervisor work done for this ring (a Counters, when the port offers tallies)
-        )
-        self._tallies: list[Any] | None = None
+        #: the backend port's cumulative hypervisor counters (set at connect); attributing()
+        #: diffs marks of them into ``work``, the hypervisor work done for this ring
+        self.source: Counters | None = None
+        self.work = Counters()
         self.stats: Counter[str] = Counter()
 
     @property
@@ -92,25 +93,21 @@ class BackendRing:
 
     @contextmanager
     def attributing(self) -> Iterator[None]:
-        """Count the hypervisor work done inside the block for this ring (when the port can)."""
-        tallies = self._tallies
-        if tallies is None:
+        """Count the hypervisor work done through the port inside the block for this ring."""
+        source = self.source
+        if source is None:
             yield
             return
-        tallies.append(self.tally)
+        mark = source.mark()
         try:
             yield
         finally:
-            popped = (
-                tallies.pop()
-            )  # strictly nested (LIFO); Counters compare by value, so no remove()
-            if popped is not self.tally:
-                raise RuntimeError(f"{self.name}: tally stack out of order")
+            self.work.add(source.since(mark))
 
     @property
-    def counters(self) -> dict[str, Any]:
-        """Hypervisor work done for this ring (counters as a plain dict; empty without a tally)."""
-        return self.tally.as_dict() if self.tally is not None else {}
+    def counters(self) -> dict[str, int | dict[str, int]]:
+        """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
+        return self.work.as_dict() if self.source is not None else {}
 
 
 @dataclass(slots=True)

@@ -247,8 +247,7 @@ class BlkBack:
         ring = BackendRing(
             vbd, q, mapped, codec, got.nr_pages, datapaths.create(got.datapath, ctx), loop
         )
-        if hasattr(self.port, "new_tally"):  # per-ring accounting of hypervisor work (lab)
-            ring.tally, ring._tallies = self.port.new_tally(), self.port.tallies  # type: ignore[attr-defined]
+        ring.source = self.port.counters  # per-ring accounting of hypervisor work
         return ring
 
     def _connect(self, dev: _Device) -> None:

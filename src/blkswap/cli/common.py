@@ -16,6 +16,8 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "compare": ("parser:_add_compare", "run:cmd_compare"),
     "abi": ("parser:_add_abi", "info:cmd_abi"),
     "costs": ("parser:_add_costs", "info:cmd_costs"),
+    "sweep": ("sweep:add_sweep_parser", "sweep:cmd_sweep"),
+    "fuzz": ("fuzz:add_fuzz_parser", "fuzz:cmd_fuzz"),
 }
 COMMANDS = tuple(COMMAND_TABLE)
 MAIN_REPORT_DIR = "blkswap-report"

@@ -12,33 +12,11 @@ from typing import Any
 from .common import DEVICES, CliError
 
 
-def _check_scenario_types(path: str) -> None:
-    """Name the key and the expected type of a mistyped scenario setting (``guests = "4"``)."""
-    import tomllib
-
-    from blkswap.lab.config import LabConfig
-
-    try:
-        data = tomllib.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return  # load_scenario reports these
-    table = data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)})
-    defaults = LabConfig()
-    for key, value in table.items() if isinstance(table, dict) else ():
-        want = type(getattr(defaults, key, None))
-        want = str if key == "image_dir" else want
-        if want in (bool, int, str, dict) and (
-            not isinstance(value, want) or (want is int and isinstance(value, bool))
-        ):
-            raise CliError(f"scenario {path}: {key} = {value!r}: expected {want.__name__}")
-
-
 def _lab_config(args: argparse.Namespace, defaults: dict[str, Any]) -> Any:
     from blkswap.lab.config import ConfigError, LabConfig, load_scenario
 
     base = LabConfig(**defaults)
     if args.scenario:
-        _check_scenario_types(args.scenario)
         try:
             base = load_scenario(args.scenario, base)
         except ConfigError as err:
@@ -59,9 +37,13 @@ def _lab_config(args: argparse.Namespace, defaults: dict[str, Any]) -> Any:
         raise CliError(
             f"scenario {args.scenario}: device: {config.device!r} is not one of {', '.join(DEVICES)}"
         )
-    from blkswap.sim.costs import load_profile
+    from blkswap.sim.costs import CostProfileError, load_profile
 
-    load_profile(config.costs)  # a bad --costs fails now, not after the first run
+    profile = load_profile(config.costs)  # a bad --costs fails now, not after the first run
+    try:
+        profile.with_overrides(**config.cost_overrides)
+    except CostProfileError as err:
+        raise CliError(f"scenario {args.scenario}: cost_overrides: {err}") from None
     return config
 
 

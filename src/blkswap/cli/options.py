@@ -7,6 +7,10 @@ import argparse
 
 from .common import DATAPATH_HELP, DEVICES, OUTPUT_FORMATS, _default
 
+#: Linux TCP_RTO_MAX, ms (as blkswap.lab.config.NET_RTO_MAX_MS; not imported: the parser stays
+#: free of lab imports)
+NET_RTO_MAX_MS = 120_000.0
+
 
 # -- argument types -----------------------------------------------------------------------------
 def _int_at_least(low: int):  # type: ignore[no-untyped-def]
@@ -63,6 +67,21 @@ def _probability(text: str) -> float:
     return p
 
 
+def _finite_in(low: float, high: float):  # type: ignore[no-untyped-def]
+    """A float in (low, high]: nan, inf and out-of-range values are usage errors."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low < value <= high:  # false for nan
+            raise argparse.ArgumentTypeError(f"{text!r}: a number in ({low:g}, {high:g}]")
+        return value
+
+    return parse
+
+
 def _datapath(text: str) -> str:
     return _one_name(text, [*DATAPATH_HELP, "all"], "data path")
 
@@ -112,7 +131,7 @@ def _add_lab_options(p: argparse.ArgumentParser) -> None:
       "queue depth (≥ 704); more pools: [[pool]] in a scenario [default 0]")  # fmt: skip
     a("--net-loss", type=_probability, metavar="P",
       help="device net: probability a page's data or its TCP ACK is lost [default 0]")  # fmt: skip
-    a("--net-rto-ms", type=float, metavar="MS",
+    a("--net-rto-ms", type=_finite_in(0.0, NET_RTO_MAX_MS), metavar="MS",
       help="device net: TCP retransmission timeout, ms [default 200 = Linux TCP_RTO_MIN]")  # fmt: skip
     a("--hazard-policy", choices=("none", "wait", "replace", "abandon"),
       help="pages still referenced after a write completes (TCP retransmits): none (release "

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import COMPARED, EXIT_FINDINGS, EXIT_OK, MAIN_REPORT_DIR, _status
+from .common import COMPARED, EXIT_FINDINGS, EXIT_OK, MAIN_REPORT_DIR, CliError, _status
 from .config import _check_destinations, _lab_config, _load_job
 
 
@@ -49,9 +49,7 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     _check_destinations(args, report)
     results: dict[str, Any] = {}
     args.partial_results = results  # printed if the run is interrupted (emit_partial)
-    for i, name in enumerate(args.datapaths, 1):
-        _status(f"[{i}/{len(args.datapaths)}] {name} …")
-        results[name] = _run_one(args, config.with_(datapath=name), jobfile)
+    results.update(_run_paths(args, config, jobfile, list(args.datapaths), partial=results))
     runs = {n: r.run for n, r in results.items()}
     _write_logs(results, single=False)
     docs = []
@@ -147,6 +145,32 @@ def _crossover(config: Any, results: dict[str, Any]) -> Any:
     return crossover_grid(results["swap"], results["copy"], costs)
 
 
+def _run_paths(
+    args: argparse.Namespace,
+    config: Any,
+    jobfile: Any,
+    names: list[str],
+    partial: dict[str, Any] | None = None,
+) -> Any:
+    """The data paths side by side, one worker process each (lab.parallel; $BLKSWAP_WORKERS);
+    each result lands in ``partial`` as it finishes (what an interrupt prints)."""
+    from blkswap.lab.parallel import default_workers, run_configs
+
+    try:
+        workers = default_workers(len(names))
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    done = run_configs(
+        [config.with_(datapath=name) for name in names],
+        jobfile,
+        workers=workers,
+        eta=args.eta,
+        on_start=lambda i: _status(f"[{i + 1}/{len(names)}] {names[i]} …"),
+        on_done=(lambda i, r: partial.__setitem__(names[i], r)) if partial is not None else None,
+    )
+    return dict(zip(names, done, strict=True))
+
+
 def _run_one(args: argparse.Namespace, config: Any, jobfile: Any) -> Any:
     from blkswap.lab import Lab
     from blkswap.lab.progress import make_progress
@@ -200,9 +224,12 @@ def _nl(text: str) -> str:
 
 
 def _findings(results: dict[str, Any]) -> int:
-    """Exit status 1 and one stderr line per data path whose run found data errors."""
+    """Exit status 1 and one stderr line per data path whose run found data errors; first, what
+    a handshake capped (rings, ring order, a data path that fell back)."""
     status = EXIT_OK
     for name, r in results.items():
+        for note in r.run.blkswap.get("negotiated", []):
+            _status(f"{name}: negotiated less than asked: {note}")
         problems = [
             f"{n} {what}"
             for n, what in (

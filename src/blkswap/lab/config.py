@@ -6,6 +6,7 @@ used by the command-line flags (``--guest-vcpus`` ↔ ``guest_vcpus``) and scena
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -16,6 +17,8 @@ from blkswap.back.datapaths.grant_copy import FLAVOURS as COPY_FLAVOURS
 
 GUEST_ABIS = ("x86_64", "x86_32", "mixed")
 STORAGE_KINDS = ("raw", "ram", "null")
+#: the largest retransmission timeout, ms: Linux TCP_RTO_MAX (120 s, include/net/tcp.h)
+NET_RTO_MAX_MS = 120_000.0
 
 
 class ConfigError(ValueError):
@@ -98,12 +101,12 @@ class LabConfig:
                     "pools",
                     f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}",
                 )
-        if not 0.0 <= self.net_loss < 1.0:
+        if not 0.0 <= self.net_loss < 1.0:  # false for nan too
             raise bad("net_loss", f"must be in [0, 1), got {self.net_loss}")
         if self.net_loss and self.device != "net":
             raise bad("net_loss", f"needs device 'net' (the device is {self.device!r})")
-        if self.net_rto_ms <= 0:
-            raise bad("net_rto_ms", f"must be > 0, got {self.net_rto_ms}")
+        if not 0 < self.net_rto_ms <= NET_RTO_MAX_MS:  # false for nan too
+            raise bad("net_rto_ms", f"must be in (0, {NET_RTO_MAX_MS:g}], got {self.net_rto_ms}")
         if self.hazard_policy not in ("none", "wait", "replace", "abandon"):
             raise bad(
                 "hazard_policy", f"{self.hazard_policy!r} is not none, wait, replace or abandon"
@@ -130,51 +133,111 @@ class LabConfig:
 
 
 def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
-    """Read lab settings from a scenario TOML file (``[lab]`` table or top-level keys)."""
+    """Read lab settings from a scenario TOML file (``[lab]`` table or top-level keys).
+
+    Every key is checked here, once, before any value is used: a wrong type, a non-finite float,
+    a table where a value belongs (or the reverse) and an unreadable or non-UTF-8 file all raise
+    one ConfigError naming the file and the key."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"scenario {p}: no such file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"scenario {p}: {err}") from None
-    table = dict(data.get("lab", {k: v for k, v in data.items() if not isinstance(v, dict | list)}))
-    pools = data.get("pool", [])
-    if not isinstance(pools, list) or any(not isinstance(t, dict) for t in pools):
-        raise ConfigError(f"scenario {p}: [[pool]] must be an array of tables")
-    try:
-        if pools:  # no [[pool]] tables: keep the base's pools (e.g. from flags)
-            table["pools"] = tuple(
-                (str(t["name"]), int(t["frames"]), tuple(int(g) for g in t.get("guests", ())))
-                for t in pools
-            )
-    except KeyError as err:
-        raise ConfigError(f"scenario {p}: [[pool]] needs {err.args[0]!r}") from None
+    data = _read_toml(p)
+    base = base or LabConfig()
+    if "lab" in data:
+        table = data["lab"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"scenario {p}: lab = {_show(table)} must be a table ([lab])")
+        table = dict(table)
+    else:
+        table = {k: v for k, v in data.items() if not isinstance(v, dict | list)}
+    if "pools" in table:
+        raise ConfigError(f"scenario {p}: pools: write pools as [[pool]] tables")
+    if "pool" in data:  # no [[pool]] tables: keep the base's pools (e.g. from flags)
+        table["pools"] = _pools(p, data["pool"])
     known = {f.name for f in fields(LabConfig)}
     unknown = set(table) - known
     if unknown:
         raise ConfigError(
             f"scenario {p}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
         )
-    table.setdefault("pools", (base or LabConfig()).pools)
-    for f in fields(LabConfig):
-        if f.name in table and f.name not in ("pools", "cost_overrides"):
-            _check_type(p, f.name, table[f.name], getattr(base or LabConfig(), f.name))
-    return replace(base or LabConfig(), **table).validated()
+    for name, value in table.items():
+        if name == "cost_overrides":
+            _check_overrides(p, value)
+        elif name != "pools":
+            _check_type(p, name, value, getattr(base, name))
+    return replace(base, **table).validated()
+
+
+def _read_toml(p: Path) -> dict[str, Any]:
+    try:
+        text = p.read_bytes().decode("utf-8")
+        return tomllib.loads(text)
+    except FileNotFoundError:
+        raise ConfigError(f"scenario {p}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"scenario {p}: is a directory") from None
+    except OSError as err:
+        raise ConfigError(f"scenario {p}: {err.strerror or err}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"scenario {p}: not UTF-8 text (byte {err.start})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"scenario {p}: {err}") from None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _pools(p: Path, pools: Any) -> tuple[tuple[str, int, tuple[int, ...]], ...]:
+    """``[[pool]]`` tables: name (string), frames (integer), guests (list of integers)."""
+    if not isinstance(pools, list) or any(not isinstance(t, dict) for t in pools):
+        raise ConfigError(f"scenario {p}: [[pool]] must be an array of tables")
+    out = []
+    for i, t in enumerate(pools):
+        where = f"scenario {p}: pool[{i}]"
+        for key in ("name", "frames"):
+            if key not in t:
+                raise ConfigError(f"scenario {p}: [[pool]] needs {key!r}")
+        unknown = set(t) - {"name", "frames", "guests"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        name, frames, guests = t["name"], t["frames"], t.get("guests", [])
+        if not isinstance(name, str):
+            raise ConfigError(f"{where}.name = {_show(name)} must be a string")
+        if not _is_int(frames):
+            raise ConfigError(f"{where}.frames = {_show(frames)} must be an integer")
+        if not isinstance(guests, list) or not all(_is_int(g) for g in guests):
+            raise ConfigError(f"{where}.guests = {_show(guests)} must be a list of integers")
+        out.append((name, frames, tuple(guests)))
+    return tuple(out)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_overrides(p: Path, value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ConfigError(f"scenario {p}: cost_overrides = {_show(value)} must be a table")
+    for k, v in value.items():
+        if not (_is_int(v) or isinstance(v, float)) or not math.isfinite(v):
+            raise ConfigError(f"scenario {p}: cost_overrides.{k} = {_show(v)} must be a number")
 
 
 def _check_type(path: Path, name: str, value: Any, default: Any) -> None:
-    """A scenario value must have its setting's type (an int may stand for a float)."""
+    """A scenario value must have its setting's type (an int may stand for a float); floats
+    must be finite (TOML allows nan and inf)."""
     if default is None:
         ok = isinstance(value, str)
     elif isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
     else:
         ok = isinstance(value, type(default)) and not (
             isinstance(value, bool) and not isinstance(default, bool)
         )
     if not ok:
-        want = "a string" if default is None else type(default).__name__
-        raise ConfigError(f"scenario {path}: {name} = {value!r} must be {want}")
+        want = {type(None): "a string", float: "a finite number"}.get(
+            type(default), type(default).__name__
+        )
+        raise ConfigError(f"scenario {path}: {name} = {_show(value)} must be {want}")

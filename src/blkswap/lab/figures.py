@@ -62,6 +62,7 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         "datapath": vbd.datapath if vbd is not None else host.config.datapath,
         "datapath_requested": host.config.datapath,
         "front_mode": g.front.mode,
+        "rings": _rings(g.front.negotiated),
         "requests": front_stats["requests"],
         "segments": front_stats["segments"],
         "indirect_requests": front_stats["indirect"],
@@ -128,7 +129,45 @@ def host_figures(host: Host, runners: list[JobRunner]) -> dict[str, Any]:
         },
         "counters": host.xen.counters.as_dict(),
         "device_ios": sum(d.ios for d in host.devices.values()),
+        "negotiated": negotiation_notes(host),
     }
+
+
+def _rings(n: dict[str, int]) -> str:
+    """What the handshake settled, as text (a string: group reporting does not add it up)."""
+    if not n:
+        return "not connected"
+    return f"{n['queues']} × {1 << n['ring_page_order']} page(s)"
+
+
+def negotiation_notes(host: Host) -> list[str]:
+    """One line per guest whose handshake settled on less than it asked for (rings capped by
+    its vCPUs or the backend's multi-queue-max-queues, ring order capped by the backend's
+    max-ring-page-order, a data path that fell back for want of a frontend feature)."""
+    notes = []
+    for g in host.guests:
+        n = g.front.negotiated
+        if not n:
+            continue
+        vbd = host.backend.vbd(g.domid, DEVID)
+        why = []
+        if n["queues"] < n["queues_asked"]:
+            caps = {"its vCPUs": n["vcpus"], "backend max": n["backend_max_queues"]}
+            limit = ", ".join(f"{k} {v}" for k, v in caps.items() if v == n["queues"])
+            why.append(f"{n['queues']} ring(s) of {n['queues_asked']} asked ({limit})")
+        if n["ring_page_order"] < n["ring_page_order_asked"]:
+            why.append(
+                f"ring-page-order {n['ring_page_order']} of {n['ring_page_order_asked']} asked"
+                f" (backend max {n['backend_max_ring_page_order']})"
+            )
+        if vbd is not None and vbd.negotiated.fell_back:
+            why.append(
+                f"data path {vbd.datapath} instead of {vbd.negotiated.asked_datapath}"
+                " (the frontend did not offer the feature)"
+            )
+        if why:
+            notes.append(f"{g.name}: " + "; ".join(why))
+    return notes
 
 
 def hazard_figures(host: Host) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
     host = Host(config, guest_pages_for(config, jobfile))
     try:
         host.connect()
-        truths = [DiskTruth(config.disk_size) for _ in host.guests]
+        truths = DiskTruth.for_disks(config.disk_size, len(host.guests))
         sampler = host.env.process(_sample_memory(host))
         started_ms = int(time.time() * 1000)
         runners: list[JobRunner] = []

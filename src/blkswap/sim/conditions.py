@@ -18,31 +18,46 @@ if TYPE_CHECKING:
     from blkswap.sim.core import Environment
 
 _new = object.__new__
+_new_value = list.__new__
 
 
-class ConditionValue:
+class ConditionValue(list):  # type: ignore[type-arg]
     """The value of a condition: the events that had been processed when it fired, in the
-    order they were given (nested conditions flattened), usable like a dict event → value."""
+    order they were given (nested conditions flattened), usable like a dict event → value.
 
-    __slots__ = ("events",)
+    A list of those events underneath, so ``event in value`` is the list's own (C) membership
+    test — the hot use, ``if req in (yield req | timeout)`` — rather than a Python method call.
+    Always true, like SimPy's (which has no ``__len__``), even when empty.
+    """
+
+    __slots__ = ()
 
     def __init__(self, events: list[Event] | None = None) -> None:
-        self.events: list[Event] = [] if events is None else events
+        super().__init__(() if events is None else events)
 
-    def __getitem__(self, key: Event) -> Any:
-        if key not in self.events:
+    @property
+    def events(self) -> list[Event]:
+        """The processed events (this list itself)."""
+        return self
+
+    def __getitem__(self, key: Event) -> Any:  # type: ignore[override]
+        if not list.__contains__(self, key):
             raise KeyError(str(key))
         return key._value
 
-    def __contains__(self, key: object) -> bool:
-        return key in self.events
+    def __bool__(self) -> bool:
+        return True
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ConditionValue):
-            return self.events == other.events
+            return list.__eq__(self, other)
         if isinstance(other, dict):
             return self.todict() == other
         return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -50,19 +65,19 @@ class ConditionValue:
         return f"<ConditionValue {self.todict()}>"
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(list(self.events))
+        return iter(list(list.__iter__(self)))
 
     def keys(self) -> Iterator[Event]:
-        return iter(list(self.events))
+        return iter(list(list.__iter__(self)))
 
     def values(self) -> Iterator[Any]:
-        return (event._value for event in self.events)
+        return (event._value for event in list.__iter__(self))
 
     def items(self) -> Iterator[tuple[Event, Any]]:
-        return ((event, event._value) for event in self.events)
+        return ((event, event._value) for event in list.__iter__(self))
 
     def todict(self) -> dict[Event, Any]:
-        return {event: event._value for event in self.events}
+        return {event: event._value for event in list.__iter__(self)}
 
 
 class Condition(Event):
@@ -157,7 +172,7 @@ class Condition(Event):
 def _build_value(condition: Condition) -> None:
     """First callback of every non-empty condition (a function, not a bound method, so no
     method object per condition): detach, then collect the processed events as its value."""
-    processed: list[Event] = []
+    processed = _new_value(ConditionValue)  # = ConditionValue(), without __init__
     if condition._nested:
         condition._detach(processed)
     else:  # = condition._detach(processed) for a flat condition, inlined (hot path)
@@ -170,9 +185,7 @@ def _build_value(condition: Condition) -> None:
                 callbacks.remove(check)
     condition._check_cb = None  # breaks the condition -> bound method -> condition cycle
     if condition._ok:
-        value = _new(ConditionValue)  # = ConditionValue(processed), inlined
-        value.events = processed
-        condition._value = value
+        condition._value = processed
 
 
 _any_events = Condition.any_events
@@ -194,3 +207,44 @@ class AnyOf(Condition):
 
     def __init__(self, env: Environment, events: Iterable[Event]) -> None:
         super().__init__(env, Condition.any_events, events)
+
+
+def _pair(a: Event, b: Event, evaluate: Callable[[tuple[Event, ...], int], bool]) -> Condition:
+    """``Condition(env, evaluate, (a, b))`` with the set-up of a two-event condition written out
+    (``a | b`` is the hot path of many models: ``yield request | timeout``)."""
+    env = a.env
+    if b.env is not env:
+        raise ValueError("a condition cannot mix events from different environments")
+    condition = _new(Condition)
+    condition.env = env
+    condition._value = PENDING
+    condition._evaluate = evaluate
+    condition._events = (a, b)
+    condition._count = 0
+    condition._nested = isinstance(a, Condition) or isinstance(b, Condition)
+    condition.callbacks = [_build_value]
+    condition._check_cb = check = condition._check
+    callbacks = a.callbacks
+    if callbacks is None:
+        check(a)
+    else:
+        callbacks.append(check)
+    callbacks = b.callbacks
+    if callbacks is None:
+        check(b)
+    else:
+        callbacks.append(check)
+    return condition
+
+
+def _event_and(self: Event, other: Event) -> Condition:
+    return _pair(self, other, _all_events)
+
+
+def _event_or(self: Event, other: Event) -> Condition:
+    return _pair(self, other, _any_events)
+
+
+_all_events = Condition.all_events
+Event.__and__ = _event_and  # type: ignore[method-assign]
+Event.__or__ = _event_or  # type: ignore[method-assign]

@@ -63,14 +63,14 @@ class Environment:
         self._active_proc: Process | None = None
 
     @property
-    def now(self) -> float:
-        """The current simulated time."""
-        return self._now
-
-    @property
     def active_process(self) -> Process | None:
         """The process whose generator is running right now, if any."""
         return self._active_proc
+
+    @property
+    def now(self) -> float:
+        """The current simulated time."""
+        return self._now
 
     def process(self, generator: ProcessGenerator) -> Process:
         """Start *generator* as a process (its first step runs at the current time)."""
@@ -172,24 +172,32 @@ class Environment:
             raise _crash(event)
 
     def _loop(self) -> None:
-        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path."""
+        """``while True: step()`` with ``_pop`` and the step inlined: the kernel's hot path.
+
+        The clock is kept in a local between heap pops (only this loop moves it), and the
+        deques' ``popleft`` are bound once.
+        """
         queue, urgent, normal = self._queue, self._urgent, self._normal
+        next_urgent, next_normal = urgent.popleft, normal.popleft
+        now = self._now
         while True:
             if urgent:
-                if queue and queue[0][0] == self._now and queue[0][1] <= URGENT:
+                if queue and queue[0][0] == now and queue[0][1] <= URGENT:
                     event = heappop(queue)[3]
                 else:
-                    event = urgent.popleft()
+                    event = next_urgent()
             elif normal:
-                if queue and queue[0][0] == self._now and queue[0][1] <= NORMAL:
+                if queue and queue[0][0] == now and queue[0][1] <= NORMAL:
                     event = heappop(queue)[3]
                 else:
-                    event = normal.popleft()
+                    event = next_normal()
             elif queue:
-                self._now, _, _, event = heappop(queue)
+                now, _, _, event = heappop(queue)
+                self._now = now
             else:
                 raise EmptySchedule
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks = event.callbacks
+            event.callbacks = None
             try:
                 for callback in callbacks:
                     callback(event)

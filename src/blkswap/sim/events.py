@@ -132,16 +132,10 @@ class Event:
         self.env.schedule(self)
         return self
 
-    def __and__(self, other: Event) -> Condition:
-        cls = _conditions.Condition
-        condition = _new(cls)  # = Condition(self.env, Condition.all_events, ...)
-        condition._setup(self.env, cls.all_events, (self, other))
-        return condition
-
-    def __or__(self, other: Event) -> Condition:
-        condition = _new(_conditions.Condition)  # = Condition(self.env, Condition.any_events, ...)
-        condition._setup(self.env, _conditions._any_events, (self, other))
-        return condition
+    # ``a & b`` and ``a | b`` build a Condition of two events; ``conditions`` (imported at the
+    # bottom of this module) installs them, as they need the Condition class.
+    __and__: Callable[[Event, Event], Condition]
+    __or__: Callable[[Event, Event], Condition]
 
 
 class Timeout(Event):
@@ -305,4 +299,3 @@ class Process(Event):
 
 # conditions.py subclasses Event, so it is imported last (either module may be imported first:
 # the operators above look the module up only when they are called).
-import blkswap.sim.conditions as _conditions  # noqa: E402

@@ -73,6 +73,12 @@ class GenerationMap:
     def expected(self, offset: int, length: int) -> np.ndarray:
         """Expected generation per sector of ``[offset, offset+length)`` (a new uint64 array)."""
         first, end = self._range(offset, length)
+        c, lo = divmod(first, _CHUNK)
+        if lo + end - first <= _CHUNK:  # within one chunk: one copy (or zeros), no loop
+            chunk = self._chunks.get(c)
+            if chunk is None:
+                return np.zeros(end - first, dtype=np.uint64)
+            return chunk[lo : lo + end - first].copy()
         out = np.zeros(end - first, dtype=np.uint64)
         for c, lo, hi, at in self._spans(first, end):
             chunk = self._chunks.get(c)

@@ -120,6 +120,7 @@ _P1, _P2, _P3 = (
     np.uint64(0xE7037ED1A0B428DB),
 )
 _U64 = 2**64 - 1
+_LE_U64 = np.dtype("<u8")
 _K = _splitmix(np.arange(1, _WORDS + 1, dtype=np.uint64))
 
 
@@ -150,7 +151,8 @@ def _hdr_crc(hdr28: np.ndarray) -> np.ndarray:
 
 def _data_crc(seed: np.ndarray) -> np.ndarray:
     """zlib.crc32 of the 480-byte pattern of each seed."""
-    sbytes = seed.astype("<u8").view(np.uint8).reshape(-1, 8)
+    sbytes = (seed if seed.dtype == _LE_U64 else seed.astype(_LE_U64)).view(np.uint8)
+    sbytes = sbytes.reshape(-1, 8)
     return np.bitwise_xor.reduce(_DATA_TAB[_ROWS8, sbytes], axis=1) ^ np.uint32(_K_CRC)
 
 
@@ -189,11 +191,16 @@ def render(n: int, *, thread: int, vbd: int, offset: int, numberio) -> np.ndarra
         raise ValueError(f"thread {thread} / vbd {vbd} must fit in 16 bits")
     words = np.empty((n, SECTOR // 8), dtype="<u8")
     offs = np.arange(offset, offset + n * SECTOR, SECTOR, dtype=np.uint64)
-    gen = np.asarray(numberio, dtype=np.uint64)
-    gen = np.broadcast_to(gen, (n,)) if gen.ndim else gen.reshape(1)  # a scalar broadcasts below
-    # pattern_seed with the scalar (thread, vbd) term folded in Python (mod 2**64, as numpy wraps)
-    tv = np.uint64((((thread << 16) | vbd) * int(_P1)) & _U64)
-    seed = _splitmix(tv ^ offs * _P2 ^ gen * _P3)
+    # pattern_seed with the scalar terms folded in Python (mod 2**64, as numpy wraps): the
+    # (thread, vbd) term always, the generation's too when it is one number (every write)
+    tv = (((thread << 16) | vbd) * int(_P1)) & _U64
+    if type(numberio) is int and 0 <= numberio <= _U64:
+        gen = numberio
+        seed = _splitmix(offs * _P2 ^ np.uint64(tv ^ (numberio * int(_P3)) & _U64))
+    else:
+        gen = np.asarray(numberio, dtype=np.uint64)
+        gen = np.broadcast_to(gen, (n,)) if gen.ndim else gen.reshape(1)  # a scalar broadcasts
+        seed = _splitmix(np.uint64(tv) ^ offs * _P2 ^ gen * _P3)
     words[:, 0] = TAG_MAGIC | TAG_VERSION << 16 | VERIFY_CRC32 << 24 | thread << 32 | vbd << 48
     words[:, 1], words[:, 2] = offs, gen
     words[:, 3] = _data_crc(seed)  # crc32 in the low half; hdr_crc (high half) filled below

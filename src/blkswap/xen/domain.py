@@ -55,9 +55,6 @@ class Domain(GuestGrants):
         self.vmap: dict[int, tuple[int, bool, int]] = {}
         self.neutered: set[int] = set()
         self.counters = Counters()
-        #: extra Counters that also receive every count charged to this domain while they are
-        #: listed — lab instrumentation (the timing layer's meter, per-ring attribution)
-        self.tallies: list[Counters] = []
         self.gt = GrantTable(xen.arena, domid)
         self.maptrack = Maptrack()
         self.alive = True

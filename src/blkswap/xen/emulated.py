@@ -124,12 +124,3 @@ class EmulatedPort:
 
     def restore(self, gfn: int) -> None:
         self.dom.restore(gfn)
-
-    # -- lab instrumentation (timing layer; being replaced by counter snapshots) -------------
-    @property
-    def tallies(self) -> list[Counters]:
-        return self.dom.tallies
-
-    @staticmethod
-    def new_tally() -> Counters:
-        return Counters()

@@ -17,13 +17,26 @@ from blkswap.abi import gnttab as g
 from blkswap.xen import audit as _audit
 from blkswap.xen import lifecycle
 from blkswap.xen.arena import FREE, SHARED, Arena
-from blkswap.xen.counters import Counters
+from blkswap.xen.counters import (
+    FRAMES_FREED,
+    FRAMES_SCRUBBED,
+    GRANT_OPS,
+    HYPERCALLS,
+    INDEX,
+    OP_INDEX,
+    TLB_FLUSH_IPIS,
+    TLB_FLUSH_VCPUS,
+    TLB_FLUSHES,
+    Counters,
+)
 from blkswap.xen.domain import Domain
 from blkswap.xen.errors import DomainError, FrameError
 from blkswap.xen.gnttab_op import do_grant_table_op
 from blkswap.xen.grant_table import MAX_GRANT_FRAMES
 from blkswap.xen.multicall import MulticallEntry, run_multicall
 from blkswap.xen.ops_common import EFAULT
+
+N_OPS = len(GRANT_OPS)  #: a grant op's call count sits this far after its element count
 
 
 def _optional(module: str, cls: str, xen: Xen) -> Any:
@@ -119,9 +132,9 @@ class Xen:
         before = self.counters.frames_freed
         self.arena.release(mfn)
         if d is not None and self.counters.frames_freed != before:
-            for c in (d.counters, *d.tallies):
-                c.frames_freed += 1
-                c.frames_scrubbed += 1
+            v = d.counters.v
+            v[FRAMES_FREED] += 1
+            v[FRAMES_SCRUBBED] += 1
 
     def scrub_frame(self, mfn: int, d: Domain | None = None) -> None:
         """Zero ``mfn`` (a scrub a backend may request before a frame crosses domains)."""
@@ -189,26 +202,26 @@ class Xen:
         return g.GNTST_okay
 
     # -- accounting -----------------------------------------------------------------------------
+    # Counts go host-wide and to the calling domain's cumulative counters, nothing else: whoever
+    # attributes work (the timing layer's meter, a backend ring) diffs marks of those.
     def count(self, d: Domain | None, name: str, n: int = 1) -> None:
         """Add ``n`` to counter ``name`` host-wide and on ``d`` (the calling domain)."""
-        setattr(self.counters, name, getattr(self.counters, name) + n)
+        i = INDEX[name]
+        self.counters.v[i] += n
         if d is not None:
-            setattr(d.counters, name, getattr(d.counters, name) + n)
-            for t in d.tallies:
-                setattr(t, name, getattr(t, name) + n)
+            d.counters.v[i] += n
 
     def _count_hypercall(self, d: Domain) -> None:
-        """``count(d, "hypercalls")`` with plain attribute access (counted on every hypercall)."""
-        self.counters.hypercalls += 1
-        d.counters.hypercalls += 1
-        for t in d.tallies:
-            t.hypercalls += 1
+        """``count(d, "hypercalls")`` without the name lookup (counted on every hypercall)."""
+        self.counters.v[HYPERCALLS] += 1
+        d.counters.v[HYPERCALLS] += 1
 
     def count_op(self, d: Domain, op: str, elements: int) -> None:
         """One call of grant op ``op`` with ``elements`` elements."""
-        for c in (self.counters, d.counters, *d.tallies):
-            c.grant_op_calls[op] += 1
-            c.grant_ops[op] += elements
+        i = OP_INDEX[op]
+        for v in (self.counters.v, d.counters.v):
+            v[i] += elements
+            v[i + N_OPS] += 1
 
     def flush_tlb(self, charged: Domain, target: Domain) -> None:
         """A TLB flush of every vCPU of ``target`` (lab approximation of the dirty cpumask),
@@ -217,14 +230,10 @@ class Xen:
         # the initiator flushes its own vCPU locally; every other target vCPU needs an IPI — all
         # of them when the flushed domain is another one (XG flush_area_mask)
         ipis = n - 1 if target is charged else n
-        self.counters.tlb_flushes += 1
-        self.counters.tlb_flush_vcpus += n
-        self.counters.tlb_flush_ipis += ipis
-        # the same as count(charged, ...) for the counters, with plain attribute access
-        for c in (charged.counters, *charged.tallies):
-            c.tlb_flushes += 1
-            c.tlb_flush_vcpus += n
-            c.tlb_flush_ipis += ipis
+        for v in (self.counters.v, charged.counters.v):
+            v[TLB_FLUSHES] += 1
+            v[TLB_FLUSH_VCPUS] += n
+            v[TLB_FLUSH_IPIS] += ipis
 
     # -- delivery (for evtchn / xenstore) ------------------------------------------------------
     def deliver(self, fn: Callable[[], None]) -> None:

@@ -15,13 +15,15 @@ frames, nothing is copied (seed, Andres Lagar-Cavilla, 2010-11-17). Checks, in t
    else general_error (a swap writes the guest's page, so it needs a writable grant).
 5. entry pinned (mapped or being copied) -> eagain, as swap_grant_ref.
 6. the guest frame (entry.frame, an MFN for PV) must be dom's, in its P2M -> else bad_page; if it
-   has extra page references or is pinned through another entry -> eagain (busy, retry later);
+   has extra page references or is pinned through another entry -> bad_page (x86 ``steal_page``
+   refuses a page whose count is not exactly its allocation reference, and gnttab_transfer then
+   answers GNTST_bad_page; the catalog row B14: a frame still referenced never changes owner);
    if ``xen.swap_requires_neutered`` and the guest's kernel mapping of that gfn is still present
    -> general_error (the seed: "domU will probably need to neuter its kvaddr before granting";
    stealing a page needs it unmapped, as netfront did before page flipping).
 7. the caller's ``frame`` must be an MFN the caller owns and has in its P2M (not a grant-table
    frame) -> else bad_page; if it is pinned by an active grant entry or has extra page references
-   (it is "granted/mapped elsewhere" or still under I/O) -> general_error.
+   (it is "granted/mapped elsewhere" or still under I/O) -> bad_page, for the same reason.
 
 Effect: the frames change owner; the guest's gfn now names the caller's old frame and the caller's
 gfn names the guest's old frame (P2M of both, M2P of both: 2 + 2 updates, charged to the caller);
@@ -109,14 +111,14 @@ def _swap_one(xen: Xen, ld: Domain, frame: int, ref: int, dom: int, flags: int) 
     if g_gfn < 0:
         return g.GNTST_bad_page, 0
     if arena.refs[g_mfn] or arena.pins[g_mfn]:
-        return g.GNTST_eagain, 0
+        return g.GNTST_bad_page, 0  # steal_page: still referenced
     if xen.swap_requires_neutered and g_gfn not in rd.neutered:
         return GENERAL, 0
     c_gfn = _owned_gfn(xen, ld, frame)
     if c_gfn < 0:
         return g.GNTST_bad_page, 0
     if arena.refs[frame] or arena.pins[frame]:
-        return GENERAL, 0
+        return g.GNTST_bad_page, 0  # steal_page: still referenced
     arena.owner[g_mfn] = ld.domid
     arena.owner[frame] = rd.domid
     rd.p2m[g_gfn] = frame

@@ -1,0 +1,139 @@
+"""The meter of one running activity (:class:`Meter`) and the lab's clock (:class:`Clock`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from blkswap.sim import Environment
+from blkswap.sim.costs import CostProfile
+from blkswap.timing.locks import FlushLock
+from blkswap.timing.pricing import hypervisor_ns_since
+from blkswap.timing.vcpus import Cpus
+from blkswap.xen.counters import TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+
+
+class Meter:
+    """Prices one activity while it runs (see module docstring)."""
+
+    __slots__ = (
+        "costs",
+        "cpus",
+        "lock",
+        "env",
+        "counters",
+        "mark",
+        "explicit",
+        "by_cause",
+        "lock_wait",
+        "flushes_seen",
+        "ipis_seen",
+        "own_ipi",
+        "total",
+    )
+
+    def __init__(self, costs: CostProfile, cpus: Cpus, lock: FlushLock | None = None) -> None:
+        self.costs = costs
+        self.cpus = cpus
+        self.lock = lock
+        self.env = cpus.env
+        # the domain's cumulative hypervisor counters, and their values when the activity began
+        self.counters: Counters = cpus.domain.counters
+        self.mark = self.counters.mark()
+        self.explicit = 0.0
+        self.by_cause: dict[str, float] = {}
+        self.lock_wait = 0.0  # spinning for the host-wide flush lock
+        self.flushes_seen = self.mark[TLB_FLUSHES]  # counter values already priced
+        self.ipis_seen = self.mark[TLB_FLUSH_IPIS]
+        self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
+        self.total = 0.0  # the final price, set by close()
+
+    def charge(self, cause: str, amount: int) -> None:
+        ns = self.costs.charge_ns(cause, amount)
+        self.explicit += ns
+        self.by_cause[cause] = self.by_cause.get(cause, 0.0) + ns
+
+    def elapsed(self) -> float:
+        """How far into its slice the activity is now, ns (flush-lock waits included)."""
+        v = self.counters.v
+        base = self.explicit + hypervisor_ns_since(self.costs, v, self.mark)
+        if v[TLB_FLUSHES] != self.flushes_seen:
+            self._flushed(base)
+        return base + self.lock_wait
+
+    def _flushed(self, base: float) -> None:
+        """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
+        c, costs = self.counters.v, self.costs
+        k = c[TLB_FLUSHES] - self.flushes_seen
+        v = c[TLB_FLUSH_IPIS] - self.ipis_seen
+        self.flushes_seen, self.ipis_seen = c[TLB_FLUSHES], c[TLB_FLUSH_IPIS]
+        hold = costs.flush_hold_ns(k, v)
+        if hold > 0 and self.lock is not None:
+            # the hold is the last thing priced so far: the flush started `hold` ago
+            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold)
+            if wait > 0:
+                self.lock_wait += wait
+                self.by_cause["tlb_lock"] = self.by_cause.get("tlb_lock", 0.0) + wait
+        _, remote = costs.remote_flush_targets(k, v)
+        total, share = self.cpus.receive_ipis(remote, costs.tlb_ipi_handler_ns)
+        if total:
+            self.own_ipi += share
+            self.by_cause["tlb_ipi"] = self.by_cause.get("tlb_ipi", 0.0) + total
+
+    def close(self) -> float:
+        """Final price of the activity (its own vCPU's time); accounts every cause on the domain
+        (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
+        if self.counters.v[TLB_FLUSHES] != self.flushes_seen:
+            self.elapsed()  # flushes since the last look (without any, elapsed() only reads)
+        delta = Counters(self.counters.since(self.mark))
+        self.total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause) + self.lock_wait
+        self.cpus.account(self.by_cause)
+        return self.total
+
+
+class Clock:
+    """The lab's notion of "now" for functional code, and the meter of the running activity."""
+
+    def __init__(self, env: Environment, costs: CostProfile) -> None:
+        self.env = env
+        self.costs = costs
+        self.current: Meter | None = None
+        self.flush_lock = FlushLock(env)  # one per host (Xen's flush_lock is host-wide)
+
+    def now(self) -> int:
+        """Current time inside the running activity (sim time + elapsed so far), ns."""
+        current = self.current
+        return int(self.env.now + (current.elapsed() if current is not None else 0))
+
+    def offset(self) -> float:
+        current = self.current
+        return current.elapsed() if current is not None else 0.0
+
+    def later(self, delay: float, fn: Callable[[], None]) -> None:
+        """Run ``fn`` at now + elapsed-so-far + ``delay``."""
+        ev = self.env.timeout(self.offset() + delay)
+        ev.callbacks.append(lambda _ev: fn())
+
+    def charge(self, cause: str, amount: int) -> None:
+        """Meter protocol for functional code: charge the running activity (if any)."""
+        if self.current is not None:
+            self.current.charge(cause, amount)
+
+    def meter_run(self, cpus: Cpus, fn: Callable[[], Any]) -> tuple[Any, Meter]:
+        """Run ``fn`` as an activity on ``cpus`` (the caller holds a vCPU); returns the result
+        and the closed meter (``meter.total`` ns, ``meter.own_ipi``)."""
+        outer = self.current
+        meter = Meter(self.costs, cpus, self.flush_lock)
+        self.current = meter
+        try:
+            result = fn()
+        finally:
+            self.current = outer
+        meter.close()
+        return result, meter
+
+    def run_metered(self, cpus: Cpus, fn: Callable[[], Any]) -> tuple[Any, float]:
+        """Run ``fn`` as an activity on ``cpus`` (the caller holds a vCPU); returns (result, ns).
+        Prefer ``yield from cpus.run(clock, fn)``, which also pays IPIs that hit the vCPU."""
+        result, meter = self.meter_run(cpus, fn)
+        return result, meter.total
