@@ -109,15 +109,7 @@ class LabConfig:
             raise bad("storage", f"{self.storage!r} is not one of {', '.join(STORAGE_KINDS)}")
         if self.disk_size < 1 << 20 or self.disk_size % 4096:
             raise bad("disk_size", f"must be a multiple of 4096 and ≥ 1 MiB, got {self.disk_size}")
-        names = [p[0] for p in self.pools]
-        if len(set(names)) != len(names) or "default" in names:
-            raise bad("pools", f"pool names must be unique and not 'default': {names}")
-        for name, frames, guests in self.pools:
-            if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
-                raise bad(
-                    "pools",
-                    f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}",
-                )
+        self._check_pools()
         if not 0.0 <= self.net_loss < 1.0:  # false for nan too
             raise bad("net_loss", f"must be in [0, 1), got {self.net_loss}")
         if self.net_loss and self.device != "net":
@@ -141,6 +133,17 @@ class LabConfig:
         except HostSpecError as err:
             raise ConfigError(str(err)) from None
         return self
+
+    def _check_pools(self) -> None:
+        names = [p[0] for p in self.pools]
+        if len(set(names)) != len(names) or "default" in names:
+            raise ConfigError(f"pools: pool names must be unique and not 'default': {names}")
+        for name, frames, guests in self.pools:
+            if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
+                raise ConfigError(
+                    f"pools: pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, "
+                    f"got {frames}, {list(guests)}"
+                )
 
     def pool_of(self, guest: int) -> str:
         """The pool guest number ``guest`` (1-based) binds its VBD to."""
