@@ -1,7 +1,7 @@
 """Backend-side state of one VBD and its rings (Linux's ``xen_blkif`` and ``xen_blkif_ring``).
 
 A :class:`BackendRing` owns the mapped shared ring, the bound event channel, the ABI codec chosen
-at connect time (one object, no ``if abi ==`` elsewhere — STYLE.md), the data-path instance and the
+at connect time (one object, no ``if abi ==`` elsewhere — docs/design.md), the data-path instance and the
 per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 """
 

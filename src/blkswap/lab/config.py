@@ -1,6 +1,6 @@
 """Lab settings: the modelled host (guests, vCPUs, device, data path, costs, pools …).
 
-Every field is a documented knob with a unit and a default (STYLE.md lesson 8). The same names are
+Every field is a documented knob with a unit and a default (docs/design.md lesson 8). The same names are
 used by the command-line flags (``--guest-vcpus`` ↔ ``guest_vcpus``) and scenario TOML files.
 """
 
