@@ -107,6 +107,17 @@ class Host:
             self.pcpus.add(self.dom0_cpus, spec.dom0_weight, spec.dom0_pin)
         self._tmp = None
         self.image_dir = self._image_dir()
+        self.guests: list[Guest] = []
+        try:
+            self._populate(pool, guest_pages)
+        except BaseException:  # an interrupt or error mid-build leaves no images behind
+            self.close()
+            raise
+
+    def _populate(self, pool: int, guest_pages: int) -> None:
+        """The network stack, dom0's backend and the guests (the half of a host that creates
+        disk images)."""
+        cfg = self.config
         self.net = (
             NetStack(self.xen, self.clock, cfg.net_loss, int(cfg.net_rto_ms * 1e6), seed=cfg.seed)
             if cfg.device == "net"
@@ -116,7 +127,7 @@ class Host:
         self.devices: dict[int, DeviceQueue] = {}
         #: [[t_ns, dom0 pool frames in use], …] sampled while jobs run (lab.run)
         self.memory_timeline: list[list[int]] = []
-        self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
+        self.guests.extend(self._make_guest(i, guest_pages) for i in range(cfg.guests))
         #: frontend domid → guest index (routes storage I/O to the guest's device)
         self.guest_index = {g.domid: g.index for g in self.guests}
 
