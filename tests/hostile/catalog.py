@@ -1,8 +1,8 @@
 """The reliability catalog: every class of hostile or careless input the lab is tried with.
 
-Row ids, bug classes and expected outcomes follow the project's reliability catalog (Xen
-advisories XSA-n, Linux blkback/blkfront "LBB/LBF", xenstored, fio and xfstests practice; see
-docs/reliability.md for the generated table). Rows L* are the lab's own (issue 14). Sources are
+Row ids, bug classes and expected outcomes follow docs/reference/reliability-catalog.md (Xen
+advisories XSA-n, Linux blkback/blkfront "LBB/LBF", xenstored, fio and xfstests practice, with
+their sources); docs/reliability.md is the generated table of results. Rows L* are the lab's own (issue 14). Sources are
 short keys; the test docstrings say what exactly is modelled.
 """
 

@@ -126,3 +126,42 @@ def test_a_seeded_fault_schedule_replays_the_same_outcome(path):
 
     a, b, c = run(11), run(11), run(12)
     assert a == b and a != c and ERR in a[0] and OK in a[0]
+
+
+@pytest.mark.row("E3", "F4")
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.875])
+def test_a_short_read_is_an_error_and_hands_over_no_unread_byte(path, fraction):
+    """The store fills only part of the buffer and says so: BLKIF_RSP_ERROR, and the guest's
+    page holds its own bytes or zeros — never pool residue (the other guest's data went
+    through the same pool frames first)."""
+    rig, fs = faulty_rig(
+        path, FaultRule("short", op="read", fraction=fraction, offset=0, length=4096)
+    )
+    g, other = rig.guest(0), rig.guest(1)
+    rig.write(g, 0, pattern(4096, 1))
+    for i in range(8):
+        rig.write(other, 8 * i, b"O" * 4096)
+        rig.read(other, 8 * i, 4096)
+    bio = rig.bio(g, READ, 0, [(0, 7)])
+    gfn = bio.segments[0][0]
+    before = bytes(g.port.page_view(gfn << 12))
+    rig.submit(g, bio)
+    assert bio.status == ERR and g.done.count(bio) == 1
+    if gfn in g.port.dom.neutered:
+        g.port.restore(gfn)
+    page = bytes(g.port.page_view(gfn << 12))
+    assert b"OOOO" not in page
+    if path in ("copy", "swap", "transfer"):  # bytes pass through dom0 frames: none handed over
+        assert page in (before, bytes(4096))
+    assert fs.plan.injected()["short"] == 1
+
+
+@pytest.mark.row("E3")
+@pytest.mark.parametrize("path", PATHS)
+def test_a_short_write_is_an_error(path):
+    rig, fs = faulty_rig(path, FaultRule("short", op="write", fraction=0.5, after=1, count=1))
+    g = rig.guest()
+    assert rig.write(g, 0, pattern(4096, 1)).status == OK
+    assert rig.write(g, 8, pattern(4096, 2)).status == ERR
+    assert rig.write(g, 16, pattern(4096, 3)).status == OK

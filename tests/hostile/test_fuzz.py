@@ -17,9 +17,9 @@ PATHS = ["map", "copy", "swap", "persistent", "transfer"]
 @pytest.mark.parametrize("path", PATHS)
 def test_a_short_fuzz_finds_nothing(path):
     """Every attack class is tried; crashes 0, hangs 0, wrong answers 0, leaked bytes 0."""
-    report = fuzz(path, seed=100, seconds=1.5)
+    report = fuzz(path, seed=100, seconds=0, sessions=12)
     assert not report.failed, report.lines()
-    assert all(report.cases[c] > 0 for c in CLASSES if c != "indices") and report.sessions > 1
+    assert all(report.cases[c] > 0 for c in CLASSES) and report.sessions == 12
     assert report.first_failing_seed is None
 
 

@@ -79,24 +79,20 @@ def test_every_after_count_and_probability_replay_from_the_seed():
     assert outcome == [0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0]
 
 
-def test_latency_and_hang_reach_the_device_model_once():
-    fs, _ = store_with(FaultRule("latency", op="read", delay_ms=2.5, every=2),
-                       FaultRule("hang", op="write", delay_ms=1000, count=1))  # fmt: skip
-    dev = FaultyDevice(device_model("nvme"), fs)
+def test_latency_and_hang_are_added_by_the_device_model():
+    plan = FaultPlan((FaultRule("latency", op="read", delay_ms=2.5, every=2),
+                      FaultRule("hang", op="write", delay_ms=1000, count=1)))  # fmt: skip
+    dev = FaultyDevice(device_model("nvme"), plan)
     base = device_model("nvme").service_ns("read", 4096)
-    times = []
-    for _ in range(4):
-        fs.readv(0, [memoryview(bytearray(4096))])
-        times.append(dev.service_ns("read", 4096))
+    times = [dev.service_ns("read", 4096) for _ in range(4)]
     assert times == [base, base + 2_500_000, base, base + 2_500_000]
-    fs.writev(0, [memoryview(bytes(4096))])
-    fs.writev(0, [memoryview(bytes(4096))])
     wbase = device_model("nvme").service_ns("write", 4096)
-    assert dev.service_ns("write", 4096) == wbase + 1_000_000_000
-    assert (
-        dev.service_ns("write", 4096) == wbase
-        and dev.queue_depth == device_model("nvme").queue_depth
-    )
+    assert dev.service_ns("write", 4096) == wbase + 1_000_000_000  # the hang, once
+    assert dev.service_ns("write", 4096) == wbase
+    assert dev.queue_depth == device_model("nvme").queue_depth
+    fs = FaultyStore(RamStore(1 << 20), plan)  # the store ignores timing rules
+    fs.readv(0, [memoryview(bytearray(4096))])
+    assert fs.plan.injected() == dict.fromkeys(("eio", "short", "torn", "latency", "hang"), 0)
 
 
 @pytest.mark.parametrize(
@@ -133,3 +129,8 @@ def test_unreadable_plans(tmp_path):
     plan = tmp_path / "ok.toml"
     plan.write_text("seed = 3\n[[fault]]\nkind = 'short'\nop = 'read'\nfraction = 0.5\n")
     assert load_plan(plan) == FaultPlan((FaultRule("short", op="read", fraction=0.5),), 3)
+    plan.write_text("[durability]\nsurvive = 0.25\n")
+    assert load_plan(plan).durability.survive == 0.25
+    plan.write_text("[durability]\nsurvive = 2\n")
+    with pytest.raises(FaultPlanError, match="durability.survive"):
+        load_plan(plan)

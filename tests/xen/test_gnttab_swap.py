@@ -196,3 +196,65 @@ def test_swap_of_a_guest_frame_pinned_through_another_entry_is_bad_page():
     assert xen.frame_owner(d1.gfn_to_mfn(gfn)) == 1
     unmap_one(d2, h)
     assert d1.end_access(other)
+
+
+def test_a_failed_swap_returns_new_frame_0_and_moves_nothing():
+    """Every refusal writes new_frame = 0 back and changes no owner, P2M or entry."""
+    xen, d0, (d1, d2) = host(guests=2)
+    c = d0.gfn_to_mfn(d0.alloc_page())
+    _gfn, ok_ref = _guest_page(d1, d0, b"ok")
+    _gfn, ro_ref = _guest_page(d1, d0, b"ro", readonly=True)
+    kept_gfn, kept_ref = granted_page(d1, d0, b"not neutered")
+    rows = [
+        dict(frame=c, ref=ok_ref, dom=9, new_frame=77),
+        dict(frame=c, ref=ok_ref, dom=1, flags=1, new_frame=77),
+        dict(frame=c, ref=d1.gt.nr_entries, dom=1, new_frame=77),
+        dict(frame=c, ref=ro_ref, dom=1, new_frame=77),
+        dict(frame=c, ref=kept_ref, dom=1, new_frame=77),
+        dict(frame=d1.gfn_to_mfn(0), ref=ok_ref, dom=1, new_frame=77),
+        dict(frame=c, ref=ok_ref, dom=0, new_frame=77),
+    ]
+    p2m = (list(d0.p2m), list(d1.p2m))
+    entries = [d1.grant_entry(r) for r in (ok_ref, ro_ref, kept_ref)]
+    rc, out = op(d0, SWAP, rows)
+    assert rc == 0 and [r["new_frame"] for r in out] == [0] * len(rows)
+    assert all(s < 0 for s in statuses(out))
+    assert (list(d0.p2m), list(d1.p2m)) == p2m
+    assert [d1.grant_entry(r) for r in (ok_ref, ro_ref, kept_ref)] == entries
+    xen.get_page(c)
+    rc, out = op(d0, SWAP, [dict(frame=c, ref=ok_ref, dom=1, new_frame=77)])
+    assert statuses(out) == [g.GNTST_bad_page] and out[0]["new_frame"] == 0
+    xen.put_page(c)
+
+
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_swap_of_pages_at_the_ends_of_both_p2ms(where):
+    """gfn 0 and gfn max_pages-1 of either side are ordinary pages (no off-by-one)."""
+    xen, d0, (d1,) = host(pages=8)
+    gfn = 0 if where == "first" else d1.max_pages - 1
+    cgfn = 0 if where == "first" else d0.max_pages - 1
+    d1.write(gfn, 0, b"edge")
+    ref = d1.grant_access(gfn, 0, False)
+    d1.neuter(gfn)
+    g_mfn, c_mfn = d1.gfn_to_mfn(gfn), d0.gfn_to_mfn(cgfn)
+    rc, out = op(d0, SWAP, [dict(frame=c_mfn, ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_okay] and out[0]["new_frame"] == c_mfn
+    assert d1.gfn_to_mfn(gfn) == c_mfn and d0.gfn_to_mfn(cgfn) == g_mfn
+    assert xen.arena.m2p[c_mfn] == gfn and xen.arena.m2p[g_mfn] == cgfn
+    assert d0.read(cgfn, 0, 4) == b"edge"
+    d1.restore(gfn)
+    assert d1.end_access(ref)
+
+
+def test_swap_refuses_a_caller_frame_that_is_a_grant_table_frame_or_dying():
+    xen, d0, (d1,) = host()
+    _gfn, ref = _guest_page(d1, d0, b"x")
+    rc, out = op(d0, SWAP, [dict(frame=d0.gt.frames[0], ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_bad_page]
+    gfn = d0.alloc_page()
+    mfn = d0.gfn_to_mfn(gfn)
+    xen.get_page(mfn)
+    d0.decrease_reservation([gfn])  # released while referenced: DYING, out of the P2M
+    rc, out = op(d0, SWAP, [dict(frame=mfn, ref=ref, dom=1)])
+    assert statuses(out) == [g.GNTST_bad_page]
+    xen.put_page(mfn)

@@ -88,6 +88,7 @@ def test_no_events_for_nodes_the_watcher_cannot_read(xen: FakeXen, st: XenStore)
     xen.drain()
     assert events == []
     dom0.set_perms("/local/domain/0/backend/secret", [(0, "n"), (1, "r")])
+    xen.drain()
     dom0.write("/local/domain/0/backend/secret", "2")
     xen.drain()
     assert events == [
@@ -96,11 +97,30 @@ def test_no_events_for_nodes_the_watcher_cannot_read(xen: FakeXen, st: XenStore)
     ]
 
 
+def test_an_event_still_pending_is_not_queued_twice(xen: FakeXen, st: XenStore) -> None:
+    """XSA-349: a node rewritten in a loop leaves one pending event per watch and path."""
+    c, g = st.client(0), st.client(1)
+    events, cb = recorder()
+    c.watch("/local/domain/1/data", "t", cb)
+    xen.drain()
+    events.clear()
+    for i in range(1000):
+        g.write("data/state", str(i % 6))
+    g.write("data/other", "x")
+    (w,) = [w for w in st.watches._watches if w.token == "t"]
+    assert st.watches.pending_events(0) == 2 and w.coalesced == 999
+    xen.drain()
+    assert events == [("/local/domain/1/data/state", "t"), ("/local/domain/1/data/other", "t")]
+    g.write("data/state", "again")  # delivered: a new change queues a new event
+    xen.drain()
+    assert events[-1] == ("/local/domain/1/data/state", "t")
+
+
 def test_unwatch_drops_undelivered_events(xen: FakeXen, st: XenStore) -> None:
     c = st.client(0)
     events, cb = recorder()
     c.watch("/u", "t", cb)
-    c.write("/u", "1")
+    c.write("/u/v", "1")  # the registration event (/u) and this one (/u/v) are pending
     assert st.watches.pending_events(0) == 2
     c.unwatch("/u", "t")
     xen.drain()

@@ -23,22 +23,31 @@ class StorageIo(Protocol):
 
 
 def perform(req: PendingReq, store: BlockStore) -> int:
-    """Do the storage side of ``req`` on ``store``; returns a BLKIF_RSP_* status."""
+    """Do the storage side of ``req`` on ``store``; returns a BLKIF_RSP_* status.
+
+    A read or write that moves fewer bytes than asked (a short ``preadv``/``pwritev``: end of a
+    file, a flaky device) is an error, as a bio that did not complete all its bytes is in Linux
+    (blkback answers BLKIF_RSP_ERROR for any bio error): the request's buffers then hold bytes
+    that were not read for it, and the data paths hand nothing over for a failed read."""
     offset = req.sector_number * 512
     try:
         if req.op == blkif.BLKIF_OP_READ:
-            if req.bufs:
-                store.readv(offset, req.bufs)
+            if req.bufs and store.readv(offset, req.bufs) != _nbytes(req):
+                return blkif.BLKIF_RSP_ERROR
         elif req.op == blkif.BLKIF_OP_DISCARD:
             store.discard(offset, req.nr_sectors * 512)
         else:
             if req.op in (blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_FLUSH_DISKCACHE):
                 store.flush()  # PREFLUSH before the data (LB dispatch_rw_block_io)
-            if req.bufs:
-                store.writev(offset, req.bufs)
+            if req.bufs and store.writev(offset, req.bufs) != _nbytes(req):
+                return blkif.BLKIF_RSP_ERROR
     except (OSError, StorageError):
         return blkif.BLKIF_RSP_ERROR
     return blkif.BLKIF_RSP_OKAY
+
+
+def _nbytes(req: PendingReq) -> int:
+    return sum(b.nbytes for b in req.bufs)
 
 
 class SyncIo:

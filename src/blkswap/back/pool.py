@@ -80,6 +80,10 @@ class FramePool:
         self.bound: set[str] = set()
         self.stats = PoolStats()
         self.destroyed = False
+        #: ``reclaim(n)`` of paths holding idle frames (persistent grants), asked when a wait
+        #: cannot be served: frames another backend's idle grants sit on would otherwise never
+        #: come back while that backend has no I/O (a stall; lab addition, as ``reclaim`` is)
+        self._reclaimers: list[tuple[str, Callable[[int], int], Callable[[], int]]] = []
 
     # -- toolstack operations -----------------------------------------------------------------
     def bind(self, owner: str) -> None:
@@ -157,7 +161,35 @@ class FramePool:
         waiter = Waiter(n, owner, callback, self.clock())
         self._waiters.append(waiter)
         self._serve()
+        self._reclaim()
         return waiter if any(w is waiter for w in self._waiters) else None
+
+    def add_reclaimer(
+        self, owner: str, reclaim: Callable[[int], int], idle: Callable[[], int]
+    ) -> None:
+        """``reclaim(n)`` frees up to ``n`` idle frames of ``owner``; ``idle()`` counts them."""
+        self._reclaimers.append((owner, reclaim, idle))
+
+    def remove_reclaimer(self, reclaim: Callable[[int], int]) -> None:
+        self._reclaimers = [e for e in self._reclaimers if e[1] != reclaim]
+
+    def _reclaim(self) -> None:
+        """Only when the first waiter would otherwise stall -- the frames held by requests in
+        flight, once back, still would not be enough -- ask the other holders of idle frames
+        for the rest (the waiter's own backend gave back what it could before waiting)."""
+        if not self._waiters or not self._reclaimers:
+            return
+        idle = sum(count() for _o, _r, count in self._reclaimers)
+        if len(self._free) + (self.in_use - idle) >= self._waiters[0].n:
+            return  # frames in flight will come back: no stall
+        for owner, reclaim, _count in list(self._reclaimers):
+            if not self._waiters:
+                return
+            short = self._waiters[0].n - len(self._free)
+            if short <= 0:
+                return
+            if owner != self._waiters[0].owner:
+                reclaim(short)  # gives frames back through give(), which serves the waiters
 
     def cancel(self, waiter: Waiter | None) -> None:
         """Withdraw one registered wait (by identity: two waits may look alike)."""

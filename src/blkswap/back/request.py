@@ -213,6 +213,8 @@ def validate(req: Request | DiscardRequest | IndirectRequest, limits: VbdLimits)
 
 def check_range(sector_number: int, nr_sectors: int, limits: VbdLimits) -> None:
     """Sector range inside the device and aligned to the logical block size (LB xen_vbd_translate)."""
+    if nr_sectors == 0:  # LB xen_vbd_translate checks the range only "if (likely(req->nr_sects))":
+        return  # an empty flush carries whatever sector the front's request had
     end = sector_number + nr_sectors
     if end > limits.sectors or end < sector_number:
         raise RequestError(

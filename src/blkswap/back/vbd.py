@@ -43,6 +43,9 @@ class VbdConfig:
     max_indirect_segments: int | None = None
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
+    #: the xenstore backend directory kind: "vbd" (blkback's) or "qdisk" (QEMU's, which no dom0
+    #: kernel driver claims); the lab always uses vbd
+    backend_kind: str = "vbd"
 
     @property
     def label(self) -> str:

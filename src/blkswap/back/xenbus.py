@@ -21,11 +21,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import cast
 
 from blkswap.abi import by_protocol
 from blkswap.abi.xenbus import XenbusState
 from blkswap.back import datapaths
-from blkswap.back.datapaths.base import BackendContext, DataPathOptions, Meter, NullMeter
+from blkswap.back.datapaths.base import (
+    BackendContext,
+    DataPathOptions,
+    Meter,
+    NullMeter,
+    Reclaims,
+)
 from blkswap.back.frames import VaSpace
 from blkswap.back.loop import BackendLoop
 from blkswap.back.negotiate import BackendLimits, Negotiated, NegotiationError, negotiate
@@ -100,7 +107,8 @@ class BlkBack:
     def attach(self, config: VbdConfig) -> None:
         """Probe a device whose toolstack keys exist (LB xen_blkbk_probe)."""
         caps = datapaths.caps_of(config.datapath)  # ValueError for an unknown path
-        be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
+        kind, front, devid = config.backend_kind, config.frontend_domid, config.devid
+        be = f"/local/domain/{self.port.domid}/backend/{kind}/{front}/{devid}"
         st = self.port.store
         fe = st.read(f"{be}/frontend")
         self._pool(config.pool).bind(config.label)
@@ -248,6 +256,9 @@ class BlkBack:
             vbd, q, mapped, codec, got.nr_pages, datapaths.create(got.datapath, ctx), loop
         )
         ring.source = self.port.counters  # per-ring accounting of hypervisor work
+        if ring.datapath.caps.reclaims:  # its idle frames can serve other backends' waits
+            dp = cast(Reclaims, ring.datapath)
+            ctx.pool.add_reclaimer(ctx.owner, dp.reclaim, dp.idle_frames)
         return ring
 
     def _connect(self, dev: _Device) -> None:
@@ -283,9 +294,25 @@ class BlkBack:
             return
         for ring in vbd.rings:
             ring.loop.remove_ring(ring)
+            if ring.datapath.caps.reclaims:
+                ring.datapath.ctx.pool.remove_reclaimer(cast(Reclaims, ring.datapath).reclaim)
             ring.datapath.teardown()
+            ring.sring.sring.release()  # no view of the ring pages may outlive their mapping
             unmap_ring(self.port, self.va, ring.ring_maps, ring.evtchn)
         dev.vbd = None
+
+    def kill(self) -> None:
+        """The backend process dies (lab D7): it stops watching and answering; what it had
+        mapped or bound is released as a dying process's grant and event-channel devices are
+        closed; requests in flight finish their storage I/O without an answer. The xenstore
+        nodes stay: a new :class:`BlkBack` attaching the same devices probes them again."""
+        for (domid, devid), dev in list(self.devices.items()):
+            try:
+                self.port.store.unwatch(f"{dev.fe}/state", f"be:{domid}:{devid}")
+            except StoreError:
+                pass
+            self._disconnect(dev)
+        self.devices.clear()
 
     def detach(self, frontend_domid: int, devid: int) -> None:
         """Remove a device (toolstack hot-unplug): disconnect and unbind it from its pool."""

@@ -137,6 +137,9 @@ def _add_lab_options(p: argparse.ArgumentParser) -> None:
       help="pages still referenced after a write completes (TCP retransmits): none (release "
       "anyway: shows the bug), wait (Linux: retry every 5 ms × attempt), replace (copy + "
       "unmap_and_replace), abandon (give the frame away, refill the pool) [default none]")  # fmt: skip
+    a("--faults", metavar="PLAN.toml",
+      help="inject storage faults from a seeded plan: EIO, short, torn, latency, hang, and a "
+      "power cut with [durability] (docs/storage.md)")  # fmt: skip
     a("--no-verify", dest="verify", action="store_false", default=None,
       help="do not tag written sectors nor verify reads")  # fmt: skip
     a("--seed", type=int, help="run seed, mixed into job seeds when randrepeat=0 [default 0]")

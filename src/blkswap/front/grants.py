@@ -91,6 +91,9 @@ class PersistentGrants(FreshGrants):
         super().__init__(port, backend, meter)
         self.free: deque[list[int]] = deque()  # [gref or -1, gfn]; head = most recently used
         self.pages = 0
+        #: [gref, gfn] a dead or departed backend still maps: neither reused nor freed until
+        #: end-access succeeds (LF blkif_free after XSA-396: never reuse a page still mapped)
+        self.quarantine: deque[list[int]] = deque()
 
     def _take(self) -> list[int]:
         if self.free:
@@ -124,16 +127,37 @@ class PersistentGrants(FreshGrants):
                 self.free.append(ent)
             else:
                 self.free.appendleft(ent)
+        if self.quarantine:
+            self.retry_quarantine()
 
     def abandon(self, bio: Bio, g: Granted) -> None:
+        """A request that got no answer (recovery): its pages are reused only once the old
+        backend has let go of them; until then a late READ of that backend could land in them
+        after the frontend put other data there."""
         for ent in g.extra:
-            self.free.appendleft(ent)
+            if ent[0] < 0 or self.port.end_access(ent[0]):
+                ent[0] = -1
+                self.free.appendleft(ent)
+            else:
+                self.quarantine.append(ent)
+        self.retry_quarantine()
+
+    def retry_quarantine(self) -> None:
+        for _ in range(len(self.quarantine)):
+            ent = self.quarantine.popleft()
+            if self.port.end_access(ent[0]):
+                ent[0] = -1
+                self.free.append(ent)
+            else:
+                self.quarantine.append(ent)
 
     def teardown(self) -> None:
+        self.retry_quarantine()
         while self.free:
             ref, gfn = self.free.popleft()
             if ref >= 0 and not self.port.end_access(ref):
-                self.deferred.append(ref)
+                self.quarantine.append([ref, gfn])  # still mapped: never free it under them
+                continue
             self.port.free_page(gfn)
         super().teardown()
 

@@ -18,12 +18,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from blkswap.abi import by_protocol
+from blkswap.abi.blkif import BLKIF_RSP_ERROR
 from blkswap.abi.ring import FrontRing, SharedRing
 from blkswap.abi.xenbus import XenbusState
 from blkswap.front.bio import Bio
 from blkswap.front.blkfront import FrontQueue
 from blkswap.front.grants import STRATEGIES, GrantStrategy, Meter
-from blkswap.xen.port import DomainPort
+from blkswap.xen.port import DomainPort, StoreError
+
+U64_MAX = (1 << 64) - 1
+
+
+_RING_KEYS = ("ring-page-order", "multi-queue-num-queues", "ring-ref",
+              *(f"ring-ref{i}" for i in range(16)), *(f"queue-{q}" for q in range(16)))  # fmt: skip
+
+
+def _stale_keys(keys: dict[str, str]) -> list[str]:
+    """Ring keys (or queue directories) a connection's ``keys`` do not use."""
+    return [k for k in _RING_KEYS if k not in keys and not any(n.startswith(k + "/") for n in keys)]
+
+
+def _disk_number(text: str, key: str, low: int, high: int) -> int:
+    """A decimal number in ``low..high`` as blkfront's ``%Lu`` / ``%lu`` reads would accept."""
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit() or not low <= int(digits) <= high:
+        raise ValueError(f"{key} = {text[:32]!r} is not a number in {low}..{high}")
+    return int(digits)
 
 
 @dataclass(slots=True)
@@ -83,6 +103,8 @@ class BlkFront:
         self._ring_grants: list[tuple[int, int]] = []  # (gref, gfn) of ring pages
         self._pending_rings: list[tuple[list[int], int, SharedRing]] = []  # set up, per queue
         self._recovered: list[Bio] = []
+        self.errors: list[str] = []  #: why the device failed (xenbus_dev_fatal), newest last
+        self.dead = False  #: failed for good (blk_mark_disk_dead): every bio errors at once
         self._reconnecting = False
         #: called by an event-channel upcall (the timing layer runs the handler on a guest vCPU);
         #: default: handle now
@@ -104,6 +126,15 @@ class BlkFront:
         bstate = self.port.store.read_int(f"{self.be}/state", default=XenbusState.Unknown)
         if bstate == XenbusState.InitWait and self.state == XenbusState.Initialising:
             self._talk_to_backend()
+        elif bstate == XenbusState.InitWait and self.state in (
+            XenbusState.Initialised,
+            XenbusState.Connected,
+        ):
+            # a new backend probed the device under us: the old one died (lab D7). Recover as
+            # LF blkfront_resume/blkif_recover does: new rings, in-flight requests re-sent.
+            self._teardown()
+            self._set_state(XenbusState.Initialising)
+            self._talk_to_backend()
         elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
             self._connect()
         elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (
@@ -122,8 +153,11 @@ class BlkFront:
     def _talk_to_backend(self) -> None:
         """Set up rings and publish their keys in one transaction (LF talk_to_blkback)."""
         cfg, st = self.config, self.port.store
-        be_order = self._read_be("max-ring-page-order", 0)
-        be_queues = self._read_be("multi-queue-max-queues", 1)
+        again = bool(self.negotiated)  # a reconnect: keys of the last connection may be there
+        # xenbus_read_unsigned: anything but an unsigned number is the default (C11: a hostile
+        # backend's huge values are clamped by the min() below, negative ones count as absent)
+        be_order = max(0, self._read_be("max-ring-page-order", 0))
+        be_queues = max(1, self._read_be("multi-queue-max-queues", 1))
         order = min(cfg.ring_page_order, be_order)
         # LF negotiate_mq: min(backend max, own max_queues capped at nr_cpu_ids), at least 1
         nqueues = max(1, min(cfg.queues, self.port.vcpus, be_queues))
@@ -153,6 +187,10 @@ class BlkFront:
         keys["feature-persistent"] = "1" if cfg.persistent else "0"
         keys["feature-swap"] = "1" if cfg.swap else "0"
         keys["feature-transfer"] = "1" if cfg.transfer else "0"
+        if again:  # keys of the last connection this one does not rewrite describe dead rings
+            for stale in _stale_keys(keys):
+                if st.exists(f"{self.fe}/{stale}"):
+                    st.rm(f"{self.fe}/{stale}")
         st.write_all(self.fe, keys)  # one transaction, retried on EAGAIN
         self._pending_rings = rings
         self._set_state(XenbusState.Initialised)
@@ -170,8 +208,18 @@ class BlkFront:
     def _connect(self) -> None:
         """Read the disk and negotiated features; start sending (LF blkfront_connect)."""
         st = self.port.store
-        self.sectors = int(st.read(f"{self.be}/sectors"))
-        self.sector_size = int(st.read(f"{self.be}/sector-size"))
+        try:
+            sectors = _disk_number(st.read(f"{self.be}/sectors"), "sectors", 1, U64_MAX)
+            size = _disk_number(st.read(f"{self.be}/sector-size"), "sector-size", 512, 4096)
+        except (ValueError, StoreError) as err:
+            self._fatal(f"reading backend fields at {self.be}: {err}")
+            return
+        if size & (size - 1):  # the block layer takes only a power of two (blk_validate_limits)
+            self._fatal(
+                f"reading backend fields at {self.be}: sector-size {size} is not a power of two"
+            )
+            return
+        self.sectors, self.sector_size = sectors, size
         for key in (
             "feature-persistent",
             "feature-swap",
@@ -228,6 +276,9 @@ class BlkFront:
     # -- I/O ---------------------------------------------------------------------------------------
     def submit(self, bio: Bio) -> None:
         """Queue ``bio``; it goes on the ring as soon as there is room (and we are connected)."""
+        if self.dead:  # the device failed (xenbus_dev_fatal): I/O fails, it never hangs
+            self._fail(bio)
+            return
         if not self.queues:
             self._recovered.append(bio)
             return
@@ -253,6 +304,28 @@ class BlkFront:
             elif self.grants is not None:  # the backend still maps it: keep it, retry later
                 self.grants.deferred.append(ref)
         self._ring_grants = []
+
+    def _fatal(self, why: str) -> None:
+        """LF xenbus_dev_fatal: an ``error`` node, the rings released, state Closing; nothing
+        of the backend's is used (C11: a hostile backend's disk description)."""
+        self.errors.append(why)
+        try:
+            self.port.store.write(f"{self.fe}/error", why)
+        except StoreError:
+            pass
+        self._teardown()
+        self._reconnecting = False
+        self.dead = True
+        self._set_state(XenbusState.Closing)
+        recovered, self._recovered = self._recovered, []
+        for bio in recovered:
+            self._fail(bio)
+
+    @staticmethod
+    def _fail(bio: Bio) -> None:
+        bio.status = BLKIF_RSP_ERROR
+        if bio.done is not None:
+            bio.done(bio)
 
     def reconnect(self) -> None:
         """Close the device and connect again; in-flight requests are re-sent (LF blkif_recover)."""

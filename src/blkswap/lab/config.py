@@ -58,6 +58,9 @@ class LabConfig:
     )
     verify: bool = True  #: tag every written sector and verify every read
     seed: int = 0  #: run seed (mixed into job seeds when randrepeat=0)
+    faults: str | None = (
+        None  #: a fault plan TOML (storage/faults.py): EIO, short, torn, latency, hang
+    )
     guest_pages: int = 0  #: pages per guest (0 = sized from the workload)
     cost_overrides: dict[str, float] = field(
         default_factory=dict
@@ -127,6 +130,8 @@ class LabConfig:
             )
         if self.pool_frames < 0:
             raise bad("pool_frames", f"must be ≥ 0, got {self.pool_frames}")
+        if self.faults is not None:
+            _check_faults(self.faults)
         if self.copy_flavour not in COPY_FLAVOURS:
             raise bad(
                 "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
@@ -148,6 +153,15 @@ class LabConfig:
 
     def with_(self, **kw: Any) -> LabConfig:
         return replace(self, **kw)
+
+
+def _check_faults(path: str) -> None:
+    from blkswap.storage.faults import FaultPlanError, load_plan
+
+    try:
+        load_plan(path)
+    except FaultPlanError as err:
+        raise ConfigError(f"faults: {err}") from None
 
 
 def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:

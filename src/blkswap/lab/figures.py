@@ -297,3 +297,26 @@ def device_figures(host: Host) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def fault_figures(host: Host) -> dict[str, Any]:
+    """``--faults``: injections by kind (storage and device), and with ``[durability]`` the power
+    cut after the run: cached sectors dropped and acknowledged writes lost (storage/durability.py)."""
+    plan = host.faults
+    assert plan is not None
+    injected: dict[str, int] = {}
+    planned = [s.plan for s in host.faulty_stores]
+    planned += [d.model.plan for d in host.devices.values() if hasattr(d.model, "plan")]
+    for p in planned:
+        for kind, n in p.injected().items():
+            injected[kind] = injected.get(kind, 0) + n
+    out: dict[str, Any] = {"seed": plan.seed, "injected": injected}
+    if plan.durability is not None:
+        from blkswap.storage.durability import lost_acknowledged_writes
+
+        survive = plan.durability.survive
+        out["cut_sectors"] = sum(d.power_cut(survive) for d in host.cached_disks)
+        out["lost_acknowledged_writes"] = sum(
+            lost_acknowledged_writes(d) for d in host.cached_disks
+        )
+    return out

@@ -10,6 +10,7 @@ one attack from a class:
 * ``indirect`` -- an indirect request with random descriptors and indirect grefs;
 * ``raw`` -- random bytes as a ring slot;
 * ``revoke`` -- requests pushed, then their grants revoked before the backend is notified;
+* ``xenstore`` -- junk written to the guest's own device keys or state node while connected;
 * ``indices`` -- ``req_prod`` moved past the ring or backwards (the ring must halt; the session
   ends).
 
@@ -33,8 +34,8 @@ from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
 from blkswap.lab.fuzz_host import DEVID, FuzzHost, Hang
 
 CASES_PER_SESSION = 40
-CLASSES = ("request", "indirect", "raw", "revoke", "indices")
-_WEIGHTS = (50, 20, 15, 12, 3)
+CLASSES = ("request", "indirect", "raw", "revoke", "xenstore", "indices")
+_WEIGHTS = (50, 20, 15, 12, 4, 3)
 OPS = (0, 1, 2, 3, 4, 5, 6, 7, 255)
 
 
@@ -183,6 +184,17 @@ def _case_revoke(a: _Attacker) -> None:
     a.port.evtchn_send(a.q.evtchn)
 
 
+def _case_xenstore(a: _Attacker) -> None:
+    """Junk in the guest's own device directory while connected: negotiated keys (read only
+    when connecting), or the state node (a bad or closing state ends the device)."""
+    rng = a.rng
+    fe = a.host.hostile.front.fe
+    key = rng.choice(["ring-ref", "event-channel", "protocol", "ring-page-order",
+                      "multi-queue-num-queues", "feature-persistent", "state", "state"])  # fmt: skip
+    value = rng.choice(["", "x", "-1", "4294967296", "99999999999", "3", "4", "5", "6", "\x00"])
+    a.port.store.write(f"{fe}/{key}", value)
+
+
 def _case_indices(a: _Attacker) -> None:
     sring = a.q.ring.sring
     sring.req_prod = (sring.rsp_prod + a.rng.choice([33, 64, 2**31, -1, -5])) & 0xFFFFFFFF
@@ -194,6 +206,7 @@ CASES: dict[str, Callable[[_Attacker], None]] = {
     "indirect": _case_indirect,
     "raw": _case_raw,
     "revoke": _case_revoke,
+    "xenstore": _case_xenstore,
     "indices": _case_indices,
 }
 

@@ -35,6 +35,8 @@ from blkswap.lab.net import NetStack
 from blkswap.sim import Environment
 from blkswap.sim.costs import load_profile
 from blkswap.storage import device_model, open_store
+from blkswap.storage.durability import CachedDisk
+from blkswap.storage.faults import KINDS, FaultyDevice, FaultyStore, load_plan
 from blkswap.timing import Clock, Cpus, DeviceQueue, Worker
 from blkswap.timing.scheduler import Pcpus
 from blkswap.xen import Xen
@@ -75,6 +77,10 @@ class Host:
             costs = costs.with_overrides(**cfg.cost_overrides)
         self.costs = costs
         self.clock = Clock(self.env, costs)
+        #: the --faults plan (storage/faults.py), or None; its stores and devices, for figures
+        self.faults = load_plan(cfg.faults) if cfg.faults else None
+        self.faulty_stores: list[FaultyStore] = []
+        self.cached_disks: list[CachedDisk] = []
         self.device_model = device_model(cfg.device)
         # the device's effective queue depth: the commands it works on at once
         pool = cfg.pool_frames or default_frames(self.device_model.service_slots)
@@ -144,19 +150,33 @@ class Host:
     def device_for(self, index: int) -> DeviceQueue:
         key = 0 if self.config.shared_device else index
         if key not in self.devices:
-            self.devices[key] = DeviceQueue(
-                self.env, self.clock, device_model(self.config.device), perform
-            )
+            model = device_model(self.config.device)
+            if self.faults is not None:  # latency spikes and hangs, replayed from the plan's seed
+                model = FaultyDevice(model, self.faults.only(KINDS, salt=1000 + key))
+            self.devices[key] = DeviceQueue(self.env, self.clock, model, perform)
         return self.devices[key]
+
+    def _faulty(self, store: Any, i: int) -> Any:
+        """Guest ``i``'s disk under the fault plan: a volatile cache, then the storage faults."""
+        plan = self.faults
+        if plan is None:
+            return store
+        if plan.durability is not None:
+            store = CachedDisk(store, seed=plan.seed + i)
+            self.cached_disks.append(store)
+        store = FaultyStore(store, plan.only(KINDS, salt=i))
+        self.faulty_stores.append(store)
+        return store
 
     def _make_guest(self, i: int, pages: int) -> Guest:
         cfg = self.config
         name = f"guest{i + 1}"
         image = self.image_dir / f"{name}-xvda.img" if self.image_dir else None
-        store = (
+        store = self._faulty(
             open_store(cfg.storage, cfg.disk_size, path=image, direct=cfg.direct_io)
             if image
-            else open_store(cfg.storage, cfg.disk_size)
+            else open_store(cfg.storage, cfg.disk_size),
+            i,
         )
         front = FrontConfig(
             protocol=cfg.guest_protocol(i),

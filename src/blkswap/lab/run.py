@@ -8,7 +8,13 @@ import time
 from typing import Any
 
 from blkswap.lab.config import LabConfig
-from blkswap.lab.figures import device_figures, disk_util, host_figures, job_figures
+from blkswap.lab.figures import (
+    device_figures,
+    disk_util,
+    fault_figures,
+    host_figures,
+    job_figures,
+)
 from blkswap.lab.host import Host, HostError
 from blkswap.lab.jobrun import JobRunner
 from blkswap.lab.result import Result
@@ -73,6 +79,8 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
         run.disk_util = disk_util(host)
         run.devices = device_figures(host)
         run.blkswap["audit"] = audit = teardown(host)
+        if host.faults is not None:
+            run.blkswap["faults"] = fault_figures(host)
         return Result(config, run, audit)
     finally:
         host.close()

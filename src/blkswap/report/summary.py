@@ -289,6 +289,22 @@ def format_normal(run: RunStats) -> str:
     out = [_job_block(run, job, bw, groups[job.groupid]) for job, bw in entries]
     out.extend(_group_block(rs) for rs in groups.values())
     out.append(_disk_block(run))
+    out.append(faults_block(run.blkswap))
+    return "".join(out)
+
+
+def faults_block(blkswap: dict[str, Any]) -> str:
+    """With ``--faults``: what was injected and, with ``[durability]``, the power cut's toll."""
+    faults = blkswap.get("faults") if isinstance(blkswap, dict) else None
+    if not isinstance(faults, dict):
+        return ""
+    injected = ", ".join(f"{k}={v}" for k, v in faults.get("injected", {}).items())
+    out = [f"\nFaults (seed {faults.get('seed', 0)}): injected {injected}\n"]
+    if "lost_acknowledged_writes" in faults:
+        out.append(
+            f"  power cut: {faults.get('cut_sectors', 0)} cached sectors dropped, "
+            f"lost acknowledged writes: {faults['lost_acknowledged_writes']}\n"
+        )
     return "".join(out)
 
 

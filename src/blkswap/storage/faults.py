@@ -54,6 +54,14 @@ class FaultPlanError(ValueError):
 
 
 @dataclass(frozen=True)
+class Durability:
+    """``[durability]``: each disk gets a volatile write cache (storage/durability.py); at the end
+    of the run the power is cut and ``lost acknowledged writes`` is reported."""
+
+    survive: float = 0.5  #: chance an unflushed cached sector reached the media before the cut
+
+
+@dataclass(frozen=True)
 class FaultRule:
     kind: str
     op: str = "any"
@@ -89,8 +97,8 @@ class FaultRule:
                 raise bad(key, "an integer ≥ 0")
         return self
 
-    def overlaps(self, offset: int, nbytes: int) -> bool:
-        if not self.offset and not self.length:
+    def overlaps(self, offset: int | None, nbytes: int) -> bool:
+        if offset is None or (not self.offset and not self.length):
             return True
         end = self.offset + self.length if self.length else math.inf
         return offset < end and offset + max(nbytes, 1) > self.offset
@@ -102,6 +110,7 @@ class FaultPlan:
 
     rules: tuple[FaultRule, ...] = ()
     seed: int = 0
+    durability: Durability | None = None
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _seen: list[int] = field(init=False, repr=False, compare=False)
     _fired: list[int] = field(init=False, repr=False, compare=False)
@@ -111,7 +120,7 @@ class FaultPlan:
         self._seen = [0] * len(self.rules)
         self._fired = [0] * len(self.rules)
 
-    def decide(self, op: str, offset: int, nbytes: int) -> list[FaultRule]:
+    def decide(self, op: str, offset: int | None, nbytes: int) -> list[FaultRule]:
         """The rules that fire for this I/O (in plan order); advances the plan's state."""
         out = []
         for i, r in enumerate(self.rules):
@@ -130,6 +139,12 @@ class FaultPlan:
             self._fired[i] += 1
             out.append(r)
         return out
+
+    def only(self, kinds: tuple[str, ...], salt: int = 0) -> FaultPlan:
+        """A fresh plan with the rules of ``kinds`` (seed + ``salt``): the storage side and the
+        timing side each replay their own decisions."""
+        return FaultPlan(tuple(r for r in self.rules if r.kind in kinds), self.seed + salt,
+                         self.durability)  # fmt: skip
 
     def injected(self) -> dict[str, int]:
         """Injections so far by kind."""
@@ -156,7 +171,7 @@ def load_plan(path: str | Path) -> FaultPlan:
 
 
 def plan_from_dict(data: dict[str, Any], where: str = "fault plan") -> FaultPlan:
-    unknown = set(data) - {"seed", "fault"}
+    unknown = set(data) - {"seed", "fault", "durability"}
     if unknown:
         raise FaultPlanError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     seed = data.get("seed", 0)
@@ -165,7 +180,22 @@ def plan_from_dict(data: dict[str, Any], where: str = "fault plan") -> FaultPlan
     tables = data.get("fault", [])
     if not isinstance(tables, list) or any(not isinstance(t, dict) for t in tables):
         raise FaultPlanError(f"{where}: [[fault]] must be an array of tables")
-    return FaultPlan(tuple(_rule(t, f"{where}: fault[{i}]") for i, t in enumerate(tables)), seed)
+    rules = tuple(_rule(t, f"{where}: fault[{i}]") for i, t in enumerate(tables))
+    return FaultPlan(rules, seed, _durability(data.get("durability"), where))
+
+
+def _durability(t: Any, where: str) -> Durability | None:
+    if t is None:
+        return None
+    if not isinstance(t, dict) or set(t) - {"survive"}:
+        raise FaultPlanError(f"{where}: [durability] takes only survive = 0..1")
+    survive = t.get("survive", 0.5)
+    ok = isinstance(survive, int | float) and not isinstance(survive, bool)
+    if not ok or not 0.0 <= survive <= 1.0:
+        raise FaultPlanError(
+            f"{where}: durability.survive = {survive!r} must be a number in [0, 1]"
+        )
+    return Durability(float(survive))
 
 
 def _rule(t: dict[str, Any], where: str) -> FaultRule:
@@ -201,30 +231,20 @@ def _prefix(bufs: Sequence[memoryview], nbytes: int) -> list[memoryview]:
 
 
 class FaultyStore:
-    """A :class:`~blkswap.storage.base.BlockStore` that applies ``plan`` to every I/O of ``store``.
-
-    ``delays_ns`` collects the extra time latency/hang rules asked for, in I/O order, for a
-    timing layer to consume (:meth:`take_delay_ns`)."""
+    """A :class:`~blkswap.storage.base.BlockStore` that applies the eio, short and torn rules of
+    ``plan`` to every I/O of ``store`` (latency and hang are :class:`FaultyDevice`'s)."""
 
     def __init__(self, store: Any, plan: FaultPlan) -> None:
         self.store = store
-        self.plan = plan
+        self.plan = plan.only(("eio", "short", "torn"))
         self.size = store.size
-        self.delays_ns: list[int] = []
 
     def _faults(self, op: str, offset: int, nbytes: int) -> list[FaultRule]:
         fired = self.plan.decide(op, offset, nbytes)
         for r in fired:
-            if r.kind in ("latency", "hang"):
-                self.delays_ns.append(round(r.delay_ms * 1_000_000))
             if r.kind == "eio":
                 raise StorageError(f"injected EIO: {op} of {nbytes} bytes at {offset}")
-        return [r for r in fired if r.kind in ("short", "torn")]
-
-    def take_delay_ns(self) -> int:
-        """Extra service time owed by the I/Os since the last call (0 if none)."""
-        total, self.delays_ns = sum(self.delays_ns), []
-        return total
+        return fired
 
     def readv(self, offset: int, bufs: Sequence[memoryview]) -> int:
         views = as_bytes_views(bufs)
@@ -263,17 +283,24 @@ class FaultyStore:
 
 
 class FaultyDevice:
-    """A device timing model whose service times include what a :class:`FaultyStore` owes.
+    """A device timing model that applies the latency and hang rules of ``plan``.
 
-    Every attribute is the wrapped :class:`~blkswap.storage.devices.DeviceModel`'s; only
-    :meth:`service_ns` adds the store's pending latency/hang delay."""
+    Every attribute is the wrapped :class:`~blkswap.storage.devices.DeviceModel`'s; the
+    size-independent part of each I/O (:meth:`latency_ns`, once per I/O as the timing layer
+    asks) gains ``delay_ms`` when a rule fires. The timing layer does not pass the I/O's
+    offset, so a timing rule's offset/length are not applied (lab simplification)."""
 
-    def __init__(self, model: Any, store: FaultyStore) -> None:
+    def __init__(self, model: Any, plan: FaultPlan) -> None:
         self.model = model
-        self.store = store
+        self.plan = plan.only(("latency", "hang"), salt=1)
+
+    def latency_ns(self, op: str, sequential: bool = False) -> int:
+        fired = self.plan.decide(op, None, 0)
+        extra = sum(round(r.delay_ms * 1_000_000) for r in fired)
+        return self.model.latency_ns(op, sequential) + extra
 
     def service_ns(self, op: str, nbytes: int, sequential: bool = False) -> int:
-        return self.model.service_ns(op, nbytes, sequential) + self.store.take_delay_ns()
+        return self.latency_ns(op, sequential) + self.model.transfer_ns(op, nbytes)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)

@@ -10,8 +10,9 @@ Checked (each violation is one human-readable string):
   writable pins); pin counts that differ from what the mappers' maptrack entries account for (pins
   without maptrack, maptrack without pins); per-frame pin counts that differ from the active
   entries; a live handle whose host mapping is missing from the mapper's va space.
-* events recorded as they happened in ``xen.violations`` (e.g. a domain destroyed while its grants
-  were still mapped).
+* events recorded as they happened in ``xen.violations`` (e.g. a domain destroyed while it still
+  held grant mappings of others);
+* a destroyed domain whose grants some domain still maps (the mapper never let go).
 
 Copy acquisitions never outlive a hypercall, so outside a call every pin is a mapping.
 """
@@ -111,6 +112,12 @@ def _grants(xen: Xen) -> list[str]:
     per_frame: Counter[int] = Counter()
     for gt in _tables(xen):
         who = f"d{gt.domid}" + (" (destroyed)" if gt.dead else "")
+        if gt.dead and gt.active:
+            users = sorted({gt.act_domid[r] for r in range(gt.nr_entries) if gt.pin[r]})
+            out.append(
+                f"d{gt.domid} destroyed, {gt.active} grant entries still mapped by "
+                + ", ".join(f"d{u}" for u in users)
+            )
         for ref in range(gt.nr_entries):
             pin = gt.pin[ref]
             want = expected.get((id(gt), ref), 0)

@@ -15,8 +15,13 @@ WATCH_EVENT; xenstored ``watch.c``):
 * duplicate (path, token) per domain → EEXIST; over the watch quota → E2BIG.
 
 Events are handed to ``xen.deliver`` (never run synchronously) and dropped at delivery time if the
-watch was removed meanwhile (as Linux xenbus does for unregistered watches).
-``pending_events(domid)`` exposes the queue length per domain (reliability C8).
+watch was removed meanwhile (as Linux xenbus does for unregistered watches). An event identical to
+one still pending for the same watch (same event path) is not queued again: a watcher reads the
+node when the event arrives, so the second copy carries nothing new, and a guest rewriting a node
+in a loop cannot grow another domain's queue without bound (XSA-349: Linux "xenbus/xenbus_backend:
+Disallow pending watch messages" drops them for the backend's watch on the frontend; xenstored
+keeps unread events bounded, XSA-326). ``pending_events(domid)`` exposes the queue length per
+domain and ``Watch.coalesced`` the events dropped so (reliability C8).
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ class Watch:
     active: bool = True
     pending: int = field(default=0)
     fired: int = field(default=0)
+    coalesced: int = field(default=0)  #: events not queued: the same one was still pending
+    pending_paths: set[str] = field(default_factory=set)
 
     def event_path(self, abs_path: str) -> str:
         if self.relative:
@@ -132,13 +139,18 @@ class WatchTable:
                 self._queue(w, name)
 
     def _queue(self, watch: Watch, abs_path: str) -> None:
-        watch.pending += 1
         epath = watch.event_path(abs_path)
+        if epath in watch.pending_paths:
+            watch.coalesced += 1
+            return
+        watch.pending += 1
+        watch.pending_paths.add(epath)
         self.xen.deliver(lambda: self._deliver(watch, epath))
 
     @staticmethod
     def _deliver(watch: Watch, epath: str) -> None:
         watch.pending -= 1
+        watch.pending_paths.discard(epath)
         if watch.active:
             watch.fired += 1
             watch.callback(epath, watch.token)

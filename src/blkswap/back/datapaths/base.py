@@ -117,6 +117,7 @@ class Reclaims(Protocol):
     """A path with ``caps.reclaims``: frees pool frames it holds (persistent grants)."""
 
     def reclaim(self, frames: int) -> int: ...
+    def idle_frames(self) -> int: ...
 
 
 class ReplacesMappings(Protocol):

@@ -58,6 +58,7 @@ class PersistentPath:
         self.purged = 0
         self.hits = 0
         self.misses = 0
+        self.closed = False  #: torn down: grants still in use go when their request finishes
 
     def frames_needed(self, req: PendingReq) -> int:
         """One pool frame per gref not yet in the table (a persistent mapping holds its page)."""
@@ -112,6 +113,9 @@ class PersistentPath:
                 pg.active -= 1
                 pg.last_used = now
         req.bufs = []
+        if self.closed:  # the device went away meanwhile: let go of what this request held
+            idle = {s.gref for s in req.segments if s.gref in self.grants}
+            self._unmap([self.grants.pop(r) for r in sorted(idle) if not self.grants[r].active])
         transient = cast("list[Mapping] | None", req.token)  # our token from prepare
         if transient:
             unmap_grants(self.ctx.port, transient)
@@ -150,6 +154,10 @@ class PersistentPath:
         self.purged += len(victims)
         return len(victims)
 
+    def idle_frames(self) -> int:
+        """Pool frames held by grants no request is using (what :meth:`reclaim` can free)."""
+        return sum(1 for pg in self.grants.values() if not pg.active and pg.frame is not None)
+
     def reclaim(self, frames: int) -> int:
         """Pool pressure: unmap up to enough inactive grants (least recently used first) to give
         back ``frames`` pool frames. Linux purges on a timer and a size limit only; a pool that
@@ -175,5 +183,11 @@ class PersistentPath:
             self.ctx.pool.give(frames, self.ctx.owner)
 
     def teardown(self) -> None:
-        self._unmap(list(self.grants.values()))
-        self.grants.clear()
+        """Unmap every grant no request is using. A grant an in-flight request still reads or
+        writes stays mapped until that request finishes: unmapping it now would let the
+        frontend revoke the grant and give the frame away while the storage I/O still writes
+        it (a READ landing in the frame's next owner). Linux blkback never gets there: it does
+        not tear a ring down while requests are in flight (LB xen_blkif_disconnect, -EBUSY)."""
+        self.closed = True
+        idle = [ref for ref, pg in self.grants.items() if not pg.active]
+        self._unmap([self.grants.pop(ref) for ref in idle])
