@@ -25,7 +25,9 @@ def _s(name: str, *fields: Field, c: str | None = "") -> Decl:
 
 
 # --- gntdev (xen/gntdev.h) ---------------------------------------------------------------------
-IOCTL_GNTDEV_GRANT_REF_DECL = _s("ioctl_gntdev_grant_ref", F("domid", "uint32_t"), F("ref", "uint32_t"))
+IOCTL_GNTDEV_GRANT_REF_DECL = _s(
+    "ioctl_gntdev_grant_ref", F("domid", "uint32_t"), F("ref", "uint32_t")
+)
 IOCTL_GNTDEV_MAP_GRANT_REF_DECL = _s(
     "ioctl_gntdev_map_grant_ref",
     F("count", "uint32_t"),
