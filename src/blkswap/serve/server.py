@@ -261,21 +261,13 @@ class Server:
         """The counters file: per device (stats and hypervisor work of its rings, per request)
         and what the process still holds."""
         return {
-            "devices": {k: self._device_report(d) for k, d in self.devices.items()},
+            "devices": {k: device_report(d) for k, d in self.devices.items()},
             "held": self.port.state(),
             "gntdev_ioctls": dict(self.port.grants.ioctls),
             "distinct_grants_mapped": len(self.port.grants.distinct_grants),
             "loop": dict(self.stats),
             "stopped_by": self.stopped_by,
         }
-
-    def _device_report(self, d: Served) -> dict[str, Any]:
-        out = device_report(d)
-        by_tally = self.port.grants.distinct_by_tally
-        out["distinct_grants"] = len(
-            set().union(*(by_tally.get(id(r.tally), set()) for r in d.rings))
-        )
-        return out
 
 
 def _token_key(token: str) -> str:

@@ -57,8 +57,6 @@ class GntdevGrants:
         self._handles = 0
         self.ioctls: Counter[str] = Counter()
         self.distinct_grants: set[tuple[int, int]] = set()
-        #: (domid, ref) pairs mapped while a tally was open, by ``id(tally)``
-        self.distinct_by_tally: dict[int, set[tuple[int, int]]] = {}
 
     def call(self, cmd: int, args: bytearray, count: int) -> int:
         name = {0: "map", 1: "unmap", 5: "copy"}.get(cmd)
@@ -104,10 +102,7 @@ class GntdevGrants:
         self.ioctls["map"] += 1
         region = self.dev.map(dom, refs, writable)
         self._left[region.index] = len(refs)
-        pairs = [(dom, r) for r in refs]
-        self.distinct_grants.update(pairs)
-        for tally in self.counters[1:]:
-            self.distinct_by_tally.setdefault(id(tally), set()).update(pairs)
+        self.distinct_grants.update((dom, r) for r in refs)
         return region
 
     def _answer(self, args: bytearray, i: int, status: int, region: Any, k: int) -> None:
