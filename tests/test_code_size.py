@@ -1,4 +1,4 @@
-"""Modules stay small and functions short (DESIGN.md §3: "400 lines is a lot"; STYLE.md: about
+"""Modules stay small and functions short (docs/design.md §3: "400 lines is a lot"; docs/design.md: about
 60 lines per function), so each one can be read whole."""
 
 from __future__ import annotations

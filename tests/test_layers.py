@@ -1,4 +1,4 @@
-"""Layers point one way (DESIGN.md §2): front/ and back/ reach the hypervisor only through
+"""Layers point one way (docs/design.md §2): front/ and back/ reach the hypervisor only through
 ``blkswap.xen.port``, never the emulator, the lab, the timing layer or the reports; and they load
 on a stock dom0's python3 (no numpy, no matplotlib)."""
 

@@ -6,8 +6,10 @@ line, ``apt-get source --download-only fio``, then the tarball's ``examples/*.fi
 place. ``--fio-src DIR`` uses an unpacked fio source tree instead (for example a checkout of
 github.com/axboe/fio at tag fio-3.33).
 
-For each example it prints: runs (parsed, every clone fits the default 256 MiB disk; the number
-of "ignored in the lab" warnings), or refused with blkswap's one-line reason. ``--markdown``
+For each example it prints: runs (parsed, every clone fits the default 256 MiB disk; the
+wall-time estimate for one guest; the options ignored in the lab), or refused with blkswap's
+one-line reason. ``--run SECONDS`` also runs, on RAM storage with one guest, every example whose
+estimate is below SECONDS and reports its exit status. ``--markdown``
 prints the table docs/workload.md carries.
 
     python tools/fio_examples.py [--fio-src DIR] [--cache DIR] [--markdown]
@@ -80,8 +82,23 @@ def classify(path: Path) -> tuple[str, str]:
                 IoGenerator(job, DISK, clone=clone)
             except ValueError as err:
                 return "refused", str(err)
+    from blkswap.workload.estimate import describe, estimate
+
     ignored = sorted({w.split(": ")[1].split("=")[0] for w in jf.warnings if "ignored" in w})
-    return "runs", f"{len(jf.jobs)} job(s); ignored: {', '.join(ignored) or '—'}"
+    est = describe(estimate(jf, guests=1, disk_size=DISK))
+    return "runs", f"{len(jf.jobs)} job(s), 1 guest: {est}; ignored: {', '.join(ignored) or '—'}"
+
+
+def _run(path: Path, detail: str, limit: float) -> str:
+    """Run one accepted example when its estimate is short enough; its exit status."""
+    import re
+
+    m = re.search(r"about ([\d.]+) (s|min|h) of wall", detail)
+    if not m or float(m.group(1)) * {"s": 1, "min": 60, "h": 3600}[m.group(2)] > limit:
+        return ""
+    cmd = [sys.executable, "-m", "blkswap", "run", str(path), "--storage", "ram", "--no-report"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **ENV})
+    return f"; ran: exit {proc.returncode}"
 
 
 def main() -> int:
@@ -91,10 +108,15 @@ def main() -> int:
         "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "blkswap-fio-src"
     )
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument(
+        "--run", type=float, metavar="SECONDS", help="run examples estimated below this"
+    )
     args = ap.parse_args()
     tree = args.fio_src or fetch(args.cache)
     files = sorted((tree / "examples").glob("*.fio"))
     rows = [(f.name, *classify(f)) for f in files]
+    if args.run:
+        rows = [(n, v, d + _run(tree / "examples" / n, d, args.run)) for n, v, d in rows]
     runs = sum(1 for _, v, _ in rows if v == "runs")
     if args.markdown:
         print("| fio 3.33 example | blkswap | why / what is ignored |\n|---|---|---|")

@@ -1,5 +1,5 @@
 """blkfront's grant strategies (blkswap.front.grants) against the emulated Xen, with dom0 playing
-the backend's part by hand (map/unmap, swap, transfer) — LF xen-blkfront.c; DESIGN.md §4."""
+the backend's part by hand (map/unmap, swap, transfer) — LF xen-blkfront.c; docs/design.md §4."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 x86_64 = native ``gcc -m64``; x86_32 = ``gcc -m32`` (the headers' native i386 layout IS the
 x86_32 blkif ABI, xen-abi.md §3.3). ``gnttab_swap`` is the lab's invention: checked against
-the spec in DESIGN.md / the brief instead.
+the spec in docs/design.md / the brief instead.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_layouts_match_gcc(compile_c, abi_name: str) -> None:
 
 @pytest.mark.parametrize("abi", [X86_64, X86_32], ids=lambda a: a.name)
 def test_gnttab_swap_matches_lab_spec(abi) -> None:
-    # Lab spec (brief / DESIGN.md §4): frame u64 @0, ref u32 @8, dom u16 @12, status i16 @14,
+    # Lab spec (brief / docs/design.md §4): frame u64 @0, ref u32 @8, dom u16 @12, status i16 @14,
     # new_frame u64 @16, flags u64 @24; 32 bytes, identical on both ABIs.
     st = abi.struct("gnttab_swap")
     spec = {"frame": (0, "u64"), "ref": (8, "u32"), "dom": (12, "u16"), "status": (14, "i16"),
@@ -101,7 +101,7 @@ def _c_constants() -> dict[str, str]:
 
 # Constants with no header counterpart: value from xen-abi.md (section named).
 SPEC_ONLY = {
-    "GNTTABOP_swap": 13,  # DESIGN.md §4 (lab op)
+    "GNTTABOP_swap": 13,  # docs/design.md §4 (lab op)
     "GNTTABOP_CONTINUATION_ARG_SHIFT": 12,  # §1.5
     "MAX_GRANT_FRAMES": 64,  # §1.1 gnttab_max_frames default
     "MAX_MAPTRACK_FRAMES": 1024,  # §1.1

@@ -1,4 +1,4 @@
-"""A misbehaving frontend gets what Linux blkback gives it (DESIGN.md §6; xen-abi.md §2.2, §5.1):
+"""A misbehaving frontend gets what Linux blkback gives it (docs/design.md §6; xen-abi.md §2.2, §5.1):
 garbage written straight into the shared ring is answered with BLKIF_RSP_ERROR / EOPNOTSUPP,
 an impossible producer index breaks the ring, and the backend only ever looks at its private copy
 of a slot. Nothing escapes the backend loop, nothing hangs (Rig.pump fails on a livelock)."""

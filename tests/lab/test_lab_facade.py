@@ -1,6 +1,6 @@
 """Through the Lab facade, with timing: the unscrubbed swap/transfer leak is caught and names the
 domains whose data leaked, every data path verifies a mixed job clean, and a run is a pure
-function of its inputs and seed (DESIGN.md §4, §6, §7)."""
+function of its inputs and seed (docs/design.md §4, §6, §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """End to end per data path and per guest ABI: bytes in guest pages and in the image, and the
-hypervisor work each path must (and must not) do (DESIGN.md §4; xen-abi.md §5.1, §8)."""
+hypervisor work each path must (and must not) do (docs/design.md §4; xen-abi.md §5.1, §8)."""
 
 from __future__ import annotations
 

@@ -214,3 +214,14 @@ def test_no_fio_333_option_is_unknown() -> None:
 
     missing = [n for n in FIO_333_OPTIONS if canonical(n) is None and n != "ioengine"]
     assert missing == []
+
+
+def test_time_based_without_runtime_is_dropped_as_fio_does() -> None:
+    jf = parse_jobtext("[a]\nrw=read\ntime_based\nsize=1m\n", "job.fio", env={}, quiet=True)
+    assert jf.jobs[0].time_based is False
+    assert jf.warnings == [
+        "job.fio:1: time_based: ignored in job 'a': it requires a runtime, as fio says "
+        "(the job ends when its I/O is done)"
+    ]
+    assert IoGenerator(jf.jobs[0], 1 << 20).limit_bytes == 1 << 20
+    assert parse_jobtext("[a]\ntime_based\nruntime=1\n", env={}, quiet=True).jobs[0].time_based

@@ -14,6 +14,8 @@ MiB = 1 << 20
 
 
 def spec(body: str) -> JobSpec:
+    if "time_based" in body and "runtime" not in body:  # fio drops time_based without runtime
+        body += "\nruntime=1h"
     return parse_jobtext(f"[job]\n{body}\n", env={}, quiet=True).jobs[0]
 
 

@@ -93,7 +93,9 @@ def test_comments_and_trailing_comments() -> None:
 
 
 def test_bare_flags_and_bools() -> None:
-    j = job("[a]\ntime_based\nnorandommap\ngroup_reporting\nstonewall\nnew_group\nrandrepeat=0\n")
+    j = job(
+        "[a]\ntime_based\nruntime=5\nnorandommap\ngroup_reporting\nstonewall\nnew_group\nrandrepeat=0\n"
+    )
     assert j.time_based and j.norandommap and j.group_reporting and j.stonewall and j.new_group
     assert j.randrepeat is False and j.options["time_based"] == ""
     assert job("[a]\ntime_based=0\n").time_based is False

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from blkswap.abi.xs_wire import HEADER, XsType
 from blkswap.xen.linux.xenstore import XsClient
-from blkswap.xen.xenstore_paths import XenstoreError
+from blkswap.xen.port import StoreError
 
 
 @pytest.fixture
@@ -46,13 +46,13 @@ def test_read_write_directory_rm(served) -> None:
     assert daemon.store.dump("/local/domain/5")["/local/domain/5/device/vbd/51712/state"] == "1"
     xs.rm("/local/domain/5/device/vbd/51712")
     assert not xs.exists("/local/domain/5/device/vbd/51712/state")
-    with pytest.raises(XenstoreError) as info:
+    with pytest.raises(StoreError) as info:
         xs.read("/local/domain/5/device/vbd/51712/state")
     assert info.value.errno_name == "ENOENT"
     assert xs.read_int("/local/domain/5/nothing", default=17) == 17
     xs.write("/x", "not-a-number")
     assert xs.read_int("/x", default=3) == 3
-    with pytest.raises(XenstoreError, match="EINVAL"):
+    with pytest.raises(StoreError, match="EINVAL"):
         xs.read_int("/x")
     assert xs.ops["WRITE"] == 3 and xs.ops["READ"] == 8
 
@@ -66,7 +66,7 @@ def test_permissions_round_trip(served) -> None:
         (0, "n"),
         (5, "r"),
     )
-    with pytest.raises(XenstoreError, match="EINVAL"):
+    with pytest.raises(StoreError, match="EINVAL"):
         xs.set_perms("/local/domain/0/backend", [(0, "q")])
 
 
@@ -136,7 +136,7 @@ def test_transaction_body_error_aborts(served) -> None:
 
 def test_oversized_request_is_refused_locally(served) -> None:
     _daemon, xs = served
-    with pytest.raises(XenstoreError, match="E2BIG"):
+    with pytest.raises(StoreError, match="E2BIG"):
         xs.write("/big", "y" * 5000)
 
 

@@ -69,7 +69,8 @@ def tree_files(root: Path, prefix: str, suffixes: tuple[str, ...]) -> dict[str, 
 def compose(cache: Path, out: Path, env: dict[str, str]) -> Path:
     """Write OUT/boot.cpio = cached dom0 rootfs + the code under test; return its path."""
     vm = tree_files(HERE / "vm", "realxen", (".py", ".sh", ".cfg", ".toml", ".fio", ""))
-    domu = cpio_archive({"init": vm.pop("realxen/domu-init")})
+    jobs = {k.replace("realxen/", "", 1): v for k, v in vm.items() if k.startswith("realxen/jobs/")}
+    domu = cpio_archive({"init": vm.pop("realxen/domu-init"), **jobs})
     files = {
         **vm,
         **tree_files(REPO / "src" / "blkswap", "opt/blkswap/blkswap", (".py", ".toml", ".fio")),

@@ -2,7 +2,7 @@
 
 A backend picks its ``Abi`` once at connect time from the frontend's ``protocol`` key
 (:func:`by_protocol`) and then only calls its methods -- nothing else in blkswap switches on
-the ABI (STYLE.md "switching on the ABI everywhere"). Request decoding follows Linux blkback
+the ABI (docs/design.md "switching on the ABI everywhere"). Request decoding follows Linux blkback
 (LB common.h ``blkif_get_x86_{32,64}_req``; xen-abi.md §3.3): only min(nr_segments, 11)
 segments and min(pages needed, 8) indirect grefs are copied out; raw ``nr_segments`` is kept.
 """

@@ -4,7 +4,7 @@ Member names and types follow the Xen public headers (XH grant_table.h, xen.h, i
 io/blkif.h; xen-abi.md §1.6, §2.1, §3.2-3.3). Offsets and sizes are computed by
 ``codec.build_struct``; union members that are plain scalars (``gnttab_copy.source.u``,
 ``gnttab_cache_flush.a``, ``sring.pvt``) are declared as their widest member, which has the
-union's size. ``gnttab_swap`` is the lab's invented op 13 (DESIGN.md §4), not a Xen struct.
+union's size. ``gnttab_swap`` is the lab's invented op 13 (docs/design.md §4), not a Xen struct.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ GNTTAB_CACHE_FLUSH = _s(
     F("length", "uint16_t"),
     F("op", "uint32_t"),
 )
-# The lab's GNTTABOP_swap (op 13; DESIGN.md §4): explicit 64-bit fields -> same layout on both ABIs.
+# The lab's GNTTABOP_swap (op 13; docs/design.md §4): explicit 64-bit fields -> same layout on both ABIs.
 GNTTAB_SWAP = _s(
     "gnttab_swap",
     F("frame", "uint64_t"),

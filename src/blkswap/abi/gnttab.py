@@ -2,7 +2,7 @@
 reserved domids, table limits and hypercall numbers.
 
 Values from XH grant_table.h / xen.h (xen-abi.md §1.1, §1.3, §1.5, §1.7, §1.8). The only
-non-Xen name is ``GNTTABOP_swap`` = 13, the lab's proposed op (DESIGN.md §4; Xen stops at 12).
+non-Xen name is ``GNTTABOP_swap`` = 13, the lab's proposed op (docs/design.md §4; Xen stops at 12).
 """
 
 from __future__ import annotations

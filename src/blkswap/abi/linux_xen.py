@@ -25,22 +25,24 @@ def _s(name: str, *fields: Field, c: str | None = "") -> Decl:
 
 
 # --- gntdev (xen/gntdev.h) ---------------------------------------------------------------------
-IOCTL_GNTDEV_GRANT_REF = _s("ioctl_gntdev_grant_ref", F("domid", "uint32_t"), F("ref", "uint32_t"))
-IOCTL_GNTDEV_MAP_GRANT_REF = _s(
+IOCTL_GNTDEV_GRANT_REF_DECL = _s(
+    "ioctl_gntdev_grant_ref", F("domid", "uint32_t"), F("ref", "uint32_t")
+)
+IOCTL_GNTDEV_MAP_GRANT_REF_DECL = _s(
     "ioctl_gntdev_map_grant_ref",
     F("count", "uint32_t"),
     F("pad", "uint32_t"),
     F("index", "uint64_t"),
-    F("refs", IOCTL_GNTDEV_GRANT_REF, 1, opaque=True),  # refs[count] follow
+    F("refs", IOCTL_GNTDEV_GRANT_REF_DECL, 1, opaque=True),  # refs[count] follow
 )
-IOCTL_GNTDEV_UNMAP_GRANT_REF = _s(
+IOCTL_GNTDEV_UNMAP_GRANT_REF_DECL = _s(
     "ioctl_gntdev_unmap_grant_ref",
     F("index", "uint64_t"),
     F("count", "uint32_t"),
     F("pad", "uint32_t"),
 )
-IOCTL_GNTDEV_SET_MAX_GRANTS = _s("ioctl_gntdev_set_max_grants", F("count", "uint32_t"))
-IOCTL_GNTDEV_UNMAP_NOTIFY = _s(
+IOCTL_GNTDEV_SET_MAX_GRANTS_DECL = _s("ioctl_gntdev_set_max_grants", F("count", "uint32_t"))
+IOCTL_GNTDEV_UNMAP_NOTIFY_DECL = _s(
     "ioctl_gntdev_unmap_notify",
     F("index", "uint64_t"),
     F("action", "uint32_t"),
@@ -65,14 +67,14 @@ GNTDEV_GRANT_COPY_SEGMENT = _s(
     F("flags", "uint16_t"),
     F("status", "int16_t"),
 )
-IOCTL_GNTDEV_GRANT_COPY = _s(
+IOCTL_GNTDEV_GRANT_COPY_DECL = _s(
     "ioctl_gntdev_grant_copy",
     F("count", "uint32_t"),  # unsigned int
     F("segments", "guest_handle"),  # struct gntdev_grant_copy_segment *
 )
 
 # --- gntalloc (xen/gntalloc.h) -----------------------------------------------------------------
-IOCTL_GNTALLOC_ALLOC_GREF = _s(
+IOCTL_GNTALLOC_ALLOC_GREF_DECL = _s(
     "ioctl_gntalloc_alloc_gref",
     F("domid", "uint16_t"),
     F("flags", "uint16_t"),
@@ -80,10 +82,10 @@ IOCTL_GNTALLOC_ALLOC_GREF = _s(
     F("index", "uint64_t"),
     F("gref_ids", "uint32_t", 1, opaque=True),  # gref_ids[count] (out)
 )
-IOCTL_GNTALLOC_DEALLOC_GREF = _s(
+IOCTL_GNTALLOC_DEALLOC_GREF_DECL = _s(
     "ioctl_gntalloc_dealloc_gref", F("index", "uint64_t"), F("count", "uint32_t")
 )
-IOCTL_GNTALLOC_UNMAP_NOTIFY = _s(
+IOCTL_GNTALLOC_UNMAP_NOTIFY_DECL = _s(
     "ioctl_gntalloc_unmap_notify",
     F("index", "uint64_t"),
     F("action", "uint32_t"),
@@ -91,36 +93,36 @@ IOCTL_GNTALLOC_UNMAP_NOTIFY = _s(
 )
 
 # --- evtchn (xen/evtchn.h; every member is an unsigned int) -------------------------------------
-IOCTL_EVTCHN_BIND_VIRQ = _s("ioctl_evtchn_bind_virq", F("virq", "uint32_t"))
-IOCTL_EVTCHN_BIND_INTERDOMAIN = _s(
+IOCTL_EVTCHN_BIND_VIRQ_DECL = _s("ioctl_evtchn_bind_virq", F("virq", "uint32_t"))
+IOCTL_EVTCHN_BIND_INTERDOMAIN_DECL = _s(
     "ioctl_evtchn_bind_interdomain", F("remote_domain", "uint32_t"), F("remote_port", "uint32_t")
 )
-IOCTL_EVTCHN_BIND_UNBOUND_PORT = _s(
+IOCTL_EVTCHN_BIND_UNBOUND_PORT_DECL = _s(
     "ioctl_evtchn_bind_unbound_port", F("remote_domain", "uint32_t")
 )
-IOCTL_EVTCHN_UNBIND = _s("ioctl_evtchn_unbind", F("port", "uint32_t"))
-IOCTL_EVTCHN_NOTIFY = _s("ioctl_evtchn_notify", F("port", "uint32_t"))
+IOCTL_EVTCHN_UNBIND_DECL = _s("ioctl_evtchn_unbind", F("port", "uint32_t"))
+IOCTL_EVTCHN_NOTIFY_DECL = _s("ioctl_evtchn_notify", F("port", "uint32_t"))
 
 # --- privcmd (xen/privcmd.h) -------------------------------------------------------------------
-PRIVCMD_HYPERCALL = _s("privcmd_hypercall", F("op", "uint64_t"), F("arg", "uint64_t", 5))
+PRIVCMD_HYPERCALL_DECL = _s("privcmd_hypercall", F("op", "uint64_t"), F("arg", "uint64_t", 5))
 
 ALL_DECLS: tuple[Decl, ...] = (
-    IOCTL_GNTDEV_GRANT_REF,
-    IOCTL_GNTDEV_MAP_GRANT_REF,
-    IOCTL_GNTDEV_UNMAP_GRANT_REF,
-    IOCTL_GNTDEV_SET_MAX_GRANTS,
-    IOCTL_GNTDEV_UNMAP_NOTIFY,
+    IOCTL_GNTDEV_GRANT_REF_DECL,
+    IOCTL_GNTDEV_MAP_GRANT_REF_DECL,
+    IOCTL_GNTDEV_UNMAP_GRANT_REF_DECL,
+    IOCTL_GNTDEV_SET_MAX_GRANTS_DECL,
+    IOCTL_GNTDEV_UNMAP_NOTIFY_DECL,
     GNTDEV_GRANT_COPY_SEGMENT,
-    IOCTL_GNTDEV_GRANT_COPY,
-    IOCTL_GNTALLOC_ALLOC_GREF,
-    IOCTL_GNTALLOC_DEALLOC_GREF,
-    IOCTL_GNTALLOC_UNMAP_NOTIFY,
-    IOCTL_EVTCHN_BIND_VIRQ,
-    IOCTL_EVTCHN_BIND_INTERDOMAIN,
-    IOCTL_EVTCHN_BIND_UNBOUND_PORT,
-    IOCTL_EVTCHN_UNBIND,
-    IOCTL_EVTCHN_NOTIFY,
-    PRIVCMD_HYPERCALL,
+    IOCTL_GNTDEV_GRANT_COPY_DECL,
+    IOCTL_GNTALLOC_ALLOC_GREF_DECL,
+    IOCTL_GNTALLOC_DEALLOC_GREF_DECL,
+    IOCTL_GNTALLOC_UNMAP_NOTIFY_DECL,
+    IOCTL_EVTCHN_BIND_VIRQ_DECL,
+    IOCTL_EVTCHN_BIND_INTERDOMAIN_DECL,
+    IOCTL_EVTCHN_BIND_UNBOUND_PORT_DECL,
+    IOCTL_EVTCHN_UNBIND_DECL,
+    IOCTL_EVTCHN_NOTIFY_DECL,
+    PRIVCMD_HYPERCALL_DECL,
 )
 
 STRUCTS: dict[str, Struct] = {d.name: build_struct(d, ABI) for d in ALL_DECLS}

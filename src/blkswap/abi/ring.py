@@ -2,12 +2,17 @@
 front/back private views over a (possibly multi-page, non-contiguous) shared ring.
 
 All indices are free-running unsigned 32-bit values; every difference is taken modulo 2^32.
-Memory barriers are not modelled (one Python thread touches the page at a time).
+Memory barriers are not modelled here (one Python thread touches the page at a time in the lab;
+``blkswap serve`` fences the final check itself). Header indices are read and written as ONE
+aligned 32-bit load/store (an ``"I"`` memoryview item): the other side may be a real kernel
+reading concurrently, and ``struct.pack_into`` writes byte by byte — Linux blkfront saw such torn
+``rsp_prod`` values ("illegal number of responses") before this.
 """
 
 from __future__ import annotations
 
 import struct
+import sys
 from collections.abc import Sequence
 
 from blkswap.abi.errors import RingError
@@ -17,7 +22,34 @@ PAGE_SIZE = 4096
 _M = 0xFFFFFFFF
 _U32 = struct.Struct("<I")
 _unpack_u32, _pack_u32 = _U32.unpack_from, _U32.pack_into
-_REQ_PROD, _REQ_EVENT, _RSP_PROD, _RSP_EVENT = 0, 4, 8, 12
+
+
+class _Indices:
+    """The four header indices (req_prod, req_event, rsp_prod, rsp_event: io/ring.h order) as
+    single aligned 32-bit accesses: a native ``"I"`` view on little-endian hosts (CPython's
+    memoryview item access is one ``memcpy`` of 4 bytes, compiled to one load/store); elsewhere
+    ``struct`` with explicit little-endian order (not atomic)."""
+
+    __slots__ = ("_view", "_raw")
+
+    def __init__(self, page: memoryview) -> None:
+        self._raw = page
+        self._view = page[:16].cast("I") if sys.byteorder == "little" else None
+
+    def get(self, i: int) -> int:
+        v = self._view
+        return v[i] if v is not None else _unpack_u32(self._raw, 4 * i)[0]
+
+    def put(self, i: int, value: int) -> None:
+        v = self._view
+        if v is not None:
+            v[i] = value
+        else:
+            _pack_u32(self._raw, 4 * i, value)
+
+    def release(self) -> None:
+        if self._view is not None:
+            self._view.release()
 
 
 def ring_entries(nr_pages: int, entry_size: int) -> int:
@@ -42,7 +74,7 @@ class SharedRing:
     written live in the first page (little-endian u32).
     """
 
-    __slots__ = ("pages", "entry_size", "nr_ents", "_mask", "_hdr")
+    __slots__ = ("pages", "entry_size", "nr_ents", "_mask", "_hdr", "_idx")
 
     def __init__(self, pages: Sequence[memoryview], entry_size: int) -> None:
         if not pages:
@@ -62,29 +94,19 @@ class SharedRing:
         self.nr_ents = ring_entries(len(views), entry_size)
         self._mask = self.nr_ents - 1
         self._hdr = views[0]
+        self._idx = _Indices(views[0])
 
     def release(self) -> None:
         """Release the memoryviews on the pages (needed before an mmap can be closed)."""
+        self._idx.release()
         for mv in self.pages:
             mv.release()
 
-    # Header fields: little-endian u32 at their offsets, set modulo 2^32 (one call per access).
-    req_prod = property(
-        lambda s: _unpack_u32(s._hdr, _REQ_PROD)[0],
-        lambda s, v: _pack_u32(s._hdr, _REQ_PROD, v & _M),
-    )
-    req_event = property(
-        lambda s: _unpack_u32(s._hdr, _REQ_EVENT)[0],
-        lambda s, v: _pack_u32(s._hdr, _REQ_EVENT, v & _M),
-    )
-    rsp_prod = property(
-        lambda s: _unpack_u32(s._hdr, _RSP_PROD)[0],
-        lambda s, v: _pack_u32(s._hdr, _RSP_PROD, v & _M),
-    )
-    rsp_event = property(
-        lambda s: _unpack_u32(s._hdr, _RSP_EVENT)[0],
-        lambda s, v: _pack_u32(s._hdr, _RSP_EVENT, v & _M),
-    )
+    # Header fields: u32 at their offsets, set modulo 2^32, one 32-bit access each.
+    req_prod = property(lambda s: s._idx.get(0), lambda s, v: s._idx.put(0, v & _M))
+    req_event = property(lambda s: s._idx.get(1), lambda s, v: s._idx.put(1, v & _M))
+    rsp_prod = property(lambda s: s._idx.get(2), lambda s, v: s._idx.put(2, v & _M))
+    rsp_event = property(lambda s: s._idx.get(3), lambda s, v: s._idx.put(3, v & _M))
 
     def init(self) -> None:
         """SHARED_RING_INIT: producers 0, event indices 1, pvt and __pad zeroed."""

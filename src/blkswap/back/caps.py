@@ -1,7 +1,7 @@
 """What a data path declares about itself, so that nothing else in the backend asks its name.
 
 Every data path class carries one frozen :class:`Caps` (fio's ``ioengine_ops.flags``, QEMU's
-``gnttab_backend_ops.features``; STYLE.md lesson 2). Negotiation (``back/negotiate.py``), the
+``gnttab_backend_ops.features``; docs/design.md lesson 2). Negotiation (``back/negotiate.py``), the
 loop's pool admission (``back/loop.py``), the retransmit-hazard policies (``back/hazard.py``) and
 ``blkswap serve`` on a real Xen read these fields and nothing else.
 """

@@ -73,6 +73,10 @@ class BackendLoop:
         #: the retransmit-hazard policy applied before a write's frames are released
         self.hazard = hazard or Hazard("none", port)
         self.responses = 0
+        #: True: take no new request from any ring (those already taken finish and are answered),
+        #: so run_once returns promptly even while a frontend keeps its ring busy — a real
+        #: backend's shutdown sets it from a signal handler (blkswap serve)
+        self.hold = False
 
     def wake(self) -> None:
         """Ask the scheduler to run this loop."""
@@ -150,7 +154,7 @@ class BackendLoop:
                 self._break(ring, "req_prod - rsp_prod_pvt exceeds the ring size")
                 return handled
             while sring.unconsumed_requests():
-                if ring.in_flight >= ring.max_pending or ring.parked:
+                if ring.in_flight >= ring.max_pending or ring.parked or self.hold:
                     return handled  # resumed when a pending_req or frames come back
                 if sring.request_cons_overflow():
                     return handled

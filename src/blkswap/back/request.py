@@ -2,7 +2,7 @@
 
 Nothing here touches the hypervisor or the clock: :func:`validate` takes a decoded request and the
 VBD's parameters and returns what :class:`BlkRequest` needs or the reason it must be answered with
-``BLKIF_RSP_ERROR`` / ``BLKIF_RSP_EOPNOTSUPP`` (STYLE.md lesson 9).
+``BLKIF_RSP_ERROR`` / ``BLKIF_RSP_EOPNOTSUPP`` (docs/design.md lesson 9).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class VbdLimits:
 
 class BlkRequest(NamedTuple):
     """A request as the backend read it from its private copy of the slot and validated it, once
-    (LB blkback.c: the ``blkif_request`` copied by RING_COPY_REQUEST, then checked; STYLE.md
+    (LB blkback.c: the ``blkif_request`` copied by RING_COPY_REQUEST, then checked; docs/design.md
     lesson 9). ``segments`` are resolved from indirect pages; nothing here changes afterwards.
     (A NamedTuple: immutable and the cheapest record to build, once per request.)"""
 
@@ -213,6 +213,8 @@ def validate(req: Request | DiscardRequest | IndirectRequest, limits: VbdLimits)
 
 def check_range(sector_number: int, nr_sectors: int, limits: VbdLimits) -> None:
     """Sector range inside the device and aligned to the logical block size (LB xen_vbd_translate)."""
+    if nr_sectors == 0:  # LB xen_vbd_translate checks the range only "if (likely(req->nr_sects))":
+        return  # an empty flush carries whatever sector the front's request had
     end = sector_number + nr_sectors
     if end > limits.sectors or end < sector_number:
         raise RequestError(

@@ -43,6 +43,7 @@ def map_ring(
         raise NegotiationError(keys.dir + name, str(bad.ref), f"mapping failed: GNTST {bad.status}")
     sring = BackRing(SharedRing([port.page_view(m.va) for m in maps], codec.ring_entry_size))
     if sring.request_prod_overflow():
+        sring.sring.release()  # the views go before the mapping (a real munmap needs that)
         _release(port, va, maps)
         raise NegotiationError(
             keys.dir + "ring-ref", str(keys.ring_refs[0]), "req_prod - rsp_prod exceeds the ring"
@@ -50,6 +51,7 @@ def map_ring(
     try:
         local = port.evtchn_bind_interdomain(frontend, keys.event_channel)
     except EventChannelError as err:
+        sring.sring.release()
         _release(port, va, maps)
         raise NegotiationError(
             keys.dir + "event-channel", str(keys.event_channel), f"binding failed: {err}"

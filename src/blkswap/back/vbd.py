@@ -1,7 +1,7 @@
 """Backend-side state of one VBD and its rings (Linux's ``xen_blkif`` and ``xen_blkif_ring``).
 
 A :class:`BackendRing` owns the mapped shared ring, the bound event channel, the ABI codec chosen
-at connect time (one object, no ``if abi ==`` elsewhere — STYLE.md), the data-path instance and the
+at connect time (one object, no ``if abi ==`` elsewhere — docs/design.md), the data-path instance and the
 per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 """
 
@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
 from blkswap.back.negotiate import Negotiated
@@ -43,6 +43,9 @@ class VbdConfig:
     max_indirect_segments: int | None = None
     name: str = ""
     pool: str = "default"  #: the frame pool this VBD draws dom0 frames from
+    #: the xenstore backend directory kind: "vbd" (blkback's) or "qdisk" (QEMU's, which no dom0
+    #: kernel driver claims); the lab always uses vbd
+    backend_kind: str = "vbd"
 
     @property
     def label(self) -> str:
@@ -105,7 +108,7 @@ class BackendRing:
             self.work.add(source.since(mark))
 
     @property
-    def counters(self) -> dict[str, Any]:
+    def counters(self) -> dict[str, int | dict[str, int]]:
         """Hypervisor work done for this ring (a plain dict; empty before it is connected)."""
         return self.work.as_dict() if self.source is not None else {}
 

@@ -107,7 +107,8 @@ class BlkBack:
     def attach(self, config: VbdConfig) -> None:
         """Probe a device whose toolstack keys exist (LB xen_blkbk_probe)."""
         caps = datapaths.caps_of(config.datapath)  # ValueError for an unknown path
-        be = f"/local/domain/{self.port.domid}/backend/vbd/{config.frontend_domid}/{config.devid}"
+        kind, front, devid = config.backend_kind, config.frontend_domid, config.devid
+        be = f"/local/domain/{self.port.domid}/backend/{kind}/{front}/{devid}"
         st = self.port.store
         fe = st.read(f"{be}/frontend")
         self._pool(config.pool).bind(config.label)
@@ -296,6 +297,7 @@ class BlkBack:
             if ring.datapath.caps.reclaims:
                 ring.datapath.ctx.pool.remove_reclaimer(cast(Reclaims, ring.datapath).reclaim)
             ring.datapath.teardown()
+            ring.sring.sring.release()  # no view of the ring pages may outlive their mapping
             unmap_ring(self.port, self.va, ring.ring_maps, ring.evtchn)
         dev.vbd = None
 

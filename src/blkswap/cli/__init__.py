@@ -67,8 +67,25 @@ class Terminated(KeyboardInterrupt):
     temporary disk images (``blkswap-images-*``) are removed on the way out."""
 
 
+def _forward(signum: int) -> None:
+    """Pass the signal on to this process's worker processes (the parallel data paths of
+    ``compare``), so they stop now instead of the pool waiting for their runs to finish."""
+    mp = sys.modules.get("multiprocessing")  # not imported: no workers to tell
+    for child in mp.active_children() if mp is not None else ():
+        try:
+            os.kill(child.pid, signum)  # type: ignore[arg-type]
+        except OSError:
+            pass
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
+    _forward(signum)
     raise Terminated
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    _forward(signum)
+    raise KeyboardInterrupt
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -90,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     (numpy, the lab) load inside the command handlers, so ``--help``/``--version`` start fast
     and Ctrl-C or SIGTERM at any moment after start-up ends in one line and exit status 130."""
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # not when the parent made us ignore it
+        signal.signal(signal.SIGINT, _on_sigint)
     args: Any = None
     try:
         argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
@@ -114,8 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _interrupted(args: Any) -> int:
@@ -139,6 +158,8 @@ def _one_line(err: Exception) -> str:
 
 
 def _is_user_error(err: Exception) -> bool:
+    if isinstance(err, (CliError, OSError)):  # decided without loading the lab (numpy): serve
+        return True
     from blkswap.lab.config import ConfigError
     from blkswap.lab.host import HostError
     from blkswap.sim.costs import CostProfileError

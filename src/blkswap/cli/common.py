@@ -18,6 +18,7 @@ COMMAND_TABLE: dict[str, tuple[str, str]] = {
     "costs": ("parser:_add_costs", "info:cmd_costs"),
     "sweep": ("sweep:add_sweep_parser", "sweep:cmd_sweep"),
     "fuzz": ("fuzz:add_fuzz_parser", "fuzz:cmd_fuzz"),
+    "serve": ("serve:add_serve_parser", "serve:cmd_serve"),
 }
 COMMANDS = tuple(COMMAND_TABLE)
 MAIN_REPORT_DIR = "blkswap-report"

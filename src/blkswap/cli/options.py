@@ -143,3 +143,21 @@ def _add_lab_options(p: argparse.ArgumentParser) -> None:
     a("--no-verify", dest="verify", action="store_false", default=None,
       help="do not tag written sectors nor verify reads")  # fmt: skip
     a("--seed", type=int, help="run seed, mixed into job seeds when randrepeat=0 [default 0]")
+    _add_host_options(p)
+
+
+def _add_host_options(p: argparse.ArgumentParser) -> None:
+    h = p.add_argument_group(
+        'physical host ([host] in a scenario; docs/costs.md "Host")'
+    ).add_argument
+    h("--pcpus", type=_int_at_least(1), metavar="N",
+      help="physical CPUs under the vCPUs [default: one per vCPU, no host model]")  # fmt: skip
+    h("--sockets", type=_int_at_least(1), metavar="N", help="sockets [default 1]")
+    h("--smt", type=_int_at_least(1), metavar="N", help="threads per core [default 1]")
+    h("--dom0-pin", type=_int_at_least(0), metavar="N",
+      help="dom0 vCPUs run only on the first N pCPUs, 0 = floating [default 0]")  # fmt: skip
+    h("--sched", choices=("credit", "credit2", "null"), help="Xen scheduler [default credit]")
+    h("--dom0-weight", type=_int_at_least(1), metavar="W",
+      help="credit weight of dom0 [default 256]")  # fmt: skip
+    h("--guest-weight", type=_int_at_least(1), metavar="W",
+      help="credit weight of each guest [default 256]")  # fmt: skip

@@ -47,9 +47,10 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
         return EXIT_OK
     report = args.report or (MAIN_REPORT_DIR if main_job and not args.no_report else None)
     _check_destinations(args, report)
-    results: dict[str, Any] = {}
-    args.partial_results = results  # printed if the run is interrupted (emit_partial)
-    results.update(_run_paths(args, config, jobfile, list(args.datapaths), partial=results))
+    partial: dict[str, Any] = {}
+    args.partial_results = partial  # filled as paths finish; printed if interrupted
+    done = _run_paths(args, config, jobfile, list(args.datapaths), partial=partial)
+    results = {n: done[n] for n in args.datapaths if n in done}  # the order the user gave
     runs = {n: r.run for n, r in results.items()}
     _write_logs(results, single=False)
     docs = []

@@ -54,7 +54,9 @@ class FrontQueue:
         self.meter = meter
         self.size = ring.sring.nr_ents
         self.shadow: list[Shadow | None] = [None] * self.size
-        self.free_ids: deque[int] = deque(range(self.size))  # an explicit free list (STYLE.md)
+        self.free_ids: deque[int] = deque(
+            range(self.size)
+        )  # an explicit free list (docs/design.md)
         self.waiting: deque[Bio] = deque()
         self.broken: str | None = None
         self.stats = {"requests": 0, "segments": 0, "notifies": 0, "ring_full": 0, "indirect": 0}

@@ -1,4 +1,4 @@
-"""How blkfront grants a request's pages, per negotiated mode (LF xen-blkfront.c; DESIGN.md §4).
+"""How blkfront grants a request's pages, per negotiated mode (LF xen-blkfront.c; docs/design.md §4).
 
 Each strategy turns the bio's pages into grefs before the request is written (``grant``) and
 undoes that when the response arrives (``complete``):

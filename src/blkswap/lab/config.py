@@ -1,6 +1,6 @@
 """Lab settings: the modelled host (guests, vCPUs, device, data path, costs, pools …).
 
-Every field is a documented knob with a unit and a default (STYLE.md lesson 8). The same names are
+Every field is a documented knob with a unit and a default (docs/design.md lesson 8). The same names are
 used by the command-line flags (``--guest-vcpus`` ↔ ``guest_vcpus``) and scenario TOML files.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 from blkswap.back.datapaths import DATAPATHS
 from blkswap.back.datapaths.grant_copy import FLAVOURS as COPY_FLAVOURS
+from blkswap.timing.host import HOST_KEYS, HostSpec, HostSpecError, host_table
 
 GUEST_ABIS = ("x86_64", "x86_32", "mixed")
 STORAGE_KINDS = ("raw", "ram", "null")
@@ -64,6 +65,19 @@ class LabConfig:
     cost_overrides: dict[str, float] = field(
         default_factory=dict
     )  #: per-figure overrides of the profile
+    # the physical host ([host] in a scenario; blkswap.timing.host says what each means)
+    pcpus: int = 0  #: physical CPUs; 0 = one per vCPU (no host model, the lab's old behaviour)
+    sockets: int = 1  #: sockets of the host
+    smt: int = 1  #: hardware threads per core
+    dom0_pin: int = 0  #: dom0 vCPUs only on the first N pCPUs (0 = floating)
+    sched: str = "credit"  #: Xen scheduler: credit | credit2 | null
+    dom0_weight: int = 256  #: credit weight of dom0
+    guest_weight: int = 256  #: credit weight of each guest
+
+    @property
+    def host(self) -> HostSpec:
+        """The physical host these settings describe."""
+        return HostSpec(**{k: getattr(self, k) for k in HOST_KEYS})
 
     def validated(self) -> LabConfig:
         def bad(name: str, why: str) -> ConfigError:
@@ -95,15 +109,7 @@ class LabConfig:
             raise bad("storage", f"{self.storage!r} is not one of {', '.join(STORAGE_KINDS)}")
         if self.disk_size < 1 << 20 or self.disk_size % 4096:
             raise bad("disk_size", f"must be a multiple of 4096 and ≥ 1 MiB, got {self.disk_size}")
-        names = [p[0] for p in self.pools]
-        if len(set(names)) != len(names) or "default" in names:
-            raise bad("pools", f"pool names must be unique and not 'default': {names}")
-        for name, frames, guests in self.pools:
-            if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
-                raise bad(
-                    "pools",
-                    f"pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, got {frames}, {list(guests)}",
-                )
+        self._check_pools()
         if not 0.0 <= self.net_loss < 1.0:  # false for nan too
             raise bad("net_loss", f"must be in [0, 1), got {self.net_loss}")
         if self.net_loss and self.device != "net":
@@ -122,7 +128,22 @@ class LabConfig:
             raise bad(
                 "copy_flavour", f"{self.copy_flavour!r} is not one of {', '.join(COPY_FLAVOURS)}"
             )
+        try:
+            self.host.check(self.dom0_vcpus, self.dom0_vcpus + self.guests * self.guest_vcpus)
+        except HostSpecError as err:
+            raise ConfigError(str(err)) from None
         return self
+
+    def _check_pools(self) -> None:
+        names = [p[0] for p in self.pools]
+        if len(set(names)) != len(names) or "default" in names:
+            raise ConfigError(f"pools: pool names must be unique and not 'default': {names}")
+        for name, frames, guests in self.pools:
+            if frames < 1 or any(not 1 <= g <= self.guests for g in guests):
+                raise ConfigError(
+                    f"pools: pool {name!r}: frames ≥ 1 and guests in 1..{self.guests}, "
+                    f"got {frames}, {list(guests)}"
+                )
 
     def pool_of(self, guest: int) -> str:
         """The pool guest number ``guest`` (1-based) binds its VBD to."""
@@ -164,6 +185,11 @@ def load_scenario(path: str | Path, base: LabConfig | None = None) -> LabConfig:
         table = {k: v for k, v in data.items() if not isinstance(v, dict | list)}
     if "pools" in table:
         raise ConfigError(f"scenario {p}: pools: write pools as [[pool]] tables")
+    if "host" in data:  # [host]: the physical host's keys, LabConfig fields of the same names
+        try:
+            table.update(host_table(f"scenario {p}", data["host"]))
+        except HostSpecError as err:
+            raise ConfigError(str(err)) from None
     if "pool" in data:  # no [[pool]] tables: keep the base's pools (e.g. from flags)
         table["pools"] = _pools(p, data["pool"])
     known = {f.name for f in fields(LabConfig)}

@@ -98,6 +98,39 @@ def host_figures(host: Host, runners: list[JobRunner]) -> dict[str, Any]:
     for c in cpus:
         for k, v in c.busy_ns.items():
             by_cause[k] = by_cause.get(k, 0.0) + v
+    out = _host_figures(host, runners, cpus, by_domain, by_cause)
+    if host.config.pcpus:  # a physical host was given ([host] pcpus)
+        out["host"] = pcpu_figures(host, cpus)
+    return out
+
+
+def pcpu_figures(host: Host, cpus: list[Any]) -> dict[str, Any]:
+    """The physical host: pCPUs, scheduler, how busy, and steal per domain (as xentop)."""
+    p, spec = host.pcpus, host.config.host
+    sim = max(1.0, host.env.now)
+    busy = p.busy_ns if p is not None else sum(c.total_ns for c in cpus)
+    return {
+        "pcpus": spec.pcpus,
+        "sockets": spec.sockets,
+        "smt": spec.smt,
+        "sched": spec.sched,
+        "dom0_pin": spec.dom0_pin,
+        "shared": p is not None,  # False: a pCPU per vCPU, nothing modelled (no host)
+        "pcpu_busy_ns": round(busy),
+        "utilisation": round(busy / (sim * spec.pcpus), 4),
+        "switches": p.switches if p is not None else 0,
+        "steal_ns_by_domain": {c.name: round(c.steal_ns) for c in cpus},
+        "steal_pct_by_domain": {c.name: round(100 * c.steal_ns / (sim * c.vcpus), 2) for c in cpus},
+    }
+
+
+def _host_figures(
+    host: Host,
+    runners: list[JobRunner],
+    cpus: list[Any],
+    by_domain: dict[str, int],
+    by_cause: dict[str, float],
+) -> dict[str, Any]:
     pools = host.backend.pools
     timeline = host.memory_timeline
     return {

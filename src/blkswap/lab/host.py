@@ -38,6 +38,7 @@ from blkswap.storage import device_model, open_store
 from blkswap.storage.durability import CachedDisk
 from blkswap.storage.faults import KINDS, FaultyDevice, FaultyStore, load_plan
 from blkswap.timing import Clock, Cpus, DeviceQueue, Worker
+from blkswap.timing.scheduler import Pcpus
 from blkswap.xen import Xen
 from blkswap.xen.emulated import EmulatedPort
 
@@ -94,8 +95,29 @@ class Host:
         self.xen.store.introduce_domain(0)
         self.port0 = EmulatedPort(self.xen, 0)
         self.dom0_cpus = Cpus(self.env, "dom0", self.dom0, cfg.dom0_vcpus)
+        spec = cfg.host
+        #: the physical host's pCPUs and scheduler (None: every vCPU runs when it has work)
+        # A pCPU for every vCPU (or sched null: each vCPU keeps its own) is the lab without a
+        # host: nothing shares a pCPU, so nothing waits, spins on a pCPU others need, or bounces
+        # (docs/costs.md "Host"); results are those of pcpus = 0, bit for bit.
+        vcpus = cfg.dom0_vcpus + cfg.guests * cfg.guest_vcpus
+        shared = spec.enabled and spec.sched != "null" and spec.pcpus < vcpus
+        self.pcpus = Pcpus(self.env, spec) if shared else None
+        if self.pcpus is not None:
+            self.pcpus.add(self.dom0_cpus, spec.dom0_weight, spec.dom0_pin)
         self._tmp = None
         self.image_dir = self._image_dir()
+        self.guests: list[Guest] = []
+        try:
+            self._populate(pool, guest_pages)
+        except BaseException:  # an interrupt or error mid-build leaves no images behind
+            self.close()
+            raise
+
+    def _populate(self, pool: int, guest_pages: int) -> None:
+        """The network stack, dom0's backend and the guests (the half of a host that creates
+        disk images)."""
+        cfg = self.config
         self.net = (
             NetStack(self.xen, self.clock, cfg.net_loss, int(cfg.net_rto_ms * 1e6), seed=cfg.seed)
             if cfg.device == "net"
@@ -105,7 +127,7 @@ class Host:
         self.devices: dict[int, DeviceQueue] = {}
         #: [[t_ns, dom0 pool frames in use], …] sampled while jobs run (lab.run)
         self.memory_timeline: list[list[int]] = []
-        self.guests = [self._make_guest(i, guest_pages) for i in range(cfg.guests)]
+        self.guests.extend(self._make_guest(i, guest_pages) for i in range(cfg.guests))
         #: frontend domid → guest index (routes storage I/O to the guest's device)
         self.guest_index = {g.domid: g.index for g in self.guests}
 
@@ -193,6 +215,8 @@ class Host:
         port, front_dev = plug_guest(
             self.xen, self.backend, plan, meter=self.clock, interrupts=interrupts
         )
+        if self.pcpus is not None:
+            self.pcpus.add(irqs[0].cpus, cfg.guest_weight)
         return Guest(i, port.domid, port, irqs[0].cpus, front_dev, store, image, irqs[0].workers)
 
     def connect(self, timeout_ns: float = 1e9) -> None:

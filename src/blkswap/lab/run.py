@@ -1,5 +1,5 @@
 """One run, start to finish: size and build the host, connect, run the job groups, account, tear
-down and audit. Every figure reported comes from counters the layers keep (STYLE.md lesson 10)."""
+down and audit. Every figure reported comes from counters the layers keep (docs/design.md lesson 10)."""
 
 from __future__ import annotations
 

@@ -71,6 +71,14 @@ class CostProfile:
     backend_request_ns: float  #: backend per-request work
     front_request_ns: float  #: blkfront per-request submission work
     front_completion_ns: float  #: blkfront per-request completion work
+    # host model only ([host] pcpus); optional in a profile file, 0 when absent
+    #: per map/unmap element held under the mapping domain's grant-table lock (2012 era: one
+    #: spinlock per domain); 0 = per-active-entry locks and per-CPU rwlock (Xen ≥ 4.6/4.7)
+    gnttab_lock_hold_ns: float = 0.0
+    #: a contended spinlock's cache line moving to one more waiter at each hand-over
+    lock_bounce_ns: float = 0.0
+    #: Xen switching a pCPU to another domain's vCPU (state save/restore, CR3, TLB refill)
+    vcpu_switch_ns: float = 0.0
 
     def with_overrides(self, **kw: float) -> CostProfile:
         """A copy with some figures replaced (validated like a profile file)."""
@@ -176,6 +184,8 @@ class CostProfile:
 
 #: every figure a profile file must give (all of CostProfile's fields but ``name``)
 FIGURES: tuple[str, ...] = tuple(f.name for f in fields(CostProfile) if f.name != "name")
+#: figures a profile file may leave out (the host model's; 0 = not modelled)
+OPTIONAL = ("gnttab_lock_hold_ns", "lock_bounce_ns", "vcpu_switch_ns")
 
 
 def _figure(name: str, value: Any, label: str) -> float:
@@ -210,7 +220,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> CostProfile:
             raise CostProfileError(f"{label}: figure(s) given twice: {', '.join(sorted(twice))}")
         flat.update(section)
     unknown = set(flat) - set(FIGURES)
-    missing = set(FIGURES) - set(flat)
+    missing = set(FIGURES) - set(flat) - set(OPTIONAL)
     if unknown:
         raise CostProfileError(f"{label}: unknown cost figure(s): {', '.join(sorted(unknown))}")
     if missing:

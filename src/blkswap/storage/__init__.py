@@ -1,4 +1,4 @@
-"""blkswap.storage — disk images and device timing models (DESIGN.md §3 storage/, §7).
+"""blkswap.storage — disk images and device timing models (docs/design.md §3 storage/, §7).
 
 Image backends implement :class:`~blkswap.storage.base.BlockStore`: :class:`RawImage` (a sparse file,
 ``preadv``/``pwritev`` straight into arena frames, optional ``O_DIRECT``), :class:`RamStore`

@@ -2,7 +2,7 @@
 
 Lives here: :class:`DeviceModel` (frozen), the presets :data:`DEVICE_MODELS` (``null``, ``ram``,
 ``nvme``, ``ssd``, ``hdd``, ``net``) and :func:`device_model` (preset + overrides). No event-engine
-import: ``blkswap.sim`` (or the lab) turns these numbers into queues (DESIGN.md §7).
+import: ``blkswap.sim`` (or the lab) turns these numbers into queues (docs/design.md §7).
 
 How the simulator is meant to use a model: a device admits up to ``queue_depth`` commands; at most
 ``service_slots`` of them are in service at once; an I/O in service takes :meth:`~DeviceModel.
@@ -43,7 +43,7 @@ class DeviceModel:
     """Preset name (free text for custom models)."""
     queue_depth: int = 32
     """Commands the device accepts at once (NVMe queue, SATA NCQ, iSCSI session queue); the
-    natural size for a backend's frame pool (DESIGN.md §5). Unit: requests. Default 32 (NCQ)."""
+    natural size for a backend's frame pool (docs/design.md §5). Unit: requests. Default 32 (NCQ)."""
     service_slots: int = 32
     """How many admitted commands are worked on concurrently (internal parallelism: 1 for a
     disk with one actuator, many for flash). Unit: requests, 1 ≤ slots ≤ queue_depth."""
@@ -74,7 +74,7 @@ class DeviceModel:
     """Wire bytes added per segment (preamble, Ethernet/IP/TCP headers, FCS, gap). Unit: bytes."""
     retransmit_hold_ns: int = 0
     """How long after a write completes the network stack may still reference its pages (TCP
-    keeps unacked data for retransmission; DESIGN.md §5 retransmit hazard). 0 for local devices.
+    keeps unacked data for retransmission; docs/design.md §5 retransmit hazard). 0 for local devices.
     Unit: ns."""
 
     def __post_init__(self) -> None:
@@ -143,7 +143,7 @@ _PRESETS = (
     # null_blk (Linux Documentation/block/null_blk.rst): hw_queue_depth default 64, irqmode=1
     # (softirq completion) → no media time; ~1 µs block-layer submit+complete per I/O [M].
     DeviceModel("null", queue_depth=64, service_slots=64, per_op_overhead_ns=1_000),
-    # brd-style RAM disk: data moves at memcpy speed, ≈10 GB/s (DESIGN.md §7); ~1 µs per op [M];
+    # brd-style RAM disk: data moves at memcpy speed, ≈10 GB/s (docs/design.md §7); ~1 µs per op [M];
     # bio-based, no hardware queue: 128 = blk-mq default nr_requests (lab choice).
     DeviceModel(
         "ram",

@@ -2,7 +2,7 @@
 
 I/O goes straight between the file and the caller's memoryviews with ``os.preadv``/``os.pwritev``
 (no intermediate copy), so a backend can read a disk block directly into an arena frame — the
-"map" data path's zero-copy property (DESIGN.md §3 storage/, §4).
+"map" data path's zero-copy property (docs/design.md §3 storage/, §4).
 
 * Creation: ``ftruncate`` to the disk size, so a new image occupies (almost) no blocks.
 * Reopening an existing file keeps its content; a smaller file is extended (sparse), a larger one

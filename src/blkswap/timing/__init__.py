@@ -1,7 +1,7 @@
 """The timing layer: runs the functional front/back code on simulated vCPUs and devices.
 
 The functional code (``front``, ``back``, ``xen``) is synchronous and knows nothing about time.
-This package gives it time (DESIGN.md §7; ``docs/costs.md`` is the long form):
+This package gives it time (docs/design.md §7; ``docs/costs.md`` is the long form):
 
 * :class:`Meter` — while one piece of functional code runs on a vCPU, the meter prices what it
   did: the hypervisor counters of the running domain (delta since the activity began, priced by

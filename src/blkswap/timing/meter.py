@@ -8,9 +8,11 @@ from typing import Any
 from blkswap.sim import Environment
 from blkswap.sim.costs import CostProfile
 from blkswap.timing.locks import FlushLock
-from blkswap.timing.pricing import hypervisor_ns_since
+from blkswap.timing.pricing import hypervisor_ns_by_cause, hypervisor_ns_since
 from blkswap.timing.vcpus import Cpus
-from blkswap.xen.counters import TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+from blkswap.xen.counters import OP_INDEX, TLB_FLUSH_IPIS, TLB_FLUSHES, Counters
+
+_MAP, _UNMAP, _UNMAP_REPLACE = OP_INDEX["map"], OP_INDEX["unmap"], OP_INDEX["unmap_and_replace"]
 
 
 class Meter:
@@ -30,6 +32,10 @@ class Meter:
         "ipis_seen",
         "own_ipi",
         "total",
+        "bounce",
+        "hosted",
+        "gnt_lock",
+        "gnt_seen",
     )
 
     def __init__(self, costs: CostProfile, cpus: Cpus, lock: FlushLock | None = None) -> None:
@@ -47,6 +53,12 @@ class Meter:
         self.ipis_seen = self.mark[TLB_FLUSH_IPIS]
         self.own_ipi = 0.0  # this activity's share of the domain's IPI clock (not paid by itself)
         self.total = 0.0  # the final price, set by close()
+        # the host model's contention costs (none without a host: the lab's old behaviour)
+        self.hosted = hosted = cpus.host is not None
+        self.bounce = costs.lock_bounce_ns if hosted else 0.0
+        self.gnt_lock = cpus.gnttab_lock if hosted and costs.gnttab_lock_hold_ns else None
+        v = self.mark
+        self.gnt_seen = v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE]
 
     def charge(self, cause: str, amount: int) -> None:
         ns = self.costs.charge_ns(cause, amount)
@@ -59,7 +71,28 @@ class Meter:
         base = self.explicit + hypervisor_ns_since(self.costs, v, self.mark)
         if v[TLB_FLUSHES] != self.flushes_seen:
             self._flushed(base)
+        if self.gnt_lock is not None and v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE] != self.gnt_seen:
+            self._grant_locked(base, v)
         return base + self.lock_wait
+
+    def _grant_locked(self, base: float, v: list[int]) -> None:
+        """New map/unmap elements: each held the domain's grant-table lock (2012 era), spinning
+        while another vCPU of the domain held it (the waiter's pCPU burns: it stays busy)."""
+        n = v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE]
+        hold = (n - self.gnt_seen) * self.costs.gnttab_lock_hold_ns
+        self.gnt_seen = n
+        lock = self.gnt_lock
+        assert lock is not None
+        wait = lock.reserve(self.env.now + base + self.lock_wait - hold, hold, self.bounce)
+        self._spun("gnttab_lock", wait, lock.last_extra)
+
+    def _spun(self, cause: str, wait: float, extra: float) -> None:
+        if wait > 0:
+            self.lock_wait += wait
+            self.by_cause[cause] = self.by_cause.get(cause, 0.0) + wait
+        if extra > 0:
+            self.lock_wait += extra
+            self.by_cause["lock_bounce"] = self.by_cause.get("lock_bounce", 0.0) + extra
 
     def _flushed(self, base: float) -> None:
         """New flushes since the last look: wait for the flush lock, IPI the other vCPUs."""
@@ -68,12 +101,25 @@ class Meter:
         v = c[TLB_FLUSH_IPIS] - self.ipis_seen
         self.flushes_seen, self.ipis_seen = c[TLB_FLUSHES], c[TLB_FLUSH_IPIS]
         hold = costs.flush_hold_ns(k, v)
+        if self.hosted:
+            # Xen IPIs the pCPUs in the domain's dirty cpumask (XG smp.c flush_area_mask on
+            # d->domain_dirty_cpumask): a pCPU switched to another domain's vCPU left it (its
+            # TLB was flushed then, context_switch); an idle pCPU lazily keeps the domain's page
+            # tables and stays in it. Lab: targets are capped at the pCPUs not running another
+            # domain, but the initiator's — with enough pCPUs, every other vCPU, as without a host.
+            host = self.cpus.host
+            assert host is not None
+            others = host.n - len(host.free) - self.cpus.running
+            cap = k * max(0, host.n - others - 1)
+            if v > cap:
+                dirty = costs.flush_hold_ns(k, cap)
+                self.explicit += dirty - hold
+                self.by_cause["tlb_flush"] = self.by_cause.get("tlb_flush", 0.0) + dirty - hold
+                hold, v = dirty, cap
         if hold > 0 and self.lock is not None:
             # the hold is the last thing priced so far: the flush started `hold` ago
-            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold)
-            if wait > 0:
-                self.lock_wait += wait
-                self.by_cause["tlb_lock"] = self.by_cause.get("tlb_lock", 0.0) + wait
+            wait = self.lock.reserve(self.env.now + base + self.lock_wait - hold, hold, self.bounce)
+            self._spun("tlb_lock", wait, self.lock.last_extra)
         _, remote = costs.remote_flush_targets(k, v)
         total, share = self.cpus.receive_ipis(remote, costs.tlb_ipi_handler_ns)
         if total:
@@ -83,10 +129,11 @@ class Meter:
     def close(self) -> float:
         """Final price of the activity (its own vCPU's time); accounts every cause on the domain
         (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
-        if self.counters.v[TLB_FLUSHES] != self.flushes_seen:
-            self.elapsed()  # flushes since the last look (without any, elapsed() only reads)
-        delta = Counters(self.counters.since(self.mark))
-        self.total = self.explicit + self.costs.hypervisor_ns(delta, self.by_cause) + self.lock_wait
+        if self.counters.v[TLB_FLUSHES] != self.flushes_seen or self.gnt_lock is not None:
+            self.elapsed()  # flushes/lock holds since the last look (else elapsed() only reads)
+        delta = self.counters.since(self.mark)
+        hyp = hypervisor_ns_by_cause(self.costs, delta, self.by_cause)
+        self.total = self.explicit + hyp + self.lock_wait
         self.cpus.account(self.by_cause)
         return self.total
 

@@ -6,9 +6,11 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 from blkswap.sim import Environment, Resource
+from blkswap.timing.locks import SpinLock
 
 if TYPE_CHECKING:
     from blkswap.timing.meter import Clock
+    from blkswap.timing.scheduler import Pcpus
 
 #: IPI debt below this many ns is forgiven (float dust from shares of shares)
 _DEBT_EPSILON_NS = 0.5
@@ -30,6 +32,17 @@ class Cpus:
         #: (every remote flush hits every vCPU but the initiator: docs/xen.md "Flush targets")
         self.ipi_ns_per_vcpu = 0.0
         self.ipi_paid_ns = 0.0  # the part of it that delayed running activities
+        # the physical host (set by Pcpus.add; None: every vCPU runs when it has work)
+        self.host: Pcpus | None = None
+        self.weight = 0  #: credit weight
+        self.affinity = 0  #: runs only on pCPUs below this (0: anywhere)
+        self.credit = 0.0  #: credit scheduler's balance, ns of pCPU time
+        self.steal_ns = 0.0  #: runnable but waiting for a pCPU
+        self.running = 0  #: vCPUs on a pCPU now (the domain's dirty cpumask, for flushes)
+        self.ran_ns = 0.0  #: pCPU time used
+        self.ran_at_acct = 0.0  #: ran_ns at the last credit accounting
+        #: the domain's grant-table lock (used by the meter on a host whose profile's era has one)
+        self.gnttab_lock = SpinLock(env)
 
     def account(self, by_cause: dict[str, float]) -> None:
         for k, v in by_cause.items():
@@ -71,15 +84,29 @@ class Cpus:
         finally:
             self.res.release(req)
 
-    def slice(self, clock: Clock, fn: Callable[[], Any]) -> Generator[Any, Any, tuple[Any, float]]:
-        """One time slice on a vCPU the caller holds: run ``fn`` metered, wait out its price,
-        then the IPI handling that hit this vCPU meanwhile. Returns ``(result, price)``."""
+    def slice(
+        self, clock: Clock, fn: Callable[[], Any], wake: bool = True
+    ) -> Generator[Any, Any, tuple[Any, float]]:
+        """One time slice on a vCPU the caller holds: (on a host: get a pCPU,) run ``fn``
+        metered, wait out its price, then the IPI handling that hit this vCPU meanwhile.
+        ``wake``: the vCPU was blocked before (the credit scheduler may BOOST it). Returns
+        ``(result, price)``."""
+        host = self.host
+        if host is not None:
+            pcpu = yield from host.acquire(self, wake)
+            if host.switched(pcpu, self) and clock.costs.vcpu_switch_ns:
+                # Xen switches to this domain's vCPU on that pCPU: the pCPU works for it
+                switch = clock.costs.vcpu_switch_ns
+                self.busy_ns["vcpu_switch"] = self.busy_ns.get("vcpu_switch", 0.0) + switch
+                yield self.env.timeout(switch)
         mark = self.ipi_ns_per_vcpu
         result, meter = clock.meter_run(self, fn)
         yield self.env.timeout(meter.total)
         mark += meter.own_ipi
         if self.ipi_ns_per_vcpu - mark > _DEBT_EPSILON_NS:  # pay_ipis's own test: no debt,
             yield from self.pay_ipis(mark)  # no generator (the usual case)
+        if host is not None:
+            host.release(pcpu)
         return result, meter.total
 
 
@@ -121,12 +148,15 @@ class Worker:
         cpus = self.cpus
         req = cpus.res.request()
         yield req
+        rounds = 0
         try:
             while True:
                 self.scheduled = False
                 self.running, self.again = True, False
                 self.activations += 1
-                yield from cpus.slice(self.clock, self._body)
+                first = not rounds
+                rounds += 1
+                yield from cpus.slice(self.clock, self._body, first)
                 if not self.again:
                     break
         finally:

@@ -361,6 +361,13 @@ def build_job(section: Section, globals_above: Sequence[Section], warn: Warner) 
             section.path, section.line, "log_offset",
             "unsupported by blkswap: log_offset=1 with write_*_log (the lab keeps no offsets)",
         )  # fmt: skip
+    if v["time_based"] and not v["runtime_us"]:  # fio init.c fixup_options: fio's own rule
+        warn(
+            f"{section.path}:time_based",
+            f"{section.path}:{section.line}: time_based: ignored in job '{section.name}': it "
+            "requires a runtime, as fio says (the job ends when its I/O is done)",
+        )
+        v["time_based"] = False
     name = v.pop("_name", None) if "name" in job["options"] else None
     v.pop("_name", None)
     if any(r is not None for r in c.bsrange):

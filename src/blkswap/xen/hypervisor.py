@@ -142,7 +142,7 @@ class Xen:
         self.arena.zero(mfn)
         self.count(d, "frames_scrubbed")
 
-    # -- page references (xen-abi.md §5.3; DESIGN.md §5) ----------------------------------------
+    # -- page references (xen-abi.md §5.3; docs/design.md §5) -------------------------------
     def get_page(self, mfn: int) -> None:
         """Take an extra reference on allocated frame ``mfn`` (in-flight I/O, retransmit queue)."""
         self.arena.check(mfn)

@@ -18,7 +18,7 @@ protocol               emulated lab (:mod:`blkswap.xen.emulated`)  Linux dom0 us
 
 ``blkswap.front`` and ``blkswap.back`` import only this module from :mod:`blkswap.xen` (a test
 walks their imports): whatever implements these protocols can run the same blkfront/backend
-code (DESIGN.md §2; STYLE.md lesson 4). Grant ops carry Xen's own argument structs
+code (docs/design.md §2 and lesson 4). Grant ops carry Xen's own argument structs
 (``blkswap.abi.gnttab``) in ``bytearray`` batches, so a port only decodes and answers them.
 
 Accounting is not a side channel: every port keeps :attr:`DomainPort.counters`, the cumulative

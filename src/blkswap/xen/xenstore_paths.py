@@ -77,7 +77,7 @@ class XenstoreError(StoreError):
 class XenstoreQuota:
     """Per-domain limits, applied to unprivileged domains only (as xenstored).
 
-    Defaults are xenstored's (XG ``tools/xenstored/domain.c``/``core.c``; reliability.md key numbers).
+    Defaults are xenstored's (XG ``tools/xenstored/domain.c``/``core.c``; reliability-catalog.md §1).
     """
 
     max_nodes_per_domain: int = 1000

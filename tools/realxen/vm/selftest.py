@@ -10,12 +10,6 @@ import sys
 import traceback
 
 sys.path.insert(0, "/opt/blkswap")
-if "numpy-free-xen" not in os.environ.get("REALXEN_FLAGS", ""):  # until blkswap.xen is lazy
-    import types
-
-    _pkg = types.ModuleType("blkswap.xen")
-    _pkg.__path__ = ["/opt/blkswap/blkswap/xen"]
-    sys.modules["blkswap.xen"] = _pkg
 from blkswap.abi import linux_xen as L  # noqa: E402
 from blkswap.xen.linux.devices import Evtchn, Gntalloc, Gntdev  # noqa: E402
 from blkswap.xen.linux.memory import PageArena  # noqa: E402

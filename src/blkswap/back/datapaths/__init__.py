@@ -1,4 +1,4 @@
-"""Data-path registry: one module per path, registered by name in a plain dict (STYLE.md lesson 2).
+"""Data-path registry: one module per path, registered by name in a plain dict (docs/design.md lesson 2).
 
 Each class declares its :class:`~blkswap.back.caps.Caps`; :data:`CAPS` maps names to them for
 negotiation (which path a frontend can get, what falls back to what: persistent → map,

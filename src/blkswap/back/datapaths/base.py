@@ -1,6 +1,6 @@
 """The data-path interface: how a backend touches the guest's pages for one request.
 
-A data path is a strategy object with four hooks (STYLE.md lesson 2; fio ``ioengine_ops``):
+A data path is a strategy object with four hooks (docs/design.md lesson 2; fio ``ioengine_ops``):
 
 ========================  ========  =============================================================
 hook                      required  called by the backend loop
@@ -59,7 +59,7 @@ class DataPathOptions:
     """Tunables shared by the data paths. Each is a documented knob, never a silent mode."""
 
     #: swap/transfer: zero every frame before it crosses to another domain (default on; the
-    #: ``--no-swap-scrub`` flag turns it off to show the leak, DESIGN.md §4).
+    #: ``--no-swap-scrub`` flag turns it off to show the leak, docs/design.md §4).
     scrub: bool = True
     #: swap: copy the write data back into the guest's new frame during the async window (seed,
     #: Andres's point 7), so the guest keeps its buffer contents. Off by default.

@@ -1,6 +1,6 @@
 """``swap`` data path: exchange guest frames with frames from a dom0 reserve (GNTTABOP_swap, op 13).
 
-The proposal in the seed thread (Andres Lagar-Cavilla, 2010-11-17), DESIGN.md §4:
+The proposal in the seed thread (Andres Lagar-Cavilla, 2010-11-17), docs/design.md §4:
 
 * WRITE — at pull time each guest frame is swapped with a reserve frame; dom0 now owns the guest's
   data and writes it out; the guest owns a frame whose contents the backend controls. With

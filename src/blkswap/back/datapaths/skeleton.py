@@ -1,4 +1,4 @@
-"""A documented template for a new data path (fio ``engines/skeleton_external.c``, STYLE.md lesson 3).
+"""A documented template for a new data path (fio ``engines/skeleton_external.c``, docs/design.md lesson 3).
 
 Copy this file, rename the class and ``name``, fill in the hooks, and add the class to the
 registry in ``datapaths/__init__.py``. The backend loop calls the hooks in this order for every

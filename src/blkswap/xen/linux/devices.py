@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import mmap
 import os
 import struct
@@ -77,6 +78,7 @@ class Gntdev:
         self.unmaps = 0
         self.copies = 0
         self.live: dict[int, GrantMapping] = {}
+        self.stuck: dict[int, GrantMapping] = {}  #: unmapped by the caller, munmap refused
 
     def close(self) -> None:
         for m in list(self.live.values()):
@@ -108,15 +110,32 @@ class Gntdev:
         self.live[index] = m
         return m
 
-    def unmap(self, m: GrantMapping) -> None:
-        """Release views, munmap, then UNMAP_GRANT_REF naming exactly the mapped region."""
+    def unmap(self, m: GrantMapping) -> bool:
+        """Release views, munmap, then UNMAP_GRANT_REF naming exactly the mapped region.
+
+        A view of the pages still held somewhere (BufferError at munmap) keeps the region
+        mapped: it is kept in ``stuck`` and retried on every later unmap and at close. Returns
+        whether the region is gone."""
         for v in m.views:
             v.release()
         m.views.clear()
-        m.mem.close()
+        try:
+            m.mem.close()
+        except BufferError:
+            gc.collect()  # a reference cycle may be holding the last view
+            try:
+                m.mem.close()
+            except BufferError:
+                self.stuck[m.index] = m
+                return False
+        self.stuck.pop(m.index, None)
         self.live.pop(m.index, None)
         self._unmap_index(m.index, m.count)
         self.unmaps += 1
+        for other in list(self.stuck.values()):
+            if other is not m:
+                self.unmap(other)
+        return True
 
     def _unmap_index(self, index: int, count: int) -> None:
         st = L.STRUCTS["ioctl_gntdev_unmap_grant_ref"]

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from blkswap.abi.xs_wire import HEADER, PAYLOAD_MAX, XsType
-from blkswap.xen.xenstore_paths import XenstoreError
+from blkswap.xen.port import StoreError
 
 SOCKET_PATHS = ("/run/xenstored/socket", "/var/run/xenstored/socket")
 XENBUS_DEVICE = "/dev/xen/xenbus"
@@ -60,7 +60,8 @@ def _nul(*parts: str | bytes) -> bytes:
 class XsClient:
     """One connection to xenstored. Every request method accepts ``tx=None | XsTransaction``."""
 
-    def __init__(self, path: str | None = None, *, fd: int | None = None) -> None:
+    def __init__(self, path: str | None = None, *, fd: int | None = None, domid: int = 0) -> None:
+        self.domid = domid  # whose connection this is (dom0 for a backend)
         self.path = path or default_path()
         self.fd = fd if fd is not None else _open(self.path)
         self._req_id = 0
@@ -88,14 +89,14 @@ class XsClient:
             if len(self._buf) >= HEADER.size:
                 kind, req_id, _tx, n = HEADER.st.unpack_from(self._buf, 0)
                 if n > PAYLOAD_MAX:
-                    raise XenstoreError("EIO", self.path, f"reply of {n} B over {PAYLOAD_MAX}")
+                    raise StoreError("EIO", self.path, f"reply of {n} B over {PAYLOAD_MAX}")
                 if len(self._buf) >= HEADER.size + n:
                     payload = bytes(self._buf[HEADER.size : HEADER.size + n])
                     del self._buf[: HEADER.size + n]
                     return kind, req_id, payload
             chunk = os.read(self.fd, 65536)
             if not chunk:
-                raise XenstoreError("EIO", self.path, "connection closed by xenstored")
+                raise StoreError("EIO", self.path, "connection closed by xenstored")
             self._buf += chunk
 
     def _queue_event(self, payload: bytes) -> None:
@@ -106,9 +107,9 @@ class XsClient:
             )
 
     def request(self, kind: XsType, payload: bytes, tx: XsTransaction | None = None) -> bytes:
-        """Send one request and return its reply payload; an ERROR reply raises XenstoreError."""
+        """Send one request and return its reply payload; an ERROR reply raises StoreError."""
         if len(payload) > PAYLOAD_MAX:
-            raise XenstoreError("E2BIG", payload[:64].decode(errors="replace"), "request too big")
+            raise StoreError("E2BIG", payload[:64].decode(errors="replace"), "request too big")
         self._req_id = (self._req_id + 1) & 0xFFFF_FFFF
         self.ops[kind.name] = self.ops.get(kind.name, 0) + 1
         msg = HEADER.st.pack(kind, self._req_id, tx.id if tx else 0, len(payload)) + payload
@@ -122,23 +123,37 @@ class XsClient:
                 continue  # a stale reply (cannot happen with one outstanding request)
             if got == XsType.ERROR:
                 name = reply.rstrip(b"\0").decode(errors="replace")
-                raise XenstoreError(name, payload.split(b"\0", 1)[0].decode(errors="replace"))
+                raise StoreError(name, payload.split(b"\0", 1)[0].decode(errors="replace"))
             return reply
 
     # -- events -----------------------------------------------------------------------------------
     def pending_events(self) -> int:
         return len(self._events)
 
-    def dispatch(self, timeout: float = 0.0) -> int:
+    def dispatch(
+        self,
+        timeout: float = 0.0,
+        on_error: Callable[[str, Exception], None] | None = None,
+        before: Callable[[str], None] | None = None,
+    ) -> int:
         """Read readable events (waiting up to ``timeout`` s for the first) and run callbacks.
-        Returns the number of events handled."""
+        With ``on_error``, a callback's exception goes to ``on_error(token, exc)`` and the other
+        events are still handled; ``before(token)`` runs before each callback. Returns the
+        number of events handled."""
         self._drain(timeout)
         handled = 0
         while self._events:
             path, token = self._events.popleft()
             entry = self._watches.get(token)
             if entry is not None:
-                entry[1](path, token)
+                try:
+                    if before is not None:
+                        before(token)
+                    entry[1](path, token)
+                except Exception as exc:
+                    if on_error is None:
+                        raise
+                    on_error(token, exc)
                 handled += 1
             self._drain(0.0)
         return handled
@@ -172,7 +187,7 @@ class XsClient:
         ``xenbus_read_unsigned``)."""
         try:
             text = self.read(path, tx)
-        except XenstoreError as exc:
+        except StoreError as exc:
             if exc.errno_name == "ENOENT" and default is not None:
                 return default
             raise
@@ -181,7 +196,7 @@ class XsClient:
         except ValueError:
             if default is not None:
                 return default
-            raise XenstoreError("EINVAL", path, f"value {text[:32]!r} is not an integer") from None
+            raise StoreError("EINVAL", path, f"value {text[:32]!r} is not an integer") from None
 
     def gather(self, *paths: str, tx: XsTransaction | None = None) -> list[str]:
         return [self.read(p, tx) for p in paths]
@@ -193,7 +208,7 @@ class XsClient:
     def exists(self, path: str, tx: XsTransaction | None = None) -> bool:
         try:
             self.read_bytes(path, tx)
-        except XenstoreError as exc:
+        except StoreError as exc:
             if exc.errno_name in ("ENOENT", "EACCES"):
                 return False
             raise
@@ -242,7 +257,7 @@ class XsClient:
         self._watches[token] = (path, callback)
         try:
             self.request(XsType.WATCH, _nul(path, token))
-        except XenstoreError:
+        except StoreError:
             del self._watches[token]
             raise
         return token
@@ -276,7 +291,7 @@ class XsClient:
             try:
                 self.transaction_end(tx, commit=True)
                 return attempt
-            except XenstoreError as err:
+            except StoreError as err:
                 if err.errno_name != "EAGAIN":
                     raise
-        raise XenstoreError("EAGAIN", "transaction", f"still conflicting after {attempts} tries")
+        raise StoreError("EAGAIN", "transaction", f"still conflicting after {attempts} tries")
