@@ -32,7 +32,7 @@ This module is import-light on purpose (no numpy): a stock dom0's python3 can lo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from blkswap.xen.counters import Counters
 
@@ -51,6 +51,9 @@ __all__ = [
     "StoreClient",
     "StoreError",
     "StoreTransaction",
+    "read_int",
+    "transact",
+    "write_all",
 ]
 
 #: One multicall entry: ``(hypercall number, (cmd, argument batch, count))``, e.g.
@@ -223,3 +226,74 @@ class DomainPort(GrantOps, EventChannels, Memory, GuestGrants, Balloon, Protocol
     def counters(self) -> Counters:
         """Cumulative work done through this port (snapshot and subtract to attribute it)."""
         ...
+
+
+# -- what every xenbus driver does on top of the protocol (shared by every StoreClient) ----------
+_Tx = TypeVar("_Tx", bound=StoreTransaction)
+
+
+class _Reads(Protocol):
+    def read(self, path: str, tx: StoreTransaction | None = None) -> str: ...
+
+
+def read_int(
+    store: _Reads,
+    path: str,
+    default: int | None = None,
+    tx: StoreTransaction | None = None,
+    error: type[StoreError] = StoreError,
+) -> int:
+    """A decimal integer. With ``default``: returned when the node is absent or not a number
+    (Linux ``xenbus_read_unsigned``); without it those raise ENOENT / EINVAL (as ``error``, the
+    client's own StoreError class)."""
+    try:
+        text = store.read(path, tx)
+    except StoreError as exc:
+        if exc.errno_name == "ENOENT" and default is not None:
+            return default
+        raise
+    try:
+        return int(text.strip(), 10)
+    except ValueError:
+        if default is not None:
+            return default
+        raise error("EINVAL", path, f"value {text[:32]!r} is not an integer") from None
+
+
+class _Transacts(Protocol[_Tx]):
+    def transaction_start(self) -> _Tx: ...
+    def transaction_end(self, tx: _Tx, commit: bool = True) -> None: ...
+
+
+def transact(store: _Transacts[_Tx], body: Callable[[_Tx], object], attempts: int = 100) -> int:
+    """Run ``body(tx)`` in a transaction, starting over on EAGAIN as every xenbus driver does
+    (Linux ``again: xenbus_transaction_start … if (err == -EAGAIN) goto again``). An error in
+    ``body`` aborts the transaction and propagates. Returns the attempts it took."""
+    for attempt in range(1, attempts + 1):
+        tx = store.transaction_start()
+        try:
+            body(tx)
+        except BaseException:
+            store.transaction_end(tx, commit=False)
+            raise
+        try:
+            store.transaction_end(tx, commit=True)
+            return attempt
+        except StoreError as err:
+            if err.errno_name != "EAGAIN":
+                raise
+    raise StoreError("EAGAIN", "transaction", f"still conflicting after {attempts} tries")
+
+
+class _WritesInTx(_Transacts[_Tx], Protocol[_Tx]):
+    def write(self, path: str, value: str | bytes | int, tx: _Tx | None = None) -> None: ...
+
+
+def write_all(store: _WritesInTx[_Tx], base: str, keys: dict[str, str]) -> int:
+    """``base/key = value`` for every key in ONE transaction, retried on EAGAIN; attempts."""
+
+    def body(tx: _Tx) -> None:
+        for k, v in keys.items():
+            store.write(f"{base}/{k}", v, tx=tx)
+
+    return transact(store, body)

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from blkswap.xen import port
 from blkswap.xen.xenstore_paths import (
     PAYLOAD_MAX,
     PRIVILEGED_DOMID,
@@ -222,20 +223,9 @@ class XenstoreClient:
         return self.read_bytes(path, tx).decode("utf-8", "surrogateescape")
 
     def read_int(self, path: str, default: int | None = None, tx: Transaction | None = None) -> int:
-        """Read a decimal integer. With ``default``: returned when the node is absent or not a
-        number (Linux ``xenbus_read_unsigned``); without it those raise ENOENT / EINVAL."""
-        try:
-            text = self.read(path, tx)
-        except XenstoreError as exc:
-            if exc.errno_name == "ENOENT" and default is not None:
-                return default
-            raise
-        try:
-            return int(text.strip(), 10)
-        except ValueError:
-            if default is not None:
-                return default
-            raise XenstoreError("EINVAL", path, f"value {text[:32]!r} is not an integer") from None
+        """Read a decimal integer (:func:`blkswap.xen.port.read_int`: Linux
+        ``xenbus_read_unsigned`` with a default)."""
+        return port.read_int(self, path, default, tx, error=XenstoreError)
 
     def gather(self, *paths: str, tx: Transaction | None = None) -> list[str]:
         """Read several nodes (Linux ``xenbus_gather``); the first failure raises."""
@@ -334,20 +324,8 @@ class XenstoreClient:
 
     def write_all(self, base: str, keys: dict[str, str]) -> int:
         """Write ``base/key = value`` for every key in ONE transaction, retried on EAGAIN as
-        every xenbus driver does (Linux: ``again: xenbus_transaction_start … if (err == -EAGAIN)
-        goto again``). Returns how many attempts it took."""
-        attempts = 0
-        while True:
-            attempts += 1
-            tx = self.transaction_start()
-            for k, v in keys.items():
-                self.write(f"{base}/{k}", v, tx=tx)
-            try:
-                self.transaction_end(tx, commit=True)
-                return attempts
-            except XenstoreError as err:
-                if err.errno_name != "EAGAIN":
-                    raise
+        every xenbus driver does (:func:`blkswap.xen.port.write_all`); the attempts it took."""
+        return port.write_all(self, base, keys)
 
     def __repr__(self) -> str:
         return f"XenstoreClient(domid={self.domid})"

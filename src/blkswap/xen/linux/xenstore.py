@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from blkswap.abi.xs_wire import HEADER, PAYLOAD_MAX, XsType
+from blkswap.xen import port
 from blkswap.xen.port import StoreError
 
 SOCKET_PATHS = ("/run/xenstored/socket", "/var/run/xenstored/socket")
@@ -183,20 +184,9 @@ class XsClient:
     def read_int(
         self, path: str, default: int | None = None, tx: XsTransaction | None = None
     ) -> int:
-        """A decimal integer; with ``default`` returned when absent or not a number (Linux
-        ``xenbus_read_unsigned``)."""
-        try:
-            text = self.read(path, tx)
-        except StoreError as exc:
-            if exc.errno_name == "ENOENT" and default is not None:
-                return default
-            raise
-        try:
-            return int(text.strip(), 10)
-        except ValueError:
-            if default is not None:
-                return default
-            raise StoreError("EINVAL", path, f"value {text[:32]!r} is not an integer") from None
+        """A decimal integer (:func:`blkswap.xen.port.read_int`: Linux ``xenbus_read_unsigned``
+        with a default)."""
+        return port.read_int(self, path, default, tx)
 
     def gather(self, *paths: str, tx: XsTransaction | None = None) -> list[str]:
         return [self.read(p, tx) for p in paths]
@@ -241,14 +231,9 @@ class XsClient:
         self.request(XsType.SET_PERMS, _nul(path, *items), tx)
 
     def write_all(self, base: str, keys: dict[str, str]) -> int:
-        """Write ``base/key = value`` for every key in one transaction, retried on EAGAIN;
-        returns the number of attempts."""
-
-        def body(tx: XsTransaction) -> None:
-            for k, v in keys.items():
-                self.write(f"{base}/{k}", v, tx=tx)
-
-        return self.transact(body)
+        """Write ``base/key = value`` for every key in one transaction, retried on EAGAIN
+        (:func:`blkswap.xen.port.write_all`); returns the number of attempts."""
+        return port.write_all(self, base, keys)
 
     # -- watches ----------------------------------------------------------------------------------
     def watch(self, path: str, token: str, callback: WatchCallback) -> str:
@@ -278,20 +263,6 @@ class XsClient:
         self.request(XsType.TRANSACTION_END, b"T\0" if commit else b"F\0", tx)
 
     def transact(self, body: Callable[[XsTransaction], object], attempts: int = 100) -> int:
-        """Run ``body(tx)`` in a transaction, starting over on EAGAIN as every xenbus driver does
-        (Linux ``again: xenbus_transaction_start … if (err == -EAGAIN) goto again``). An error in
-        ``body`` aborts the transaction and propagates. Returns the attempts it took."""
-        for attempt in range(1, attempts + 1):
-            tx = self.transaction_start()
-            try:
-                body(tx)
-            except BaseException:
-                self.transaction_end(tx, commit=False)
-                raise
-            try:
-                self.transaction_end(tx, commit=True)
-                return attempt
-            except StoreError as err:
-                if err.errno_name != "EAGAIN":
-                    raise
-        raise StoreError("EAGAIN", "transaction", f"still conflicting after {attempts} tries")
+        """Run ``body(tx)`` in a transaction, starting over on EAGAIN
+        (:func:`blkswap.xen.port.transact`). Returns the attempts it took."""
+        return port.transact(self, body, attempts)
