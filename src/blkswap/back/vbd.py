@@ -8,7 +8,7 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -138,6 +138,28 @@ class Vbd:
     @property
     def frontend_domid(self) -> int:
         return self.config.frontend_domid
+
+
+def ring_totals(
+    rings: Iterable[BackendRing],
+) -> tuple[dict[str, int], dict[str, int | dict[str, int]]]:
+    """The statistics and hypervisor counters of ``rings`` summed (a VBD's, for reports)."""
+    stats: dict[str, int] = {}
+    counters: dict[str, int | dict[str, int]] = {}
+    for ring in rings:
+        for k, n in ring.stats.items():
+            stats[k] = stats.get(k, 0) + n
+        for k, value in ring.counters.items():
+            if isinstance(value, dict):
+                sub = counters.setdefault(k, {})
+                assert isinstance(sub, dict)
+                for kk, vv in value.items():
+                    sub[kk] = sub.get(kk, 0) + vv
+            else:
+                old = counters.get(k, 0)
+                assert isinstance(old, int)
+                counters[k] = old + value
+    return stats, counters
 
 
 #: per-op statistic names, as Linux's sysfs counters (st_rd_req, st_wr_req, …)

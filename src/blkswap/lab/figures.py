@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from blkswap.back.datapaths import COMPARED
+from blkswap.back.vbd import ring_totals
 from blkswap.lab.host import DEVID, Host
 from blkswap.lab.jobrun import JobRunner
 
@@ -39,19 +40,8 @@ def job_figures(host: Host, r: JobRunner) -> dict[str, Any]:
         k: sum(q.stats[k] for q in g.front.queues)
         for k in ("requests", "segments", "notifies", "indirect", "ring_full")
     }
-    ring_stats: dict[str, int] = {}
-    counters: dict[str, Any] = {}
-    if vbd is not None:
-        for ring in vbd.rings:
-            for k, v in ring.stats.items():
-                ring_stats[k] = ring_stats.get(k, 0) + v
-            for k, v in ring.counters.items():
-                if isinstance(v, dict):
-                    d = counters.setdefault(k, {})
-                    for kk, vv in v.items():
-                        d[kk] = d.get(kk, 0) + vv
-                else:
-                    counters[k] = counters.get(k, 0) + v
+    ring_stats, counters_ = ring_totals(vbd.rings if vbd is not None else ())
+    counters: dict[str, Any] = counters_
     f = r.findings  # this job's own verification (the VBD figures above are per guest)
     grant_ops = {k: v for k, v in counters.get("grant_ops", {}).items() if v}
     return {

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 from blkswap.abi.xenbus import XenbusState
 from blkswap.back.loop import BackendLoop
-from blkswap.back.vbd import VbdConfig
+from blkswap.back.vbd import VbdConfig, ring_totals
 from blkswap.back.xenbus import BlkBack
 from blkswap.serve.clock import WallScheduler
 from blkswap.serve.config import DeviceSpec, real_xen_refusal
@@ -293,18 +293,8 @@ def ring_indices(ring: Any) -> dict[str, Any]:
 
 
 def device_report(d: Served) -> dict[str, Any]:
-    stats: dict[str, int] = {}
-    counters: dict[str, Any] = {}
-    for ring in d.rings:
-        for k, v in ring.stats.items():
-            stats[k] = stats.get(k, 0) + v
-        for k, v in ring.counters.items():
-            if isinstance(v, dict):
-                sub = counters.setdefault(k, {})
-                for kk, vv in v.items():
-                    sub[kk] = sub.get(kk, 0) + vv
-            else:
-                counters[k] = counters.get(k, 0) + v
+    stats, counters_ = ring_totals(d.rings)
+    counters: dict[str, Any] = counters_
     requests = sum(stats.get(k, 0) for k in ("rd_req", "wr_req", "f_req", "ds_req", "oo_req"))
     per = {}
     if requests:
