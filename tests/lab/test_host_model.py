@@ -103,7 +103,10 @@ def test_reduced_2012_testbed_shape() -> None:
     per1, _ = shared_host_iops("persistent", 1)
     per4, run4 = shared_host_iops("persistent", 4)
     assert map4 / 4 <= 0.75 * map1  # ≥ 25 % less per guest at 4 guests
-    assert 2.0 <= per4 / map4 <= 3.5
+    # at 1 guest both paths are held by the guest's own fio thread (guest_io_ns); at 4 the unmap
+    # flushes already cost map more (the full 24-pCPU shape: tests/lab/test_calibration.py)
+    assert per1 == pytest.approx(map1, rel=0.05)
+    assert per4 > map4
     assert per4 / 4 < per1  # even persistent saturates the 8 shared pCPUs …
     free, _ = shared_host_iops("persistent", 4, pcpus=0)
     assert per4 < 0.75 * free  # … which it would not without the host

@@ -56,7 +56,10 @@ def test_every_builtin_figure_has_a_comment_with_its_basis(name: str) -> None:
 
 def test_the_2010_host_is_slower_than_the_modern_one() -> None:
     old, new = load_profile("x86-2010"), load_profile("x86-modern")
-    for f in ("hypercall_ns", "grant_map_ns", "tlb_flush_ns", "tlb_ipi_handler_ns", "irq_ns"):
+    # tlb_flush_ns and tlb_ipi_handler_ns are left out: fitted for x86-2010 to the 2012 testbed
+    # (docs/costs.md "Calibration"), estimates in x86-modern; IPI latency has not fallen with
+    # newer cores the way a hypercall's has
+    for f in ("hypercall_ns", "grant_map_ns", "irq_ns", "pte_update_ns"):
         assert getattr(old, f) > getattr(new, f), f
     assert old.memcpy_Bps < new.memcpy_Bps
 

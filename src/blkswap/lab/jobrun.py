@@ -141,10 +141,16 @@ class JobRunner:
         self.inflight += 1
         self.stats.note_depth(self.inflight)
         # blkfront's work on a guest vCPU (timing.Cpus.run: waits for a vCPU, prices, holds it)
-        yield from self.guest.cpus.run(
-            self.clock, lambda: [self.guest.front.submit(b) for b in rec.bios]
-        )
-        rec.t_submit = self.env.now
+        yield from self.guest.cpus.run(self.clock, lambda: self._submit(rec))
+        if rec.pending:  # not completed while the submitting vCPU was still busy
+            rec.t_submit = self.env.now
+
+    def _submit(self, rec: InFlight) -> None:
+        if self.clock.costs.guest_io_ns:  # fio's io_submit, the block layer (docs/costs.md)
+            self.clock.charge("guest_io", 1)
+        for b in rec.bios:
+            self.guest.front.submit(b)
+        rec.t_submit = self.clock.now()  # on the ring; the end of the slice below if still pending
 
     def _bios(self, io: Io, rec: InFlight) -> list[Bio]:
         op = OPS[io.op]
@@ -214,6 +220,8 @@ class JobRunner:
         if rec.pending > 0:
             return
         self.clock.charge("front_completion", 1)
+        if self.clock.costs.guest_io_ns:  # the block layer's completion, aio_complete
+            self.clock.charge("guest_io", 1)
         t_done = self.clock.now()
         io = rec.io
         ok = rec.status == blkif.BLKIF_RSP_OKAY

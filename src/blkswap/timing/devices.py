@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from blkswap.timing.meter import Clock
 
 
+#: device models whose data moves by CPU memcpy in the submitting context (a RAM disk)
+CPU_COPY_DEVICES = ("ram",)
+
+
 class DeviceQueue:
     """A storage device: ``service_slots`` commands in service, a shared (or per-direction) data
     channel for the bandwidth ceiling, service time from a device model (storage/devices.py)."""
@@ -37,6 +41,11 @@ class DeviceQueue:
 
     def submit(self, req: Any, store: Any, done: Callable[[Any], None]) -> None:
         """StorageIo protocol: start after the submitter's elapsed time, complete later."""
+        if self.model.name in CPU_COPY_DEVICES and req.segments and req.op != 5:
+            # a RAM disk has no DMA engine: brd copies the data in the submitter's context
+            # (Linux drivers/block/brd.c brd_make_request → copy_to_brd / copy_from_brd), so the
+            # backend's vCPU pays a memcpy of the payload before the I/O can complete
+            self.clock.charge("memcpy", req.nbytes)
         delay = self.clock.offset()
         self.env.process(self._io(req, store, done, delay))
 

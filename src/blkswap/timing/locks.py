@@ -29,13 +29,18 @@ class FlushLock:
         self.bounce_ns = 0.0  #: extra hold time from cache-line bouncing (host model only)
         self.last_extra = 0.0  #: the bouncing added to the last reservation
 
-    def reserve(self, at: float, hold: float, bounce_ns: float = 0.0) -> float:
+    def reserve(self, at: float, hold: float, bounce_ns: float = 0.0, handovers: int = 1) -> float:
         """Reserve ``hold`` ns of the lock starting no earlier than ``at``; returns the wait.
 
-        ``bounce_ns`` (host model): the lock's cache line moves to every vCPU spinning on it when
-        it is handed over (a ticket lock's waiters all re-read it), so each window this one
-        queued behind (between ``at`` and its turn) adds that much to this hold (:attr:`last_extra`): a contended lock is
-        held longer the more waiters it has."""
+        ``bounce_ns`` (host model): at a hand-over the lock's cache line is fought over by every
+        vCPU spinning on it — Xen's spinlocks were byte locks whose waiters spin with an atomic
+        operation until ticket locks replaced them (Xen commit 45fcc4568c, Xen 4.6), and even a
+        ticket lock's waiters all re-read the line (Boyd-Wickizer et al., "Non-scalable locks are
+        dangerous", Linux Symposium 2012). So each window this one queued behind (between ``at``
+        and its turn: the waiters, one per spinning vCPU) adds ``bounce_ns`` to this hold
+        (:attr:`last_extra`), once per hand-over the window stands for (``handovers``: an
+        activity's ``k`` flushes or ``n`` grant elements took the lock ``k`` or ``n`` times). A
+        contended lock is held longer the more waiters it has."""
         self.last_extra = 0.0
         if hold <= 0:
             return 0.0
@@ -52,7 +57,7 @@ class FlushLock:
         if bounce_ns and start > at:
             # the waiters this one queued behind: windows between its ask and its turn
             queued = sum(1 for a, b in self.windows if b > at and a < start)
-            self.last_extra = bounce_ns * queued
+            self.last_extra = bounce_ns * queued * handovers
             hold += self.last_extra
             self.bounce_ns += self.last_extra
         bisect.insort(self.windows, (start, start + hold))
