@@ -39,7 +39,11 @@ def test_readme_has_the_blocks() -> None:
 
 
 @pytest.mark.parametrize("command", _commands())
-def test_readme_shell_command_runs(command: str, tmp_path: Path, monkeypatch, capsys) -> None:
+def test_readme_shell_command_runs(
+    command: str, tmp_path: Path, monkeypatch, capsys, request: pytest.FixtureRequest
+) -> None:
+    if any(f in command for f in FINDINGS_OK):  # whether a leaked frame is still held at
+        request.node.add_marker(pytest.mark.foreign_bytes_expected)  # teardown is timing
     monkeypatch.chdir(tmp_path)
     job = _short(tmp_path)
     args = [

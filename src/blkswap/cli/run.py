@@ -133,7 +133,8 @@ def _conditions(args: argparse.Namespace, config: Any) -> dict[str, Any]:
     from blkswap.workload.defaults import DEFAULT_JOB_NAME
 
     job = Path(args.job).name if args.job else f"{DEFAULT_JOB_NAME} (built-in)"
-    return {"job": job, "seed": config.seed}
+    host = f"{config.pcpus} pCPUs, {config.sched}" if config.pcpus else "none (a pCPU per vCPU)"
+    return {"job": job, "seed": config.seed, "host": host}
 
 
 def _crossover(config: Any, results: dict[str, Any]) -> Any:
