@@ -148,3 +148,33 @@ def test_forwarding_survives_a_half_imported_multiprocessing(
 
     monkeypatch.setitem(sys.modules, "multiprocessing", types.ModuleType("multiprocessing"))
     cli._forward(signal.SIGTERM)  # the signal arrived during `import multiprocessing`
+
+
+def test_run_prints_its_statistics_up_to_the_interruption(tmp_path: Path) -> None:
+    """``blkswap run`` stopped mid-job prints the job's figures so far, as fio does."""
+    import json
+
+    job = tmp_path / "long.fio"
+    job.write_text(JOB.format(size="256m"))
+    cmd = [sys.executable, "-m", "blkswap", "run", str(job), "--datapath", "copy", "--eta",
+           "always", "--output-format", "json"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert proc.stderr is not None
+    seen = ""
+    while "Jobs: 1" not in seen:  # the progress line: the job is running
+        chunk = proc.stderr.read(1)
+        assert chunk, f"blkswap ended early: {seen}"
+        seen += chunk
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)  # stdout stays one JSON document
+    at_ns = doc["blkswap"]["interrupted_at_ns"]
+    assert f"the run was stopped at {at_ns / 1e6:.3f} ms of simulated time" in err
+    (only,) = doc["jobs"]
+    ios = only["read"]["total_ios"] + only["write"]["total_ios"]
+    assert 0 < ios < 256 * 256  # some of the 64 Ki I/Os, not all of them
+    assert only["job_runtime"] <= at_ns // 1_000_000 + 1
