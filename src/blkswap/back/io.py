@@ -28,7 +28,17 @@ def perform(req: PendingReq, store: BlockStore) -> int:
     A read or write that moves fewer bytes than asked (a short ``preadv``/``pwritev``: end of a
     file, a flaky device) is an error, as a bio that did not complete all its bytes is in Linux
     (blkback answers BLKIF_RSP_ERROR for any bio error): the request's buffers then hold bytes
-    that were not read for it, and the data paths hand nothing over for a failed read."""
+    that were not read for it, and the data paths hand nothing over for a failed read.
+
+    A request whose ring was torn down while it was in flight (backend killed, device detached,
+    guest destroyed) is fenced: it moves no byte and answers ERROR to nobody. Otherwise a write
+    of a dead backend could land after its successor acknowledged a newer write to the same
+    sectors. Linux never lets that happen: a dying process's AIO is waited for before it is gone
+    (fs/aio.c exit_aio) and blkback does not finish a disconnect while requests are in flight
+    (xen_blkif_disconnect returns -EBUSY). The lab simplifies by cancelling: its storage I/O
+    happens atomically at completion, so a request not completed has not reached the device."""
+    if getattr(req.ring, "fenced", False):
+        return blkif.BLKIF_RSP_ERROR
     offset = req.sector_number * 512
     try:
         if req.op == blkif.BLKIF_OP_READ:

@@ -82,6 +82,9 @@ class BackendRing:
         #: called when a closing ring's last request is answered
         self.on_idle: Callable[[], None] | None = None
         self.broken = False
+        #: torn down with requests in flight (kill, detach, guest destroyed): their storage I/O
+        #: must not land any more (back/io.py perform)
+        self.fenced = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
         #: the backend port's cumulative hypervisor counters (set at connect); attributing()

@@ -293,6 +293,7 @@ class BlkBack:
         if vbd is None:
             return
         for ring in vbd.rings:
+            ring.fenced = ring.in_flight > 0  # their late storage I/O is cancelled (io.perform)
             ring.loop.remove_ring(ring)
             if ring.datapath.caps.reclaims:
                 ring.datapath.ctx.pool.remove_reclaimer(cast(Reclaims, ring.datapath).reclaim)

@@ -225,16 +225,22 @@ class FrontQueue:
     def take_in_flight(self) -> list[Bio]:
         """For recovery after reconnect (LF blkif_recover): the bios that never got a response,
         with their grants undone, followed by the ones still waiting."""
-        bios = []
+        bios, lost = [], []
         for i, sh in enumerate(self.shadow):
             if sh is None:
                 continue
-            self.grants.abandon(sh.bio, sh.granted)
+            if not self.grants.abandon(sh.bio, sh.granted):
+                lost.append(sh.bio)  # its data is gone (swap: the frame crossed): EIO, not resent
+            else:
+                bios.append(sh.bio)
             for ref, gfn in sh.granted.indirect:
                 if self.port.end_access(ref):
                     self.port.free_page(gfn)
             self.shadow[i] = None
-            bios.append(sh.bio)
+        for bio in lost:
+            bio.status = blkif.BLKIF_RSP_ERROR
+            if bio.done is not None:
+                bio.done(bio)
         self.free_ids = deque(range(self.size))  # nothing is in flight on this ring any more
         bios.extend(self.waiting)
         self.waiting.clear()
