@@ -82,6 +82,9 @@ class BackendRing:
         #: called when a closing ring's last request is answered
         self.on_idle: Callable[[], None] | None = None
         self.broken = False
+        #: a WRITE_BARRIER waiting for earlier requests to drain, or in flight: the ring is not
+        #: read meanwhile (back/loop.py)
+        self.barrier: object = None
         #: torn down with requests in flight (kill, detach, guest destroyed): their storage I/O
         #: must not land any more (back/io.py perform)
         self.fenced = False
