@@ -41,7 +41,6 @@ from blkswap.back.sched import InlineScheduler, Scheduler
 from blkswap.back.vbd import BackendRing, stat_key
 from blkswap.xen.port import DomainPort
 
-
 _RUNNING = object()  #: ring.barrier while the drained barrier itself is in flight
 
 
