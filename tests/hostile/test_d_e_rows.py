@@ -3,15 +3,21 @@ fails once, then lies) and E9 (resize under I/O), on every data path they concer
 
 from __future__ import annotations
 
+import errno
+
 import pytest
-from lab_rig import HoldIo, Rig, pattern, store_bytes
+from lab_rig import DEVID, HoldIo, Rig, pattern, store_bytes
 
 from blkswap.abi import blkif
+from blkswap.front.bio import Bio
+from blkswap.storage import RamStore
+from blkswap.storage.faults import FaultPlan, FaultRule, FaultyStore
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
 READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
 BARRIER, FLUSH = blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_FLUSH_DISKCACHE
 PATHS = ["map", "copy", "swap", "persistent", "transfer"]
+DISK = 4 << 20
 
 
 class OrderIo(HoldIo):
@@ -81,3 +87,81 @@ def test_a_refused_barrier_does_not_wedge_the_ring(path, in_flight):
         rig.pump()
     assert g.done.count(bad) == 1 and bad.status == ERR
     assert after.status == OK and store_bytes(g.store, 32 * 512, 4096) == pattern(4096, 7)
+
+
+def _flush_bio(rig: Rig, g, data: bytes | None = None):
+    if data is None:
+        bio = Bio(FLUSH, 0, [], done=g.done)
+    else:
+        bio = rig.bio(g, FLUSH, 96, [(0, 7)], data)
+    rig.submit(g, bio)
+    return bio
+
+
+@pytest.mark.row("E6")
+@pytest.mark.parametrize("path", PATHS)
+def test_a_flush_that_failed_once_fails_ever_after(path):
+    """The storage fails one flush (EIO) and would then report success: that flush and every
+    later one (empty, with data, a barrier, after a reconnect) answer ERROR; plain writes and
+    reads go on. Without the latch the second flush would be OKAY over lost data."""
+    fs = FaultyStore(RamStore(DISK), FaultPlan((FaultRule("eio", op="flush", count=1),)))
+    rig = Rig(path, stores=[fs])
+    g = rig.guest()
+    assert rig.write(g, 0, pattern(4096, 1)).status == OK
+    assert _flush_bio(rig, g).status == ERR
+    assert fs.plan.injected()["eio"] == 1
+    assert _flush_bio(rig, g).status == ERR  # the store would succeed now: latched
+    assert _flush_bio(rig, g, pattern(4096, 2)).status == ERR
+    barrier = rig.bio(g, BARRIER, 104, [(0, 7)], pattern(4096, 3))
+    rig.submit(g, barrier)
+    assert barrier.status == ERR
+    g.front.reconnect()
+    rig.pump()
+    assert _flush_bio(rig, g).status == ERR
+    assert rig.write(g, 8, pattern(4096, 4)).status == OK
+    assert store_bytes(fs, 8 * 512, 4096) == pattern(4096, 4)
+
+
+class NoFlushStore(RamStore):
+    """A device without a cache flush: ``flush`` fails EOPNOTSUPP (a bdev whose queue has no
+    write cache flush, or a file system without fsync support)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        raise OSError(errno.EOPNOTSUPP, "flush not supported")
+
+
+@pytest.mark.row("D9")
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("op", [FLUSH, BARRIER])
+def test_a_flush_the_storage_cannot_do_is_eopnotsupp_and_withdrawn(path, op):
+    """LBB __end_block_io_op / LBF blkif_interrupt: the first flush (or barrier) answers
+    EOPNOTSUPP, the backend withdraws the feature key in xenstore, the frontend stops sending
+    it: a later empty flush completes at once without reaching the ring or the storage, a later
+    flush with data is a plain write; a reconnect keeps the feature off."""
+    store = NoFlushStore(DISK)
+    rig = Rig(path, stores=[store])
+    g = rig.guest()
+    be = rig.back.devices[(g.domid, DEVID)].be
+    key = "feature-barrier" if op == BARRIER else "feature-flush-cache"
+    assert rig.port0.store.read(f"{be}/{key}") == "1"
+    first = Bio(op, 0, [], done=g.done)
+    rig.submit(g, first)
+    assert first.status == blkif.BLKIF_RSP_EOPNOTSUPP and store.flushes == 1
+    assert rig.port0.store.read(f"{be}/{key}") == "0"
+    sent = g.front.queues[0].stats["requests"]
+    again = Bio(op, 0, [], done=g.done)
+    rig.submit(g, again)
+    assert again.status == OK and g.done.count(again) == 1
+    assert g.front.queues[0].stats["requests"] == sent and store.flushes == 1
+    data = rig.bio(g, op, 8, [(0, 7)], pattern(4096, 5))
+    rig.submit(g, data)
+    assert data.status == OK and store_bytes(store, 8 * 512, 4096) == pattern(4096, 5)
+    assert store.flushes == 1
+    g.front.reconnect()
+    rig.pump()
+    assert rig.port0.store.read(f"{be}/{key}") == "0" and g.front.features[key] == 0

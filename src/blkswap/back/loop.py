@@ -41,6 +41,7 @@ from blkswap.back.sched import InlineScheduler, Scheduler
 from blkswap.back.vbd import BackendRing, stat_key
 from blkswap.xen.port import DomainPort
 
+_FLUSHLIKE = (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER)
 _RUNNING = object()  #: ring.barrier while the drained barrier itself is in flight
 
 
@@ -305,6 +306,9 @@ class BackendLoop:
         self._answer_req(req)
 
     def _answer_req(self, req: PendingReq) -> None:
+        op = req.request.operation
+        if req.status == blkif.BLKIF_RSP_EOPNOTSUPP and op in _FLUSHLIKE:
+            req.ring.vbd.withdraw(op)  # the storage cannot flush (catalog D9)
         self._answer(req.ring, req.request.id, req.request.operation, req.status, req.rsp_extra)
 
     def _answer(

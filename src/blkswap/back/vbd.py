@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
@@ -127,6 +127,21 @@ class Vbd:
     limits: VbdLimits
     negotiated: Negotiated
     rings: list[BackendRing] = field(default_factory=list)
+    #: the storage answered a flush or barrier with EOPNOTSUPP: xenbus withdraws the feature key
+    on_withdraw: Callable[[str], None] | None = None
+
+    def withdraw(self, op: int) -> None:
+        """LBB __end_block_io_op on BLK_STS_NOTSUPP: stop accepting the op (later ones are
+        refused with EOPNOTSUPP at validation) and withdraw ``feature-flush-cache`` or
+        ``feature-barrier`` (xen_blkbk_flush_diskcache / xen_blkbk_barrier with 0)."""
+        if op == blkif.BLKIF_OP_WRITE_BARRIER:
+            self.limits = replace(self.limits, feature_barrier=False)
+            key = "feature-barrier"
+        else:
+            self.limits = replace(self.limits, feature_flush=False, feature_barrier=False)
+            key = "feature-flush-cache"
+        if self.on_withdraw is not None:
+            self.on_withdraw(key)
 
     @property
     def name(self) -> str:

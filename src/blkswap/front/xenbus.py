@@ -18,7 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from blkswap.abi import by_protocol
-from blkswap.abi.blkif import BLKIF_RSP_ERROR
+from blkswap.abi.blkif import (
+    BLKIF_OP_FLUSH_DISKCACHE,
+    BLKIF_OP_WRITE,
+    BLKIF_OP_WRITE_BARRIER,
+    BLKIF_RSP_ERROR,
+)
 from blkswap.abi.ring import FrontRing, SharedRing
 from blkswap.abi.xenbus import XenbusState
 from blkswap.front.bio import Bio
@@ -31,6 +36,9 @@ U64_MAX = (1 << 64) - 1
 
 _RING_KEYS = ("ring-page-order", "multi-queue-num-queues", "ring-ref",
               *(f"ring-ref{i}" for i in range(16)), *(f"queue-{q}" for q in range(16)))  # fmt: skip
+
+
+_FLUSHLIKE = (BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER)
 
 
 def _stale_keys(keys: dict[str, str]) -> list[str]:
@@ -282,9 +290,22 @@ class BlkFront:
         if not self.queues:
             self._recovered.append(bio)
             return
+        if bio.op in _FLUSHLIKE and not self._flush_offered(bio.op):
+            # LF: without feature-flush-cache (or after an EOPNOTSUPP) the block layer does not
+            # send flushes: an empty one completes at once, one with data is a plain write
+            if not bio.segments:
+                bio.status = 0
+                if bio.done is not None:
+                    bio.done(bio)
+                return
+            bio.op = BLKIF_OP_WRITE
         q = self.queues[bio.queue % len(self.queues)]
         q.queue(bio)
         q.kick()
+
+    def _flush_offered(self, op: int) -> bool:
+        key = "feature-barrier" if op == BLKIF_OP_WRITE_BARRIER else "feature-flush-cache"
+        return bool(self.features.get(key)) and not any(q.flush_unsupported for q in self.queues)
 
     @property
     def in_flight(self) -> int:
