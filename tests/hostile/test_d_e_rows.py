@@ -165,3 +165,35 @@ def test_a_flush_the_storage_cannot_do_is_eopnotsupp_and_withdrawn(path, op):
     g.front.reconnect()
     rig.pump()
     assert rig.port0.store.read(f"{be}/{key}") == "0" and g.front.features[key] == 0
+
+
+@pytest.mark.row("E9")
+@pytest.mark.parametrize("path", PATHS)
+def test_a_disk_shrunk_under_io_errors_out_of_range_requests(path):
+    """LBB xen_vbd_resize: the image shrinks from 4 to 1 MiB with a write beyond 1 MiB in
+    flight. That write fails in the storage (ERROR, nothing written), a new request beyond the
+    end is refused at validation (ERROR, no storage I/O), one inside is served; the frontend's
+    capacity follows (its watch on the rewritten state)."""
+    store = RamStore(DISK)
+    rig = Rig(path, stores=[store])
+    g = rig.guest()
+    assert g.front.sectors == DISK // 512
+    io = OrderIo()
+    rig.back.loops[0].io = io
+    late = rig.bio(g, WRITE, 4096, [(0, 7)], pattern(4096, 1))
+    rig.submit(g, late)
+    store.size = 1 << 20
+    assert rig.back.resize(g.domid, DEVID) == 2048
+    rig.pump()
+    assert g.front.sectors == 2048 and g.front.connected
+    io.release()
+    rig.pump()
+    assert late.status == ERR and g.done.count(late) == 1
+    beyond = rig.bio(g, WRITE, 2048, [(0, 7)], pattern(4096, 2))
+    rig.submit(g, beyond)
+    assert beyond.status == ERR and io.held == [] and io.performed == [(WRITE, 4096)]
+    inside = rig.bio(g, WRITE, 2040, [(0, 7)], pattern(4096, 3))
+    rig.submit(g, inside)
+    io.release()
+    rig.pump()
+    assert inside.status == OK and store_bytes(store, 2040 * 512, 4096) == pattern(4096, 3)

@@ -19,7 +19,7 @@ path's :class:`~blkswap.back.caps.Caps` — nothing here asks a path's name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import cast
 
@@ -331,6 +331,23 @@ class BlkBack:
         dev = self.devices.pop((frontend_domid, devid))
         self._disconnect(dev)
         self._pool(dev.config.pool).unbind(dev.config.label)
+
+    def resize(self, frontend_domid: int, devid: int) -> int:
+        """The device's store changed size (LBB xen_vbd_resize, polled in xen_blkif_schedule):
+        check requests against the new size from now on, publish ``sectors`` and rewrite
+        ``state`` so the frontend's watch fires and it reads the new capacity. Requests already
+        past validation that now lie beyond the end fail in the storage (ERROR). Returns the
+        new size in sectors."""
+        dev = self.devices[(frontend_domid, devid)]
+        sectors = dev.config.store.size // 512
+        if dev.vbd is not None:
+            dev.vbd.limits = replace(dev.vbd.limits, sectors=sectors)
+            try:
+                self.port.store.write(f"{dev.be}/sectors", str(sectors))
+            except StoreError as err:
+                dev.errors.append(f"resize: {err}")
+            self._set_state(dev, dev.state)
+        return sectors
 
     def vbd(self, frontend_domid: int, devid: int) -> Vbd | None:
         dev = self.devices.get((frontend_domid, devid))

@@ -145,6 +145,8 @@ class BlkFront:
             self._talk_to_backend()
         elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
             self._connect()
+        elif bstate == XenbusState.Connected and self.state == XenbusState.Connected:
+            self._resized()
         elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (
             XenbusState.Closed,
             XenbusState.Initialising,
@@ -264,6 +266,15 @@ class BlkFront:
             self.submit(bio)
         if self.on_connected is not None:
             self.on_connected(self)
+
+    def _resized(self) -> None:
+        """LF blkfront_connect on an already connected device: the backend rewrote its state
+        after changing ``sectors`` (LBB xen_vbd_resize): take the new capacity."""
+        try:
+            text = self.port.store.read(f"{self.be}/sectors")
+            self.sectors = _disk_number(text, "sectors", 1, U64_MAX)
+        except (ValueError, StoreError) as err:
+            self.errors.append(f"resize: {err}")  # keep the old capacity (LF: no change)
 
     def _upcall_for(self, q: FrontQueue) -> Callable[[int], None]:
         return lambda _port: self._interrupt(q)
