@@ -86,6 +86,47 @@ class FreshGrants:
         self.retry_deferred()
 
 
+class BounceGrants(FreshGrants):
+    """An untrusted backend (LF ``trusted=0``, XSA-403): each segment is copied into a zeroed
+    page of its own that is granted instead of the bio's page, so the backend sees the bytes of
+    the I/O and zeros, never the rest of the guest's page (Linux allocates them __GFP_ZERO)."""
+
+    name: ClassVar[str] = "bounce"
+
+    def grant(self, bio: Bio) -> Granted:
+        ents = []
+        for gfn, first, last in bio.segments:
+            page = self.port.alloc_page()
+            view = self.port.page_view(page << 12)
+            view[:] = bytes(4096)
+            if bio.is_write:
+                lo, hi = first * 512, (last + 1) * 512
+                view[lo:hi] = self.port.page_view(gfn << 12)[lo:hi]
+                self.meter.charge("memcpy", hi - lo)
+            ents.append([self.port.grant_access(page, self.backend, False), page])
+        return Granted([e[0] for e in ents], extra=ents)
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        if not bio.is_write and bio.status == 0:
+            for (gfn, first, last), (_, page) in zip(bio.segments, g.extra, strict=True):
+                lo, hi = first * 512, (last + 1) * 512
+                self.port.page_view(gfn << 12)[lo:hi] = self.port.page_view(page << 12)[lo:hi]
+                self.meter.charge("memcpy", hi - lo)
+        self._release(g)
+
+    def abandon(self, bio: Bio, g: Granted) -> bool:
+        self._release(g)
+        return True
+
+    def _release(self, g: Granted) -> None:
+        for ref, page in g.extra:
+            if self.port.end_access(ref):
+                self.port.free_page(page)
+            else:  # still mapped by the backend: never reused (the page is kept, not freed)
+                self.backend_bugs += 1
+                self.deferred.append(ref)
+
+
 class PersistentGrants(FreshGrants):
     name: ClassVar[str] = "persistent"
 
@@ -102,6 +143,9 @@ class PersistentGrants(FreshGrants):
             ent = self.free.popleft()
         else:
             ent = [-1, self.port.alloc_page()]
+            # zeroed before it is first shared: the page may hold the guest's old data (XSA-403,
+            # LF "fix leaking data in shared pages": alloc_page(... | __GFP_ZERO))
+            self.port.page_view(ent[1] << 12)[:] = bytes(4096)
             self.pages += 1
         if ent[0] < 0:
             ent[0] = self.port.grant_access(ent[1], self.backend, False)
@@ -268,6 +312,7 @@ class GrantStrategy(Protocol):
 
 STRATEGIES: dict[str, type[GrantStrategy]] = {
     "fresh": FreshGrants,
+    "bounce": BounceGrants,
     "persistent": PersistentGrants,
     "swap": SwapGrants,
     "transfer": TransferGrants,

@@ -68,6 +68,7 @@ class FrontConfig:
     swap: bool = True  #: the lab's feature-swap
     transfer: bool = True  #: the lab's feature-transfer
     max_indirect_segments: int = 32  #: LF xen_blkif_max_segments default 32
+    trusted: bool = True  #: LF module parameter ``trusted`` (XSA-403); see BlkFront._trusted
 
 
 class NullMeter:
@@ -195,8 +196,9 @@ class BlkFront:
             keys["multi-queue-num-queues"] = str(nqueues)
         keys["protocol"] = self.codec.protocol
         keys["feature-persistent"] = "1" if cfg.persistent else "0"
-        keys["feature-swap"] = "1" if cfg.swap else "0"
-        keys["feature-transfer"] = "1" if cfg.transfer else "0"
+        # an untrusted backend gets no whole frame: no swap or transfer (they hand it over)
+        keys["feature-swap"] = "1" if cfg.swap and self._trusted() else "0"
+        keys["feature-transfer"] = "1" if cfg.transfer and self._trusted() else "0"
         if again:  # keys of the last connection this one does not rewrite describe dead rings
             for stale in _stale_keys(keys):
                 if st.exists(f"{self.fe}/{stale}"):
@@ -241,14 +243,15 @@ class BlkFront:
         ):
             self.features[key] = self._read_be(key, 0)
         cfg = self.config
-        if cfg.swap and self.features["feature-swap"]:
+        untrusted = not self._trusted()
+        if cfg.swap and self.features["feature-swap"] and not untrusted:
             self.mode = "swap"
-        elif cfg.transfer and self.features["feature-transfer"]:
+        elif cfg.transfer and self.features["feature-transfer"] and not untrusted:
             self.mode = "transfer"
         elif cfg.persistent and self.features["feature-persistent"]:
-            self.mode = "persistent"
+            self.mode = "persistent"  # bounce pages already: the backend sees only copies
         else:
-            self.mode = "fresh"
+            self.mode = "bounce" if untrusted else "fresh"
         if self.grants is None or self.grants.name != self.mode:
             self.grants = STRATEGIES[self.mode](self.port, self.backend_id, self.meter)
         max_ind = min(self.features["feature-max-indirect-segments"], cfg.max_indirect_segments)
@@ -266,6 +269,21 @@ class BlkFront:
             self.submit(bio)
         if self.on_connected is not None:
             self.on_connected(self)
+
+    def _trusted(self) -> bool:
+        """LF (XSA-403): ``trusted`` (module parameter, and the toolstack's ``trusted`` node in
+        the frontend's directory, default 1). An untrusted backend sees only the bytes of each
+        I/O: data goes through zeroed bounce pages (grants.BounceGrants)."""
+        if not self.config.trusted:
+            return False
+        return self._read_fe("trusted", 1) != 0
+
+    def _read_fe(self, key: str, default: int) -> int:
+        try:
+            text = self.port.store.read(f"{self.fe}/{key}")
+        except StoreError:
+            return default
+        return int(text) if text.strip().isdigit() else default
 
     def _resized(self) -> None:
         """LF blkfront_connect on an already connected device: the backend rewrote its state
