@@ -108,9 +108,7 @@ class PendingReq:
 
     def __post_init__(self) -> None:
         r = self.request
-        self.id, self.operation, self.op, self.sector_number, self.nr_sectors, self.segments = (
-            r[:6]
-        )
+        self.id, self.operation, self.op, self.sector_number, self.nr_sectors, self.segments = r[:6]
 
     @property
     def nbytes(self) -> int:
