@@ -111,7 +111,18 @@ class BackendRing:
         try:
             yield
         finally:
-            self.work.add(source.since(mark))
+            self.work.add_since(source, mark)
+
+    def mark(self) -> list[int] | None:
+        """``attributing()`` in two calls, for the backend loop's hot path (no generator, no
+        context manager): ``m = ring.mark()``, the work, then ``ring.settle(m)`` in a finally."""
+        source = self.source
+        return None if source is None else source.mark()
+
+    def settle(self, mark: list[int] | None) -> None:
+        """Count the work done since ``mark`` (from :meth:`mark`) for this ring."""
+        if mark is not None and self.source is not None:
+            self.work.add_since(self.source, mark)
 
     @property
     def counters(self) -> dict[str, int | dict[str, int]]:
