@@ -101,12 +101,12 @@ def test_dry_run_lists_points_and_estimates_without_running(tmp_path):
 
 
 def test_the_2012_example_grid_is_the_calibration_testbed():
-    """examples/sweep-2012.toml sweeps what bench/calibrate.py measures: the 24-pCPU testbed of
+    """examples/sweep-2012/grid.toml sweeps what bench/calibrate.py measures: the 24-pCPU testbed of
     examples/persistent-2012.toml, map and persistent, 1–15 guests, depth-32 4 KiB reads."""
     from pathlib import Path
 
     examples = Path(__file__).resolve().parents[2] / "examples"
-    grid = load_grid(examples / "sweep-2012.toml")
+    grid = load_grid(examples / "sweep-2012" / "grid.toml")
     assert [(p.axes["datapath"], p.axes["guests"]) for p in grid.points] == [
         (path, g) for path in ("map", "persistent") for g in (1, 3, 5, 8, 10, 15)
     ]
