@@ -59,7 +59,7 @@ class FakePort:
     def __init__(self, dev: FakeGntdev) -> None:
         self.counters = Counters()
         self.grants = GntdevGrants(dev, lambda frame: 0x7F00_0000_0000 + frame * 4096,
-                                   [self.counters])  # fmt: skip
+                                   self.counters)  # fmt: skip
 
     def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
         return self.grants.call(cmd, args, count)

@@ -26,30 +26,29 @@ _unpack_u32, _pack_u32 = _U32.unpack_from, _U32.pack_into
 
 class _Indices:
     """The four header indices (req_prod, req_event, rsp_prod, rsp_event: io/ring.h order) as
-    single aligned 32-bit accesses: a native ``"I"`` view on little-endian hosts (CPython's
-    memoryview item access is one ``memcpy`` of 4 bytes, compiled to one load/store); elsewhere
+    single aligned 32-bit accesses, indexed ``[0..3]``: on little-endian hosts this class is not
+    used at all, a native ``"I"`` memoryview is (CPython's memoryview item access is one
+    ``memcpy`` of 4 bytes, compiled to one load/store, and costs no Python call); elsewhere
     ``struct`` with explicit little-endian order (not atomic)."""
 
-    __slots__ = ("_view", "_raw")
+    __slots__ = ("_raw",)
 
     def __init__(self, page: memoryview) -> None:
         self._raw = page
-        self._view = page[:16].cast("I") if sys.byteorder == "little" else None
 
-    def get(self, i: int) -> int:
-        v = self._view
-        return v[i] if v is not None else _unpack_u32(self._raw, 4 * i)[0]
+    def __getitem__(self, i: int) -> int:
+        return int(_unpack_u32(self._raw, 4 * i)[0])
 
-    def put(self, i: int, value: int) -> None:
-        v = self._view
-        if v is not None:
-            v[i] = value
-        else:
-            _pack_u32(self._raw, 4 * i, value)
+    def __setitem__(self, i: int, value: int) -> None:
+        _pack_u32(self._raw, 4 * i, value)
 
     def release(self) -> None:
-        if self._view is not None:
-            self._view.release()
+        pass
+
+
+def _indices(page: memoryview) -> memoryview | _Indices:
+    """The header's index accessor: ``acc[i]`` reads, ``acc[i] = v`` writes index ``i``."""
+    return page[:16].cast("I") if sys.byteorder == "little" else _Indices(page)
 
 
 def ring_entries(nr_pages: int, entry_size: int) -> int:
@@ -94,7 +93,7 @@ class SharedRing:
         self.nr_ents = ring_entries(len(views), entry_size)
         self._mask = self.nr_ents - 1
         self._hdr = views[0]
-        self._idx = _Indices(views[0])
+        self._idx = _indices(views[0])
 
     def release(self) -> None:
         """Release the memoryviews on the pages (needed before an mmap can be closed)."""
@@ -103,10 +102,11 @@ class SharedRing:
             mv.release()
 
     # Header fields: u32 at their offsets, set modulo 2^32, one 32-bit access each.
-    req_prod = property(lambda s: s._idx.get(0), lambda s, v: s._idx.put(0, v & _M))
-    req_event = property(lambda s: s._idx.get(1), lambda s, v: s._idx.put(1, v & _M))
-    rsp_prod = property(lambda s: s._idx.get(2), lambda s, v: s._idx.put(2, v & _M))
-    rsp_event = property(lambda s: s._idx.get(3), lambda s, v: s._idx.put(3, v & _M))
+    # The private rings below read and write ``_idx`` directly (no property call on the hot path).
+    req_prod = property(lambda s: s._idx[0], lambda s, v: s._idx.__setitem__(0, v & _M))
+    req_event = property(lambda s: s._idx[1], lambda s, v: s._idx.__setitem__(1, v & _M))
+    rsp_prod = property(lambda s: s._idx[2], lambda s, v: s._idx.__setitem__(2, v & _M))
+    rsp_event = property(lambda s: s._idx[3], lambda s, v: s._idx.__setitem__(3, v & _M))
 
     def init(self) -> None:
         """SHARED_RING_INIT: producers 0, event indices 1, pvt and __pad zeroed."""
@@ -173,15 +173,15 @@ class FrontRing:
 
     def push_requests_and_check_notify(self) -> bool:
         """RING_PUSH_REQUESTS_AND_CHECK_NOTIFY: publish; True if the back asked for an event."""
-        sring = self.sring
-        old = sring.req_prod
+        idx = self.sring._idx
+        old = idx[0]
         new = self.req_prod_pvt
-        sring.req_prod = new
-        return notify_needed(old, new, sring.req_event)
+        idx[0] = new
+        return ((new - idx[1]) & _M) < ((new - old) & _M)  # = notify_needed(old, new, req_event)
 
     def unconsumed_responses(self) -> int:
         """RING_HAS_UNCONSUMED_RESPONSES: rsp_prod - rsp_cons."""
-        return int((self.sring.rsp_prod - self.rsp_cons) & _M)
+        return (self.sring._idx[2] - self.rsp_cons) & _M
 
     def get_response(self) -> bytes:
         """Copy the response at rsp_cons and advance it (caller checks unconsumed_responses)."""
@@ -214,7 +214,7 @@ class BackRing:
 
     def unconsumed_requests(self) -> int:
         """RING_HAS_UNCONSUMED_REQUESTS: min(req_prod - req_cons, nr_ents - (req_cons - rsp_prod_pvt))."""
-        req = (self.sring.req_prod - self.req_cons) & _M
+        req = (self.sring._idx[0] - self.req_cons) & _M
         rsp = (self.nr_ents - ((self.req_cons - self.rsp_prod_pvt) & _M)) & _M
         return req if req < rsp else rsp
 
@@ -224,7 +224,7 @@ class BackRing:
 
     def request_prod_overflow(self) -> bool:
         """RING_REQUEST_PROD_OVERFLOW: req_prod - rsp_prod_pvt > nr_ents (a misbehaving front)."""
-        return bool(((self.sring.req_prod - self.rsp_prod_pvt) & _M) > self.nr_ents)
+        return ((self.sring._idx[0] - self.rsp_prod_pvt) & _M) > self.nr_ents
 
     def get_request(self) -> bytes:
         """RING_COPY_REQUEST at req_cons, then advance req_cons."""
@@ -243,11 +243,11 @@ class BackRing:
 
     def push_responses_and_check_notify(self) -> bool:
         """RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: publish; True if the front asked for an event."""
-        sring = self.sring
-        old = sring.rsp_prod
+        idx = self.sring._idx
+        old = idx[2]
         new = self.rsp_prod_pvt
-        sring.rsp_prod = new
-        return notify_needed(old, new, sring.rsp_event)
+        idx[2] = new
+        return ((new - idx[3]) & _M) < ((new - old) & _M)  # = notify_needed(old, new, rsp_event)
 
     def final_check_for_requests(self) -> bool:
         """RING_FINAL_CHECK_FOR_REQUESTS: set req_event = req_cons + 1 when idle, re-check."""

@@ -9,10 +9,13 @@ GNTTABOP_copy hypercall per request (TD td-req.c, QEMU xen-block).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from blkswap.abi import X86_64, gnttab
+from blkswap.abi.codec import Struct
 from blkswap.xen.port import DomainPort
 
 MAP_BATCH = 11  # ops per map hypercall (LB blkback.c: BLKIF_MAX_SEGMENTS_PER_REQUEST)
@@ -33,6 +36,14 @@ if _COPY.names != (*_COPY_ORDER, "len", "flags", "status"):
     raise RuntimeError(f"gnttab_copy fields changed: {_COPY.names}")
 
 
+def _explain(st: Struct, rows: list[tuple[int, ...]]) -> NoReturn:
+    """After ``struct.error``: raise the AbiError naming the first value that does not fit
+    (what ``Struct.pack_values_into`` raises), or re-raise the struct error."""
+    for vals in rows:
+        st.check(vals)
+    raise  # noqa: PLE0704 - only called from an ``except struct.error`` block
+
+
 @dataclass(slots=True)
 class Mapping:
     """Result of one map element."""
@@ -50,12 +61,15 @@ def map_grants(
     """Map ``refs`` of ``domid`` at ``vas`` (GNTMAP_host_map [+readonly]) in batches of ≤11 ops."""
     flags = gnttab.GNTMAP_host_map | (gnttab.GNTMAP_readonly if readonly else 0)
     out: list[Mapping] = []
-    size, unpack_from = _MAP.size, _MAP.st.unpack_from
+    size, unpack_from, pack_into = _MAP.size, _MAP.st.unpack_from, _MAP.st.pack_into
     for start in range(0, len(refs), MAP_BATCH):
         chunk = range(start, min(start + MAP_BATCH, len(refs)))
         args = bytearray(size * len(chunk))
-        for i, k in enumerate(chunk):  # host_addr, flags, ref, dom; outputs zero
-            _MAP.pack_values_into(args, i * size, (vas[k], flags, refs[k], domid, 0, 0, 0))
+        try:  # the struct's own pack_into: args was built to hold the chunk (no length check)
+            for i, k in enumerate(chunk):  # host_addr, flags, ref, dom; outputs zero
+                pack_into(args, i * size, vas[k], flags, refs[k], domid, 0, 0, 0)
+        except struct.error:
+            _explain(_MAP, [(vas[k], flags, refs[k], domid, 0, 0, 0) for k in chunk])
         port.grant_table_op(gnttab.GNTTABOP_map_grant_ref, args, len(chunk))
         for i, k in enumerate(chunk):  # args was built to hold the chunk: no length check
             _a, _f, _r, _d, status, handle, bus = unpack_from(args, i * size)
@@ -70,8 +84,12 @@ def unmap_grants(port: DomainPort, maps: Sequence[Mapping]) -> list[int]:
         return []
     size = _UNMAP.size
     args = bytearray(size * len(live))
-    for i, m in enumerate(live):  # host_addr, dev_bus_addr, handle, status
-        _UNMAP.pack_values_into(args, i * size, (m.va, 0, m.handle, 0))
+    pack_into = _UNMAP.st.pack_into  # args holds every element: no length check needed
+    try:
+        for i, m in enumerate(live):  # host_addr, dev_bus_addr, handle, status
+            pack_into(args, i * size, m.va, 0, m.handle, 0)
+    except struct.error:
+        _explain(_UNMAP, [(m.va, 0, m.handle, 0) for m in live])
     port.grant_table_op(gnttab.GNTTABOP_unmap_grant_ref, args, len(live))
     unpack_from = _UNMAP.st.unpack_from  # args holds every element: no length check needed
     return [unpack_from(args, off)[3] for off in range(0, len(args), size)]
@@ -94,7 +112,7 @@ def grant_copy(port: DomainPort, ops: Sequence[CopyOp]) -> list[int]:
     """Issue all ``ops`` in one GNTTABOP_copy hypercall; returns per-op GNTST status."""
     if not ops:
         return []
-    size = _COPY.size
+    size, pack_into = _COPY.size, _COPY.st.pack_into
     args = bytearray(size * len(ops))
     for i, op in enumerate(ops):
         gref_side = (op.ref, op.domid, op.gref_offset)  # (u, domid, offset)
@@ -103,7 +121,10 @@ def grant_copy(port: DomainPort, ops: Sequence[CopyOp]) -> list[int]:
             vals = (*own_side, *gref_side, op.length, gnttab.GNTCOPY_dest_gref, 0)
         else:
             vals = (*gref_side, *own_side, op.length, gnttab.GNTCOPY_source_gref, 0)
-        _COPY.pack_values_into(args, i * size, vals)
+        try:
+            pack_into(args, i * size, *vals)  # args holds every element: no length check
+        except struct.error:
+            _explain(_COPY, [vals])
     port.grant_table_op(gnttab.GNTTABOP_copy, args, len(ops))
     unpack_from = _COPY.st.unpack_from  # args holds every element: no length check needed
     return [unpack_from(args, off)[8] for off in range(0, len(args), size)]

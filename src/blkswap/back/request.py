@@ -97,30 +97,18 @@ class PendingReq:
     hazard_attempts: int = 0
     replaced: list[int] = field(default_factory=list)  #: dom0 copy pages swapped into mappings
 
-    # the request's fields, read through (storage, device models, data paths)
-    @property
-    def id(self) -> int:
-        return self.request.id
+    # the request's fields, copied once (storage, device models and data paths read them
+    # several times a request: plain slots, not properties)
+    id: int = field(init=False, repr=False, compare=False)
+    operation: int = field(init=False, repr=False, compare=False)
+    op: int = field(init=False, repr=False, compare=False)
+    sector_number: int = field(init=False, repr=False, compare=False)
+    nr_sectors: int = field(init=False, repr=False, compare=False)
+    segments: tuple[Segment, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def operation(self) -> int:
-        return self.request.operation
-
-    @property
-    def op(self) -> int:
-        return self.request.op
-
-    @property
-    def sector_number(self) -> int:
-        return self.request.sector_number
-
-    @property
-    def nr_sectors(self) -> int:
-        return self.request.nr_sectors
-
-    @property
-    def segments(self) -> tuple[Segment, ...]:
-        return self.request.segments
+    def __post_init__(self) -> None:
+        r = self.request
+        self.id, self.operation, self.op, self.sector_number, self.nr_sectors, self.segments = r[:6]
 
     @property
     def nbytes(self) -> int:

@@ -86,6 +86,8 @@ class Condition(Event):
 
     __slots__ = ("_evaluate", "_events", "_count", "_check_cb", "_nested")
 
+    _is_condition = True
+
     def __init__(
         self,
         env: Environment,
@@ -116,7 +118,7 @@ class Condition(Event):
         for event in events:
             if event.env is not env:
                 raise ValueError("a condition cannot mix events from different environments")
-            if isinstance(event, Condition):
+            if event._is_condition:
                 self._nested = True
         self.callbacks = [_build_value]
         # One bound method registered on every event, so _detach can find it by identity.
@@ -181,8 +183,11 @@ def _build_value(condition: Condition) -> None:
             callbacks = event.callbacks
             if callbacks is None:
                 processed.append(event)
-            elif check in callbacks:
-                callbacks.remove(check)
+            else:
+                try:
+                    callbacks.remove(check)
+                except ValueError:
+                    pass
     condition._check_cb = None  # breaks the condition -> bound method -> condition cycle
     if condition._ok:
         condition._value = processed
@@ -221,7 +226,7 @@ def _pair(a: Event, b: Event, evaluate: Callable[[tuple[Event, ...], int], bool]
     condition._evaluate = evaluate
     condition._events = (a, b)
     condition._count = 0
-    condition._nested = isinstance(a, Condition) or isinstance(b, Condition)
+    condition._nested = a._is_condition or b._is_condition
     condition.callbacks = [_build_value]
     condition._check_cb = check = condition._check
     callbacks = a.callbacks
@@ -241,8 +246,31 @@ def _event_and(self: Event, other: Event) -> Condition:
     return _pair(self, other, _all_events)
 
 
-def _event_or(self: Event, other: Event) -> Condition:
-    return _pair(self, other, _any_events)
+def _event_or(a: Event, b: Event) -> Condition:
+    """``a | b``: ``_pair(a, b, any_events)`` written out once more, as it is the hot path."""
+    env = a.env
+    if b.env is not env:
+        raise ValueError("a condition cannot mix events from different environments")
+    condition = _new(Condition)
+    condition.env = env
+    condition._value = PENDING
+    condition._evaluate = _any_events
+    condition._events = (a, b)
+    condition._count = 0
+    condition._nested = a._is_condition or b._is_condition
+    condition.callbacks = [_build_value]
+    condition._check_cb = check = condition._check
+    callbacks = a.callbacks
+    if callbacks is None:
+        check(a)
+    else:
+        callbacks.append(check)
+    callbacks = b.callbacks
+    if callbacks is None:
+        check(b)
+    else:
+        callbacks.append(check)
+    return condition
 
 
 _all_events = Condition.all_events

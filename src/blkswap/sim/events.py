@@ -62,6 +62,9 @@ class Event:
 
     __slots__ = ("env", "callbacks", "_value", "_ok", "_defused", "__weakref__")
 
+    _is_condition = False
+    """True on conditions (a class attribute: cheaper than ``isinstance`` on the hot path)."""
+
     def __init__(self, env: Environment) -> None:
         self.env = env
         """The environment the event lives in."""

@@ -47,11 +47,10 @@ class _Page:
 class GntdevGrants:
     """Decodes grant-op batches and carries them out on one gntdev file."""
 
-    def __init__(self, gntdev: Gntdev, frame_address: Any, counters: list[Counters]) -> None:
+    def __init__(self, gntdev: Gntdev, frame_address: Any, counters: Counters) -> None:
         self.dev = gntdev
         self.frame_address = frame_address  # frame number -> user address of that page
-        #: where work is counted: the port's own Counters first, then the tallies open now
-        self.counters = counters
+        self.counters = counters  #: the port's: where every call is counted
         self.pages: dict[int, _Page] = {}  # host_addr -> mapped page
         self._left: Counter[int] = Counter()  # region index -> pages still mapped
         self._handles = 0
@@ -60,11 +59,11 @@ class GntdevGrants:
 
     def call(self, cmd: int, args: bytearray, count: int) -> int:
         name = {0: "map", 1: "unmap", 5: "copy"}.get(cmd)
-        for c in self.counters:
-            c.hypercalls += 1
-            if name is not None:
-                c.grant_op_calls[name] += 1
-                c.grant_ops[name] += count
+        c = self.counters
+        c.hypercalls += 1
+        if name is not None:
+            c.grant_op_calls[name] += 1
+            c.grant_ops[name] += count
         if name is None:
             return -ENOSYS  # stock Xen answers the lab's op 13 (swap) so; no other op is used
         if cmd == gnttab.GNTTABOP_map_grant_ref:
@@ -169,9 +168,8 @@ class GntdevGrants:
             if status == gnttab.GNTST_okay:
                 moved += _COPY.read_field(args, i * _COPY.size, "len")
                 ok += 1
-        for c in self.counters:
-            c.copy_ops += ok
-            c.bytes_copied += moved
+        self.counters.copy_ops += ok
+        self.counters.bytes_copied += moved
 
     def _side(self, u: int, dom: int, offset: int, is_gref: int) -> tuple[int, int, int]:
         """A segment side as the (ref, offset, domid) values of gntdev's union."""

@@ -62,10 +62,7 @@ class LinuxPort:
         self.gntdev = Gntdev()
         self.evtchn = Evtchn()
         self.arena = PageArena(pages)
-        #: counters open for attribution (the backend pushes a ring's tally while serving it)
-        self.tallies: list[Counters] = []
-        self._targets = [self._counters]
-        self.grants = GntdevGrants(self.gntdev, self._frame_address, self._targets)
+        self.grants = GntdevGrants(self.gntdev, self._frame_address, self._counters)
         self._store = store if store is not None else XsClient()
         self._handlers: dict[int, Callable[[int], None]] = {}
         self.fence = _fence_function()
@@ -87,13 +84,8 @@ class LinuxPort:
     def counters(self) -> Counters:
         return self._counters
 
-    @staticmethod
-    def new_tally() -> Counters:
-        return Counters()
-
     # -- GrantOps ---------------------------------------------------------------------------------
     def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
-        self._targets[1:] = self.tallies
         return self.grants.call(cmd, args, count)
 
     def multicall(self, entries: Sequence[MulticallCall]) -> list[int]:
@@ -107,9 +99,8 @@ class LinuxPort:
         return self._evtchn(lambda: self.evtchn.bind_interdomain(remote_domid, remote_port))
 
     def evtchn_send(self, port: int) -> None:
-        for c in (self._counters, *self.tallies):
-            c.evtchn_sends += 1
-            c.hypercalls += 1  # EVTCHNOP_send, counted as the emulated Xen counts it
+        self._counters.evtchn_sends += 1
+        self._counters.hypercalls += 1  # EVTCHNOP_send, counted as the emulated Xen counts it
         self._evtchn(lambda: self.evtchn.notify(port))
 
     def evtchn_close(self, port: int) -> None:
