@@ -38,7 +38,9 @@ TIMEOUT_S = 120.0  # per mutant; the targeted tests take 2-15 s here
 
 _B = "tests/hostile/test_b_grant_table.py"
 _GNT = [
-    "tests/xen/test_gnttab_map.py", "tests/xen/test_gnttab_copy.py",
+    "tests/xen/test_gnttab_map.py",
+    "tests/xen/test_gnttab_map_values.py",
+    "tests/hostile/test_xen_rows.py", "tests/xen/test_gnttab_copy.py",
     "tests/xen/test_gnttab_swap.py", "tests/xen/test_gnttab_transfer.py",
     "tests/xen/test_gnttab_table.py", "tests/xen/test_pin_frame_checks.py",
     "tests/xen/test_multicall.py", _B,
