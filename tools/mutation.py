@@ -51,7 +51,8 @@ _BACK = ["tests/back", "tests/hostile/test_a_ring.py", "tests/hostile/test_c10_n
 
 #: module (relative to src/blkswap) -> its targeted tests
 TESTS: dict[str, list[str]] = {
-    "xen/ops_map.py": ["tests/xen/test_gnttab_map.py", "tests/xen/test_pin_frame_checks.py",
+    "xen/ops_map.py": ["tests/xen/test_gnttab_map.py", "tests/xen/test_gnttab_map_values.py",
+                       "tests/hostile/test_xen_rows.py", "tests/xen/test_pin_frame_checks.py",
                        "tests/xen/test_multicall.py", "tests/xen/test_properties.py", _B],
     "xen/ops_copy.py": ["tests/xen/test_gnttab_copy.py", "tests/xen/test_pin_frame_checks.py",
                         "tests/xen/test_properties.py", _B],
