@@ -3,6 +3,7 @@
 
     python tools/mutation.py MODULE.py [MODULE.py ...]   # e.g. src/blkswap/xen/ops_map.py
     python tools/mutation.py --list                      # modules and their targeted tests
+    python tools/mutation.py --recheck MODULE.py         # re-test only its survivors
     python tools/mutation.py --report                    # the scores recorded so far
 
 Each module runs against ONLY its targeted tests (``TESTS`` below: its own tests/xen or tests/back
@@ -14,7 +15,9 @@ a scratch copy of src/, tests/ and pyproject.toml; the work tree is never touche
 Per module it prints the score and every survivor (line, operator, the mutated line) and records
 the result in tools/mutation-scores.json, which tools/reliability_doc.py renders into
 docs/reliability.md. Survivors listed in ``EQUIVALENT`` (with the reason they cannot be killed)
-are reported separately; the "adjusted" score leaves them out of the total.
+are reported separately; the "adjusted" score leaves them out of the total. After adding tests,
+``--recheck`` re-runs only the recorded survivors (a killed mutant stays killed when tests are
+only added; refused if the module's source changed since the full run).
 """
 
 from __future__ import annotations
@@ -150,7 +153,7 @@ def summarize(module: str, dump: str, tests: list[str], seconds: int) -> dict:
         code = src[lineno - 1].strip() if lineno <= len(src) else ""
         survivors.append({"key": key, "code": code, "diff": _changed(result.get("diff") or "")})
     res = {"module": module, "tests": tests, "mutants": total, "killed": killed,
-           "seconds": seconds, "all_survivors": survivors,
+           "seconds": seconds, "all_survivors": survivors, "sha": _sha(module),
            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
     return split(res)
 
@@ -178,6 +181,54 @@ def _changed(diff: str) -> str:
     return " | ".join(plus)[:160]
 
 
+def recheck(module: str, timeout: float) -> dict:
+    """Re-test only the recorded survivors of ``module`` against its (grown) targeted tests.
+
+    Valid because tests were only added: a mutant killed before is still killed. Refused if the
+    module's source changed since the full run (its mutants would differ): run it again."""
+    scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+    res = scores.get(module)
+    if res is None:
+        raise SystemExit(f"mutation: {module} has no recorded run; run it first")
+    if res.get("sha") and res["sha"] != _sha(module):
+        raise SystemExit(f"mutation: {module} changed since its run; run it again in full")
+    tests = targeted(module)
+    left, start = [], time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
+        work = Path(tmp)
+        for part in ("src", "tests"):
+            shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", work)
+        env = os.environ | {"PYTHONPATH": str(work / "src")}
+        for s in res["all_survivors"]:
+            where, operator, occurrence = s["key"].split(" ")
+            target = work / where.split(":")[0]
+            subprocess.run([str(CR), "apply", str(target), operator, occurrence.lstrip("#")],
+                           cwd=work, check=True, capture_output=True)  # fmt: skip
+            cmd = ["nice", "-n", "15", str(PY), "-m", "pytest", "-x", "-q", "-p",
+                   "no:cacheprovider", *tests]  # fmt: skip
+            try:
+                rc = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
+                                    timeout=timeout).returncode  # fmt: skip
+            except subprocess.TimeoutExpired:
+                rc = -1
+            shutil.copy(ROOT / where.split(":")[0], target)  # undo the mutation
+            if rc == 0:
+                left.append(s)
+    killed_now = len(res["all_survivors"]) - len(left)
+    out = res | {"tests": tests, "killed": res["killed"] + killed_now, "all_survivors": left,
+                 "before": res.get("before", res["score"]),
+                 "rechecked": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                 "recheck_seconds": round(time.monotonic() - start)}  # fmt: skip
+    return split(out)
+
+
+def _sha(module: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((ROOT / module).read_bytes()).hexdigest()[:16]
+
+
 def record(res: dict) -> None:
     scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
     prev = scores.get(res["module"])
@@ -202,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("modules", nargs="*")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument(
+        "--recheck",
+        action="store_true",
+        help="re-test only the recorded survivors (after adding tests)",
+    )
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S)
     args = ap.parse_args(argv)
     if args.list:
@@ -220,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (ROOT / module).is_file():
             print(f"mutation: no such module {module}", file=sys.stderr)
             return 2
-        res = run_module(module, args.timeout)
+        res = recheck(module, args.timeout) if args.recheck else run_module(module, args.timeout)
         record(res)
         show(res)
     return 0
