@@ -39,6 +39,10 @@ def test_a_failed_map_writes_back_handle_0_and_dev_bus_addr_0():
     for kw, status in cases:
         out = _map(d0, d1, ref, **kw)
         assert (out["status"], out["handle"], out["dev_bus_addr"]) == (status, 0, 0), kw
+    d1.gt.set_flags(ref, 0)  # the granter revoked it: the pin fails
+    out = _map(d0, d1, ref)
+    assert (out["status"], out["handle"], out["dev_bus_addr"]) == (g.GNTST_general_error, 0, 0)
+    d1.gt.set_flags(ref, g.GTF_permit_access)
     d0.maptrack.alloc = lambda: -1  # a full maptrack (B5 fills one for real)
     out = _map(d0, d1, ref)
     assert (out["status"], out["handle"], out["dev_bus_addr"]) == (g.GNTST_no_space, 0, 0)
@@ -53,6 +57,8 @@ def test_other_map_flags_do_not_make_a_writable_mapping_readonly():
     out = _map(d0, d1, ref, flags=HOST | g.GNTMAP_application_map)
     assert out["status"] == g.GNTST_okay
     assert d0.vmap[va(d0) >> 12][1] is False
+    assert d1.grant_entry(ref)[0] & g.GTF_writing  # a writable pin
+    assert d0.maptrack.flags[out["handle"]] == HOST  # only host/device/readonly are kept
     out = _map(d0, d1, ref, flags=HOST | RO, addr=va(d0, 1))
     assert d0.vmap[va(d0, 1) >> 12][1] is True
 
@@ -95,6 +101,9 @@ def test_unmap_and_replace_moves_a_grant_mapping_and_its_handle_follows():
     (_ga, ra), (_gb, rb) = granted_page(d1, d0, b"A"), granted_page(d1, d0, b"B")
     ha = map_one(d0, d1, ra, slot=0)["handle"]
     hb = map_one(d0, d1, rb, slot=3, flags=HOST | RO)["handle"]
+    # bystanders below and above new_addr: their handles must not follow
+    others = {slot: map_one(d0, d1, granted_page(d1, d0, b"o")[1], slot=slot)["handle"]
+              for slot in (1, 5)}  # fmt: skip
     ptes = d0.counters.pte_updates
     rc, out = op(d0, REPLACE, [dict(host_addr=va(d0), new_addr=va(d0, 3), handle=ha)])
     assert rc == 0 and statuses(out) == [g.GNTST_okay]
@@ -103,6 +112,8 @@ def test_unmap_and_replace_moves_a_grant_mapping_and_its_handle_follows():
     assert va(d0, 3) >> 12 not in d0.vmap and d1.gt.pin[ra] == 0
     assert unmap_one(d0, hb, slot=3)["status"] == g.GNTST_general_error
     assert unmap_one(d0, hb, slot=0)["status"] == g.GNTST_okay
+    assert {s: d0.maptrack.va[h] for s, h in others.items()} == {s: va(d0, s) for s in others}
+    assert [unmap_one(d0, h, slot=s)["status"] for s, h in others.items()] == [0, 0]
     assert xen.audit() == []
 
 
@@ -111,17 +122,18 @@ def test_unmap_and_replace_refuses_bad_new_addresses():
     the grant still mapped; a host+device map keeps its device part through the replace."""
     xen, d0, (d1,) = host()
     _gfn, ref = granted_page(d1, d0, b"x")
-    out = _map(d0, d1, ref, flags=HOST | DEV)
-    h = out["handle"]
     d0.alloc_page()  # gfn 0: new_addr 0 would mean "no new_addr"
     hole = d0.alloc_page()
     d0.depopulate(hole)
-    for new in (va(d0), d0.alloc_page() << 12 | 8, hole << 12):
-        rc, res = op(d0, REPLACE, [dict(host_addr=va(d0), new_addr=new, handle=h)])
+    out = _map(d0, d1, ref, flags=HOST | DEV, addr=va(d0, 1))
+    h = out["handle"]
+    # the same address; unaligned; an unpopulated gfn; the first va past own memory (empty)
+    for new in (va(d0, 1), d0.alloc_page() << 12 | 8, hole << 12, va(d0, 0)):
+        rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=new, handle=h)])
         assert statuses(res) == [g.GNTST_general_error], hex(new)
-        assert d0.vmap[va(d0) >> 12][0] == d1.gt.act_mfn[ref]
+        assert d0.vmap[va(d0, 1) >> 12][0] == d1.gt.act_mfn[ref]
     local = d0.alloc_page()
-    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0), new_addr=local << 12, handle=h)])
+    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=local << 12, handle=h)])
     assert statuses(res) == [g.GNTST_okay]
     assert d0.maptrack.flags[h] == DEV and d1.gt.pin[ref]  # the device part stays
     assert unmap_one(d0, h, dev=out["dev_bus_addr"])["status"] == g.GNTST_okay
