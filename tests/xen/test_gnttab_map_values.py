@@ -34,11 +34,14 @@ def test_a_failed_map_writes_back_handle_0_and_dev_bus_addr_0():
         (dict(flags=0), g.GNTST_bad_gntref),  # neither host nor device
         (dict(dom=77), g.GNTST_bad_domain),
         (dict(addr=va(d0) + 8), g.GNTST_general_error),  # unaligned host_addr
+        (dict(addr=va(d0) + 1), g.GNTST_general_error),
         (dict(flags=HOST | g.GNTMAP_contains_pte), g.GNTST_general_error),  # not modelled
     ]
     for kw, status in cases:
         out = _map(d0, d1, ref, **kw)
         assert (out["status"], out["handle"], out["dev_bus_addr"]) == (status, 0, 0), kw
+    out = _map(d0, d1, d1.gt.nr_entries)  # step 5: ref out of range
+    assert (out["status"], out["handle"], out["dev_bus_addr"]) == (g.GNTST_bad_gntref, 0, 0)
     d1.gt.set_flags(ref, 0)  # the granter revoked it: the pin fails
     out = _map(d0, d1, ref)
     assert (out["status"], out["handle"], out["dev_bus_addr"]) == (g.GNTST_general_error, 0, 0)
@@ -138,3 +141,36 @@ def test_unmap_and_replace_refuses_bad_new_addresses():
     assert d0.maptrack.flags[h] == DEV and d1.gt.pin[ref]  # the device part stays
     assert unmap_one(d0, h, dev=out["dev_bus_addr"])["status"] == g.GNTST_okay
     assert d1.gt.pin[ref] == 0
+
+
+def test_unmap_checks_the_handle_range_and_the_exact_device_address():
+    """A handle equal to the maptrack limit (or far beyond) is bad_handle; a device unmap with a
+    dev_bus_addr a page below or above the mapped frame is bad_dev_addr and keeps the map."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x")
+    out = _map(d0, d1, ref, flags=DEV)
+    mt = d0.maptrack
+    for h in (mt.limit, 0xFFFFFFFF):
+        assert unmap_one(d0, h)["status"] == g.GNTST_bad_handle
+    for delta in (-4096, 4096):
+        got = unmap_one(d0, out["handle"], dev=out["dev_bus_addr"] + delta)
+        assert got["status"] == g.GNTST_bad_dev_addr and mt.flags[out["handle"]] == DEV
+    assert unmap_one(d0, out["handle"], dev=out["dev_bus_addr"])["status"] == g.GNTST_okay
+
+
+def test_replace_with_an_own_page_gives_a_writable_alias_and_new_addr_0_is_a_plain_unmap():
+    """The PTE moved from an own page is writable (a LOCAL alias, not read-only); with
+    new_addr 0 nothing moves: host_addr is simply unmapped and gfn 0 keeps its mapping."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x")
+    h = map_one(d0, d1, ref)["handle"]
+    d0.alloc_page()  # gfn 0, populated
+    local = d0.alloc_page()
+    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0), new_addr=local << 12, handle=h)])
+    assert statuses(res) == [g.GNTST_okay]
+    d0.write_va(va(d0), b"mine")
+    assert d0.read_va(va(d0), 4) == b"mine" and d0.vmap[va(d0) >> 12][1] is False
+    h = map_one(d0, d1, ref, slot=1)["handle"]
+    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=0, handle=h)])
+    assert statuses(res) == [g.GNTST_okay]
+    assert va(d0, 1) >> 12 not in d0.vmap and 0 not in d0.neutered and d1.gt.pin[ref] == 0
