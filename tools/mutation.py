@@ -91,7 +91,68 @@ TESTS: dict[str, list[str]] = {
 }  # fmt: skip
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "_HOST, _DEV, _RO are disjoint bits (2, 1, 4): + and ^ give 7 like |"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "disjoint bits: 2 | (1 + 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "disjoint bits: (2 ^ 1) | 4 == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "disjoint bits: 2 | (1 ^ 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:58 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "disjoint bits: 2 ^ 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "drop holds only host/device bits, never RO: + == |"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "drop holds only host/device bits, never RO: ^ == |"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Sub #4": (
+        "drop < 4, so drop - 4 has bit 2 set and the same low bits: pin_increment reads only bits 0-2"
+    ),
+    "src/blkswap/xen/ops_map.py:176 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "vmap kinds are GRANT 0 and LOCAL 1: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "vmap kinds are 0 and 1: > 0 is != 0"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "GRANT is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "a LOCAL alias maps one of the mapper's own frames, never the foreign frame of the handle: the mfn test already refuses it"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "the PTE's frame and act_mfn are the same int object (map stores pin_entry's act_mfn[ref])"
+    ),
+    "src/blkswap/xen/ops_map.py:73 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_map.py:73 core/NumberReplacer #24": (
+        "mfn 0 is RESERVED in the arena: mfn < 1 is mfn < 0"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/ReplaceFalseWithTrue #1": (
+        "replace=True with new_addr 0 takes the plain-unmap branch"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #46": (
+        "new_addr is read only when replace is True"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #47": (
+        "new_addr is read only when replace is True"
+    ),
+}
 
 
 def targeted(module: str) -> list[str]:

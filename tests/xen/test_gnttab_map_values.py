@@ -174,3 +174,17 @@ def test_replace_with_an_own_page_gives_a_writable_alias_and_new_addr_0_is_a_pla
     rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=0, handle=h)])
     assert statuses(res) == [g.GNTST_okay]
     assert va(d0, 1) >> 12 not in d0.vmap and 0 not in d0.neutered and d1.gt.pin[ref] == 0
+
+
+def test_unmapping_the_device_part_keeps_the_host_part_and_the_handle():
+    """A host+device map unmapped for the device only: the handle stays live with exactly the
+    host flag, the pin drops to the host pin; the host unmap then frees it."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x")
+    out = _map(d0, d1, ref, flags=HOST | DEV)
+    h = out["handle"]
+    rc, res = op(d0, UNMAP, [dict(host_addr=0, dev_bus_addr=out["dev_bus_addr"], handle=h)])
+    assert statuses(res) == [g.GNTST_okay]
+    assert d0.maptrack.flags[h] == HOST and d1.gt.pin[ref] == 1  # PIN_HSTW only
+    assert unmap_one(d0, h)["status"] == g.GNTST_okay and not d0.maptrack.flags[h]
+    assert d1.gt.pin[ref] == 0
