@@ -3,6 +3,7 @@
 
     python tools/mutation.py MODULE.py [MODULE.py ...]   # e.g. src/blkswap/xen/ops_map.py
     python tools/mutation.py --list                      # modules and their targeted tests
+    python tools/mutation.py --recheck MODULE.py         # re-test only its survivors
     python tools/mutation.py --report                    # the scores recorded so far
 
 Each module runs against ONLY its targeted tests (``TESTS`` below: its own tests/xen or tests/back
@@ -14,7 +15,9 @@ a scratch copy of src/, tests/ and pyproject.toml; the work tree is never touche
 Per module it prints the score and every survivor (line, operator, the mutated line) and records
 the result in tools/mutation-scores.json, which tools/reliability_doc.py renders into
 docs/reliability.md. Survivors listed in ``EQUIVALENT`` (with the reason they cannot be killed)
-are reported separately; the "adjusted" score leaves them out of the total.
+are reported separately; the "adjusted" score leaves them out of the total. After adding tests,
+``--recheck`` re-runs only the recorded survivors (a killed mutant stays killed when tests are
+only added; refused if the module's source changed since the full run).
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ TIMEOUT_S = 120.0  # per mutant; the targeted tests take 2-15 s here
 
 _B = "tests/hostile/test_b_grant_table.py"
 _GNT = [
-    "tests/xen/test_gnttab_map.py", "tests/xen/test_gnttab_copy.py",
+    "tests/xen/test_gnttab_map.py",
+    "tests/xen/test_gnttab_map_values.py",
+    "tests/hostile/test_xen_rows.py", "tests/xen/test_gnttab_copy.py",
     "tests/xen/test_gnttab_swap.py", "tests/xen/test_gnttab_transfer.py",
     "tests/xen/test_gnttab_table.py", "tests/xen/test_pin_frame_checks.py",
     "tests/xen/test_multicall.py", _B,
@@ -49,7 +54,8 @@ _BACK = ["tests/back", "tests/hostile/test_a_ring.py", "tests/hostile/test_c10_n
 
 #: module (relative to src/blkswap) -> its targeted tests
 TESTS: dict[str, list[str]] = {
-    "xen/ops_map.py": ["tests/xen/test_gnttab_map.py", "tests/xen/test_pin_frame_checks.py",
+    "xen/ops_map.py": ["tests/xen/test_gnttab_map.py", "tests/xen/test_gnttab_map_values.py",
+                       "tests/hostile/test_xen_rows.py", "tests/xen/test_pin_frame_checks.py",
                        "tests/xen/test_multicall.py", "tests/xen/test_properties.py", _B],
     "xen/ops_copy.py": ["tests/xen/test_gnttab_copy.py", "tests/xen/test_pin_frame_checks.py",
                         "tests/xen/test_properties.py", _B],
@@ -77,14 +83,76 @@ TESTS: dict[str, list[str]] = {
     "back/request.py": ["tests/back/test_back_request.py", "tests/hostile/test_a_ring.py"],
     "back/grantops.py": ["tests/back/test_back_grantops.py", "tests/back/test_persistent_purge.py",
                          "tests/hostile/test_d_f_lifecycle.py"],
-    "back/indirect.py": ["tests/back/test_back_request.py", "tests/hostile/test_a_ring.py"],
+    "back/indirect.py": ["tests/back/test_indirect_pages.py", "tests/back/test_back_request.py",
+                         "tests/hostile/test_a1_double_fetch.py"],
     "back/io.py": ["tests/hostile/test_e_storage.py"],
     "back/frames.py": ["tests/back/test_back_frames.py"],
     "back/pool.py": ["tests/back/test_pool.py", "tests/lab/test_pool_lab.py"],
 }  # fmt: skip
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "_HOST, _DEV, _RO are disjoint bits (2, 1, 4): + and ^ give 7 like |"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "disjoint bits: 2 | (1 + 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "disjoint bits: (2 ^ 1) | 4 == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "disjoint bits: 2 | (1 ^ 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:58 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "disjoint bits: 2 ^ 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "drop holds only host/device bits, never RO: + == |"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "drop holds only host/device bits, never RO: ^ == |"
+    ),
+    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Sub #4": (
+        "drop < 4, so drop - 4 has bit 2 set and the same low bits: pin_increment reads only bits 0-2"
+    ),
+    "src/blkswap/xen/ops_map.py:176 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "vmap kinds are GRANT 0 and LOCAL 1: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "vmap kinds are 0 and 1: > 0 is != 0"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "GRANT is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "a LOCAL alias maps one of the mapper's own frames, never the foreign frame of the handle: the mfn test already refuses it"
+    ),
+    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "the PTE's frame and act_mfn are the same int object (map stores pin_entry's act_mfn[ref])"
+    ),
+    "src/blkswap/xen/ops_map.py:73 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_map.py:73 core/NumberReplacer #24": (
+        "mfn 0 is RESERVED in the arena: mfn < 1 is mfn < 0"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/ReplaceFalseWithTrue #1": (
+        "replace=True with new_addr 0 takes the plain-unmap branch"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #46": (
+        "new_addr is read only when replace is True"
+    ),
+    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #47": (
+        "new_addr is read only when replace is True"
+    ),
+}
 
 
 def targeted(module: str) -> list[str]:
@@ -147,7 +215,7 @@ def summarize(module: str, dump: str, tests: list[str], seconds: int) -> dict:
         code = src[lineno - 1].strip() if lineno <= len(src) else ""
         survivors.append({"key": key, "code": code, "diff": _changed(result.get("diff") or "")})
     res = {"module": module, "tests": tests, "mutants": total, "killed": killed,
-           "seconds": seconds, "all_survivors": survivors,
+           "seconds": seconds, "all_survivors": survivors, "sha": _sha(module),
            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}  # fmt: skip
     return split(res)
 
@@ -175,6 +243,54 @@ def _changed(diff: str) -> str:
     return " | ".join(plus)[:160]
 
 
+def recheck(module: str, timeout: float) -> dict:
+    """Re-test only the recorded survivors of ``module`` against its (grown) targeted tests.
+
+    Valid because tests were only added: a mutant killed before is still killed. Refused if the
+    module's source changed since the full run (its mutants would differ): run it again."""
+    scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
+    res = scores.get(module)
+    if res is None:
+        raise SystemExit(f"mutation: {module} has no recorded run; run it first")
+    if res.get("sha") and res["sha"] != _sha(module):
+        raise SystemExit(f"mutation: {module} changed since its run; run it again in full")
+    tests = targeted(module)
+    left, start = [], time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="mutation-") as tmp:
+        work = Path(tmp)
+        for part in ("src", "tests"):
+            shutil.copytree(ROOT / part, work / part, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "pyproject.toml", work)
+        env = os.environ | {"PYTHONPATH": str(work / "src")}
+        for s in res["all_survivors"]:
+            where, operator, occurrence = s["key"].split(" ")
+            target = work / where.split(":")[0]
+            subprocess.run([str(CR), "apply", str(target), operator, occurrence.lstrip("#")],
+                           cwd=work, check=True, capture_output=True)  # fmt: skip
+            cmd = ["nice", "-n", "15", str(PY), "-m", "pytest", "-x", "-q", "-p",
+                   "no:cacheprovider", *tests]  # fmt: skip
+            try:
+                rc = subprocess.run(cmd, cwd=work, env=env, capture_output=True,
+                                    timeout=timeout).returncode  # fmt: skip
+            except subprocess.TimeoutExpired:
+                rc = -1
+            shutil.copy(ROOT / where.split(":")[0], target)  # undo the mutation
+            if rc == 0:
+                left.append(s)
+    killed_now = len(res["all_survivors"]) - len(left)
+    out = res | {"tests": tests, "killed": res["killed"] + killed_now, "all_survivors": left,
+                 "before": res.get("before", res["score"]),
+                 "rechecked": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                 "recheck_seconds": round(time.monotonic() - start)}  # fmt: skip
+    return split(out)
+
+
+def _sha(module: str) -> str:
+    import hashlib
+
+    return hashlib.sha256((ROOT / module).read_bytes()).hexdigest()[:16]
+
+
 def record(res: dict) -> None:
     scores = json.loads(SCORES.read_text()) if SCORES.exists() else {}
     prev = scores.get(res["module"])
@@ -199,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("modules", nargs="*")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument(
+        "--recheck",
+        action="store_true",
+        help="re-test only the recorded survivors (after adding tests)",
+    )
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S)
     args = ap.parse_args(argv)
     if args.list:
@@ -217,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (ROOT / module).is_file():
             print(f"mutation: no such module {module}", file=sys.stderr)
             return 2
-        res = run_module(module, args.timeout)
+        res = recheck(module, args.timeout) if args.recheck else run_module(module, args.timeout)
         record(res)
         show(res)
     return 0
