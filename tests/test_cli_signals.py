@@ -80,3 +80,101 @@ def test_parallel_paths_stop_at_once(tmp_path: Path, sig: int) -> None:
     assert proc.returncode == 130 and "Traceback" not in err
     assert err.rstrip().endswith("blkswap: interrupted")
     assert _images(tmp_path) == []
+
+
+# -- interrupts that land where Python cannot raise them --------------------------------------
+_NESTED_EVAL_INTERRUPTED = """
+import ctypes, sys
+from blkswap import cli
+run = ctypes.pythonapi.PyRun_StringFlags
+run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object, ctypes.c_void_p]
+run.restype = ctypes.py_object
+try:  # a nested evaluation ends by KeyboardInterrupt, which the program then catches
+    run(b"raise KeyboardInterrupt", 257, {}, {}, None)
+except KeyboardInterrupt:
+    pass
+cli.main = lambda argv=None: cli.EXIT_INTERRUPTED
+cli.entry() if sys.argv[1] == "entry" else sys.exit(cli.main())
+"""
+
+
+@pytest.mark.parametrize(("how", "status"), [("entry", 130), ("sys.exit", -signal.SIGINT)])
+def test_entry_exits_130_after_a_caught_nested_interrupt(
+    tmp_path: Path, how: str, status: int
+) -> None:
+    """Under ``python -m`` (Modules/main.c pymain_run_module) CPython remembers the nested
+    KeyboardInterrupt and ends a plain ``sys.exit(130)`` by SIGINT (the control case);
+    ``entry`` still exits 130."""
+    (tmp_path / "nested_case.py").write_text(_NESTED_EVAL_INTERRUPTED)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nested_case", how], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert proc.returncode == status, proc.stderr
+
+
+def test_an_interrupt_swallowed_on_its_way_still_ends_the_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import weakref
+
+    from blkswap import cli
+
+    def command(args: object) -> int:
+        class Victim:
+            pass
+
+        victim = Victim()
+        ref = weakref.ref(victim, lambda _: cli._on_sigint(signal.SIGINT, None))
+        del victim  # the callback raises; Python can only report it as unraisable
+        assert ref() is None
+        print("all the output")
+        return 0
+
+    monkeypatch.setattr(cli, "resolve", lambda _: command)
+    previous, hook = signal.getsignal(signal.SIGINT), sys.unraisablehook
+    assert cli.main(["abi"]) == 130
+    err = capsys.readouterr().err
+    assert "KeyboardInterrupt" not in err and "Exception ignored" not in err
+    assert err.rstrip().endswith("blkswap: interrupted")
+    assert signal.getsignal(signal.SIGINT) is previous and sys.unraisablehook is hook
+
+
+def test_forwarding_survives_a_half_imported_multiprocessing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    from blkswap import cli
+
+    monkeypatch.setitem(sys.modules, "multiprocessing", types.ModuleType("multiprocessing"))
+    cli._forward(signal.SIGTERM)  # the signal arrived during `import multiprocessing`
+
+
+def test_run_prints_its_statistics_up_to_the_interruption(tmp_path: Path) -> None:
+    """``blkswap run`` stopped mid-job prints the job's figures so far, as fio does."""
+    import json
+
+    job = tmp_path / "long.fio"
+    job.write_text(JOB.format(size="256m"))
+    cmd = [sys.executable, "-m", "blkswap", "run", str(job), "--datapath", "copy", "--eta",
+           "always", "--output-format", "json"]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    assert proc.stderr is not None
+    seen = ""
+    while "Jobs: 1" not in seen:  # the progress line: the job is running
+        chunk = proc.stderr.read(1)
+        assert chunk, f"blkswap ended early: {seen}"
+        seen += chunk
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)  # stdout stays one JSON document
+    at_ns = doc["blkswap"]["interrupted_at_ns"]
+    assert f"the run was stopped at {at_ns / 1e6:.3f} ms of simulated time" in err
+    (only,) = doc["jobs"]
+    ios = only["read"]["total_ios"] + only["write"]["total_ios"]
+    assert 0 < ios < 256 * 256  # some of the 64 Ki I/Os, not all of them
+    assert only["job_runtime"] <= at_ns // 1_000_000 + 1

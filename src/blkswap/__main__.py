@@ -18,9 +18,9 @@ signal.signal(signal.SIGTERM, _interrupted_early)
 if _int_default:
     signal.signal(signal.SIGINT, _interrupted_early)
 
-from blkswap.cli import main  # noqa: E402  (after the handlers: this import is the slow part)
+from blkswap.cli import entry  # noqa: E402  (after the handlers: this import is the slow part)
 
 signal.signal(signal.SIGTERM, signal.SIG_DFL)  # main() installs its own at once
 if _int_default:
     signal.signal(signal.SIGINT, signal.default_int_handler)
-raise SystemExit(main())
+entry()

@@ -280,8 +280,12 @@ def test_backend_killed_and_restarted_mid_flight(path):
     assert g.front.connected and [g.done.count(b) for b in writes + reads] == [1] * len(
         writes + reads
     )
+    if path == "swap":  # the dead backend swapped the write frames away: EIO, never zeros
+        assert [b.status for b in writes] == [ERR] * 4 and all(b.status == OK for b in reads)
+        assert store_bytes(g.store, 64 * 512, 4 * 4096) == bytes(4 * 4096)  # fenced
+        writes = []
     assert all(b.status == OK for b in writes + reads)
-    for i in range(4):
+    for i in range(len(writes)):
         assert store_bytes(g.store, (64 + 8 * i) * 512, 4096) == pattern(4096, 200 + i)
     for i, r in enumerate(reads):
         assert get_segments(g.port, r.segments) == pattern(4096, 100 + i)
@@ -309,3 +313,28 @@ def test_persistent_pages_a_dead_backend_still_maps_are_quarantined():
     rig.pump()
     rig.write(g, 8, pattern(4096, 1))  # a completion retries the quarantine
     assert not grants.quarantine
+
+
+@pytest.mark.row("D7", "D5")
+@pytest.mark.parametrize("path", ["map", "copy", "swap", "persistent"])
+def test_a_dead_backends_write_never_lands_after_a_newer_acknowledged_one(path):
+    """The dead backend's write W1 is still in flight (not yet at the device) when the new
+    backend serves the resubmitted W1 and then a newer W2 to the same sectors; the old process's
+    W1 must then be fenced (it completes without touching the disk): the image holds W2. (swap:
+    W1's frame already crossed to the dead backend, so W1 fails with EIO instead of being
+    resent with the zeroed frame the guest got back.)"""
+    rig = Rig(path, TWO)
+    g = rig.guest(0)
+    io = HoldIo()
+    rig.back.loops[0].io = io
+    w1 = rig.bio(g, WRITE, 64, [(0, 7)], pattern(4096, 1))
+    rig.submit(g, w1)
+    assert len(io.held) == 1
+    _restart_backend(rig, path)
+    # resubmitted and served by the new backend; swap: the frame had crossed, so EIO
+    assert g.done.count(w1) == 1 and w1.status == (ERR if path == "swap" else OK)
+    assert rig.write(g, 64, pattern(4096, 2)).status == OK  # W2 acknowledged
+    io.release()  # the dead process's W1 completes now
+    rig.pump()
+    assert store_bytes(g.store, 64 * 512, 4096) == pattern(4096, 2)
+    assert g.done.count(w1) == 1 and rig.xen.audit() == []

@@ -9,6 +9,7 @@ from lab_rig import Rig, pattern, store_bytes
 
 from blkswap.abi import blkif
 from blkswap.front.bio import Bio
+from blkswap.lab import Lab
 from blkswap.storage import RamStore
 from blkswap.storage.durability import CachedDisk, lost_acknowledged_writes
 from blkswap.storage.faults import FaultPlan, FaultRule, FaultyStore
@@ -165,3 +166,44 @@ def test_a_short_write_is_an_error(path):
     assert rig.write(g, 0, pattern(4096, 1)).status == OK
     assert rig.write(g, 8, pattern(4096, 2)).status == ERR
     assert rig.write(g, 16, pattern(4096, 3)).status == OK
+
+
+@pytest.mark.row("E7")
+@pytest.mark.parametrize("kind", ["latency", "hang"])
+def test_timing_faults_apply_only_to_io_touching_their_range(kind):
+    """A latency or hang rule with offset/length delays only I/Os overlapping [offset,
+    offset + length), as eio and short do; an I/O elsewhere is untouched and does not use up
+    the rule's count; a flush (the whole device) matches."""
+    from blkswap.storage.devices import device_model
+    from blkswap.storage.faults import FaultyDevice
+
+    rule = FaultRule(kind, op="any", offset=8192, length=4096, delay_ms=3.0, count=3)
+    dev = FaultyDevice(device_model("nvme"), FaultPlan((rule,)))
+    base = device_model("nvme").latency_ns("read")
+    at = [dev.latency_ns("read", False, off, n) for off, n in
+          ((0, 4096), (12288, 4096), (8192, 4096), (4096, 8192), (0, 8192))]  # fmt: skip
+    assert at == [base, base, base + 3_000_000, base + 3_000_000, base]
+    assert dev.latency_ns("flush", False, None, 0) == (
+        device_model("nvme").latency_ns("flush") + 3_000_000
+    )
+    assert dev.plan.injected()[kind] == 3
+    assert dev.latency_ns("read", False, 8192, 4096) == base  # count exhausted
+
+
+@pytest.mark.row("E7")
+def test_a_timed_run_passes_each_io_offset_to_the_timing_faults(tmp_path):
+    """Through the timing layer: a latency rule on a range the job never touches fires 0
+    times; on the range it writes, once per write there."""
+    (tmp_path / "j.fio").write_text("[w]\nrw=write\nbs=4k\nsize=64k\niodepth=1\n")
+
+    def injected(offset: int) -> int:
+        plan = tmp_path / f"p{offset}.toml"
+        plan.write_text(f'[[fault]]\nkind = "latency"\nop = "write"\ndelay_ms = 1\n'
+                        f"offset = {offset}\nlength = 8192\n")  # fmt: skip
+        res = Lab(guests=1, storage="ram", disk_size=8 << 20, faults=str(plan)).run(
+            str(tmp_path / "j.fio")
+        )
+        return res.run.blkswap["faults"]["injected"]["latency"]
+
+    assert injected(4 << 20) == 0
+    assert injected(16384) == 2  # the 4 KiB writes at 16 and 20 KiB

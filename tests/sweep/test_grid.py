@@ -98,3 +98,24 @@ def test_dry_run_lists_points_and_estimates_without_running(tmp_path):
     assert sum("[to run]" in ln for ln in lines) == 4
     assert lines[-1].startswith("estimate: ") and "worker(s)" in lines[-1]
     assert not out.exists()
+
+
+def test_the_2012_example_grid_is_the_calibration_testbed():
+    """examples/sweep-2012.toml sweeps what bench/calibrate.py measures: the 24-pCPU testbed of
+    examples/persistent-2012.toml, map and persistent, 1–15 guests, depth-32 4 KiB reads."""
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    grid = load_grid(examples / "sweep-2012.toml")
+    assert [(p.axes["datapath"], p.axes["guests"]) for p in grid.points] == [
+        (path, g) for path in ("map", "persistent") for g in (1, 3, 5, 8, 10, 15)
+    ]
+    lab = grid.points[0].lab
+    assert (lab["pcpus"], lab["dom0_vcpus"], lab["costs"], lab["verify"]) == (
+        24,
+        24,
+        "x86-2010",
+        False,
+    )
+    job = parse_jobtext(grid.points[0].job_text)
+    assert [(j.rw, j.bs, j.iodepth) for j in job.jobs] == [("randread", (4096,) * 3, 32)]

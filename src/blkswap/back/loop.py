@@ -41,6 +41,9 @@ from blkswap.back.sched import InlineScheduler, Scheduler
 from blkswap.back.vbd import BackendRing, stat_key
 from blkswap.xen.port import DomainPort
 
+_FLUSHLIKE = (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER)
+_RUNNING = object()  #: ring.barrier while the drained barrier itself is in flight
+
 
 class BackendLoop:
     """A single-threaded backend serving any number of rings."""
@@ -158,8 +161,8 @@ class BackendLoop:
                 self._break(ring, "req_prod - rsp_prod_pvt exceeds the ring size")
                 return handled
             while sring.unconsumed_requests():
-                if ring.in_flight >= ring.max_pending or ring.parked or self.hold:
-                    return handled  # resumed when a pending_req or frames come back
+                if ring.in_flight >= ring.max_pending or ring.parked or self.hold or ring.barrier:
+                    return handled  # resumed when a pending_req, frames or a barrier come back
                 if sring.request_cons_overflow():
                     return handled
                 raw = sring.get_request()  # a private copy of the slot (RING_COPY_REQUEST)
@@ -175,6 +178,17 @@ class BackendLoop:
     def _dispatch(self, ring: BackendRing, raw: bytes) -> None:
         self.meter.charge("request", 1)
         decoded = ring.codec.decode_request(raw)  # any bytes decode; unknown ops are answered below
+        if decoded.operation == blkif.BLKIF_OP_WRITE_BARRIER:
+            # blkif.h: writes before a barrier complete before it, later ones start after it.
+            # LBB drains the earlier ones (xen_blk_drain_io); the ring is not read meanwhile,
+            # nor while the barrier runs (_answer resumes it).
+            if ring.in_flight:
+                ring.barrier = decoded
+                return
+            ring.barrier = _RUNNING
+        self._dispatch_decoded(ring, decoded)
+
+    def _dispatch_decoded(self, ring: BackendRing, decoded: AnyRequest) -> None:
         ring.in_flight += 1
         try:
             request = self._resolve(ring, decoded)
@@ -302,6 +316,9 @@ class BackendLoop:
         self._answer_req(req)
 
     def _answer_req(self, req: PendingReq) -> None:
+        op = req.request.operation
+        if req.status == blkif.BLKIF_RSP_EOPNOTSUPP and op in _FLUSHLIKE:
+            req.ring.vbd.withdraw(op)  # the storage cannot flush (catalog D9)
         self._answer(req.ring, req.request.id, req.request.operation, req.status, req.rsp_extra)
 
     def _answer(
@@ -311,6 +328,12 @@ class BackendLoop:
         ring.in_flight -= 1
         if ring.broken or ring not in self.rings:
             return
+        if ring.barrier is not None:
+            if operation == blkif.BLKIF_OP_WRITE_BARRIER and ring.barrier is _RUNNING:
+                ring.barrier = None  # done: the ring is read again
+            elif ring.in_flight == 0 and ring.barrier is not _RUNNING:
+                waiting, ring.barrier = ring.barrier, _RUNNING  # drained: the barrier goes now
+                self._dispatch_decoded(ring, waiting)
         self._respond(ring, req_id, operation, status, extra)
         if ring.closing:
             if ring.in_flight == 0 and ring.on_idle is not None:

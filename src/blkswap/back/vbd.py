@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from blkswap.abi import Abi, blkif
@@ -82,6 +82,12 @@ class BackendRing:
         #: called when a closing ring's last request is answered
         self.on_idle: Callable[[], None] | None = None
         self.broken = False
+        #: a WRITE_BARRIER waiting for earlier requests to drain, or in flight: the ring is not
+        #: read meanwhile (back/loop.py)
+        self.barrier: object = None
+        #: torn down with requests in flight (kill, detach, guest destroyed): their storage I/O
+        #: must not land any more (back/io.py perform)
+        self.fenced = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
         #: the backend port's cumulative hypervisor counters (set at connect); attributing()
@@ -132,6 +138,21 @@ class Vbd:
     limits: VbdLimits
     negotiated: Negotiated
     rings: list[BackendRing] = field(default_factory=list)
+    #: the storage answered a flush or barrier with EOPNOTSUPP: xenbus withdraws the feature key
+    on_withdraw: Callable[[str], None] | None = None
+
+    def withdraw(self, op: int) -> None:
+        """LBB __end_block_io_op on BLK_STS_NOTSUPP: stop accepting the op (later ones are
+        refused with EOPNOTSUPP at validation) and withdraw ``feature-flush-cache`` or
+        ``feature-barrier`` (xen_blkbk_flush_diskcache / xen_blkbk_barrier with 0)."""
+        if op == blkif.BLKIF_OP_WRITE_BARRIER:
+            self.limits = replace(self.limits, feature_barrier=False)
+            key = "feature-barrier"
+        else:
+            self.limits = replace(self.limits, feature_flush=False, feature_barrier=False)
+            key = "feature-flush-cache"
+        if self.on_withdraw is not None:
+            self.on_withdraw(key)
 
     @property
     def name(self) -> str:

@@ -19,7 +19,7 @@ path's :class:`~blkswap.back.caps.Caps` — nothing here asks a path's name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import cast
 
@@ -34,6 +34,7 @@ from blkswap.back.datapaths.base import (
     Reclaims,
 )
 from blkswap.back.frames import VaSpace
+from blkswap.back.io import flush_supported
 from blkswap.back.loop import BackendLoop
 from blkswap.back.negotiate import BackendLimits, Negotiated, NegotiationError, negotiate
 from blkswap.back.pool import CLASSIC_FRAMES, FramePool, PoolError
@@ -221,13 +222,17 @@ class BlkBack:
             datapaths.CAPS,
             vbd_max_indirect=self._max_indirect(cfg),
         )
+        flush = flush_supported(cfg.store)
         limits = VbdLimits(
             sectors=cfg.store.size // 512,
             readonly=cfg.readonly,
             max_indirect_segments=got.max_indirect_segments,
+            feature_flush=flush,
+            feature_barrier=flush,
             logical_sectors=cfg.sector_size // 512,
         )
         vbd = Vbd(cfg, limits, got)
+        vbd.on_withdraw = partial(self._withdraw, dev.be)
         # rings join the VBD as they are mapped: if a later queue's keys are bad, _disconnect
         # releases the earlier ones (mappings, VA slots, event channels)
         dev.vbd = vbd
@@ -261,6 +266,12 @@ class BlkBack:
             ctx.pool.add_reclaimer(ctx.owner, dp.reclaim, dp.idle_frames)
         return ring
 
+    def _withdraw(self, be: str, key: str) -> None:
+        try:
+            self.port.store.write(f"{be}/{key}", "0")
+        except StoreError:
+            pass  # the device is going away anyway
+
     def _connect(self, dev: _Device) -> None:
         """Publish the disk in one transaction, then Connected (LB xenbus.c connect)."""
         vbd = dev.vbd
@@ -268,8 +279,8 @@ class BlkBack:
         info = 0x4 if vbd.config.readonly else 0  # VDISK_READONLY
         size = str(vbd.config.sector_size)
         keys = {
-            "feature-flush-cache": "1",
-            "feature-barrier": "1",
+            "feature-flush-cache": "1" if vbd.limits.feature_flush else "0",
+            "feature-barrier": "1" if vbd.limits.feature_barrier else "0",
             "feature-discard": "1",
             "discard-granularity": size,
             "discard-alignment": "0",
@@ -293,6 +304,7 @@ class BlkBack:
         if vbd is None:
             return
         for ring in vbd.rings:
+            ring.fenced = ring.in_flight > 0  # their late storage I/O is cancelled (io.perform)
             ring.loop.remove_ring(ring)
             if ring.datapath.caps.reclaims:
                 ring.datapath.ctx.pool.remove_reclaimer(cast(Reclaims, ring.datapath).reclaim)
@@ -319,6 +331,23 @@ class BlkBack:
         dev = self.devices.pop((frontend_domid, devid))
         self._disconnect(dev)
         self._pool(dev.config.pool).unbind(dev.config.label)
+
+    def resize(self, frontend_domid: int, devid: int) -> int:
+        """The device's store changed size (LBB xen_vbd_resize, polled in xen_blkif_schedule):
+        check requests against the new size from now on, publish ``sectors`` and rewrite
+        ``state`` so the frontend's watch fires and it reads the new capacity. Requests already
+        past validation that now lie beyond the end fail in the storage (ERROR). Returns the
+        new size in sectors."""
+        dev = self.devices[(frontend_domid, devid)]
+        sectors = dev.config.store.size // 512
+        if dev.vbd is not None:
+            dev.vbd.limits = replace(dev.vbd.limits, sectors=sectors)
+            try:
+                self.port.store.write(f"{dev.be}/sectors", str(sectors))
+            except StoreError as err:
+                dev.errors.append(f"resize: {err}")
+            self._set_state(dev, dev.state)
+        return sectors
 
     def vbd(self, frontend_domid: int, devid: int) -> Vbd | None:
         dev = self.devices.get((frontend_domid, devid))

@@ -58,6 +58,7 @@ __all__ = [
     "CliError",
     "Terminated",
     "build_parser",
+    "entry",
     "main",
 ]
 
@@ -70,20 +71,41 @@ class Terminated(KeyboardInterrupt):
 def _forward(signum: int) -> None:
     """Pass the signal on to this process's worker processes (the parallel data paths of
     ``compare``), so they stop now instead of the pool waiting for their runs to finish."""
-    mp = sys.modules.get("multiprocessing")  # not imported: no workers to tell
-    for child in mp.active_children() if mp is not None else ():
+    # Not imported (no workers to tell), or the signal arrived while it was being imported.
+    active_children = getattr(sys.modules.get("multiprocessing"), "active_children", None)
+    for child in active_children() if active_children is not None else ():
         try:
             os.kill(child.pid, signum)  # type: ignore[arg-type]
         except OSError:
             pass
 
 
+# The signal that asked this process to stop, kept because the exception a handler raises can be
+# lost: raised inside a weakref callback or ``__del__`` (importlib's module-lock callback is one)
+# Python prints "Exception ignored" and goes on, possibly with a half-imported module that fails
+# later with an unrelated error. ``main`` reads it to end such a run as interrupted anyway.
+_signalled: list[int] = []
+
+
+def _unraisable(hook: Any) -> Any:
+    """``sys.unraisablehook`` that drops the interrupt a handler raised where Python cannot
+    raise it (it is in ``_signalled``; main ends the run) instead of printing a traceback."""
+
+    def drop_interrupt(unraisable: Any) -> None:
+        if not (_signalled and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            hook(unraisable)
+
+    return drop_interrupt
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
+    _signalled.append(signum)
     _forward(signum)
     raise Terminated
 
 
 def _on_sigint(signum: int, frame: Any) -> None:
+    _signalled.append(signum)
     _forward(signum)
     raise KeyboardInterrupt
 
@@ -111,21 +133,25 @@ def main(argv: list[str] | None = None) -> int:
     if previous_int is signal.default_int_handler:  # not when the parent made us ignore it
         signal.signal(signal.SIGINT, _on_sigint)
     args: Any = None
+    _signalled.clear()
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable(sys.unraisablehook)
     try:
         argv = _with_default_command(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
         status = resolve(COMMAND_TABLE[args.command][1])(args)
         sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        if _signalled:  # the interrupt was swallowed on its way here: the output is complete
+            return _interrupted(None)
         return status
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Terminated)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         return _interrupted(args)
     except BrokenPipeError:  # `blkswap abi | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
     except Exception as err:  # noqa: BLE001 - classify: user error (one line) or a bug
+        if _signalled:  # a consequence of the interrupt (e.g. a module it cut half-imported)
+            return _interrupted(args)
         if _is_user_error(err):
             print(f"blkswap: error: {_one_line(err)}", file=sys.stderr)
             return EXIT_USAGE
@@ -135,11 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
 
 
 def _interrupted(args: Any) -> int:
     """Print what finished before the interruption (as fio prints its partial statistics), then
     ``blkswap: interrupted``; exit status 130."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the output
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         from .run import emit_partial
 
@@ -148,6 +177,29 @@ def _interrupted(args: Any) -> int:
         print(f"blkswap: partial results unavailable: {err!r}", file=sys.stderr)
     print("\nblkswap: interrupted", file=sys.stderr, flush=True)
     return EXIT_INTERRUPTED
+
+
+def entry() -> None:
+    """The console script (``blkswap``) and ``python -m blkswap``: ``main()``, then exit.
+
+    After an interrupt the process ends with ``os._exit`` once the atexit handlers ran and the
+    output is flushed. CPython remembers a KeyboardInterrupt that escaped any nested
+    ``PyRun_*`` evaluation (Python/pythonrun.c ``run_eval_code_obj`` sets
+    ``_Py_UnhandledKeyboardInterrupt``) and, even when the program caught it, Py_RunMain
+    (Modules/main.c) then ends the process by SIGINT instead of the status it returned: exit
+    -2, not 130, seen about once in 60 Ctrl-Cs during start-up."""
+    status = main()
+    if status != EXIT_INTERRUPTED:
+        sys.exit(status)
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
 
 
 def _one_line(err: Exception) -> str:

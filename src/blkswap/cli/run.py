@@ -175,11 +175,16 @@ def _run_paths(
 def _run_one(args: argparse.Namespace, config: Any, jobfile: Any) -> Any:
     from blkswap.lab import Lab
     from blkswap.lab.progress import make_progress
+    from blkswap.lab.run import RunInterrupted
 
     expected = sum(j.numjobs for j in jobfile.jobs) * config.guests
     progress = make_progress(args.eta, expected_runners=expected)
     try:
         return Lab(config).run(jobfile, progress=progress)
+    except RunInterrupted as stop:
+        if stop.partial is not None:  # printed by emit_partial, as fio prints a stopped run
+            args.interrupted_run = stop.partial
+        raise
     finally:
         if progress is not None:
             progress.close()
@@ -248,8 +253,15 @@ def _findings(results: dict[str, Any]) -> int:
 
 
 def emit_partial(args: Any) -> None:
-    """After Ctrl-C or SIGTERM: the comparison of the data paths that completed (fio prints the
-    statistics of the jobs that ran), or a line saying none did."""
+    """After Ctrl-C or SIGTERM (fio prints the statistics of the jobs that ran): ``run``, its
+    statistics up to the interruption; ``compare``, the comparison of the data paths that
+    completed; or a line saying there is nothing to print."""
+    stopped = getattr(args, "interrupted_run", None)
+    if stopped is not None:  # `blkswap run`: the one run, up to where it was stopped
+        at_ms = stopped.run.blkswap["interrupted_at_ns"] / 1e6
+        _status(f"partial results: the run was stopped at {at_ms:.3f} ms of simulated time")
+        _emit_run(args, stopped)
+        return
     results = getattr(args, "partial_results", None) or {}
     planned = getattr(args, "datapaths", None) or []
     if not results:

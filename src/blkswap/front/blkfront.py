@@ -22,6 +22,8 @@ from blkswap.front.bio import Bio
 from blkswap.front.grants import BackendBroken, Granted, GrantStrategy, Meter
 from blkswap.xen.port import DomainPort
 
+_FLUSHLIKE = (blkif.BLKIF_OP_FLUSH_DISKCACHE, blkif.BLKIF_OP_WRITE_BARRIER)
+
 
 @dataclass(slots=True)
 class Shadow:
@@ -59,6 +61,7 @@ class FrontQueue:
         )  # an explicit free list (docs/design.md)
         self.waiting: deque[Bio] = deque()
         self.broken: str | None = None
+        self.flush_unsupported = False  #: the backend answered a flush/barrier EOPNOTSUPP
         self.stats = {"requests": 0, "segments": 0, "notifies": 0, "ring_full": 0, "indirect": 0}
 
     @property
@@ -199,6 +202,8 @@ class FrontQueue:
         self.free_ids.append(rsp.id)
         bio = sh.bio
         bio.status = rsp.status
+        if rsp.status == blkif.BLKIF_RSP_EOPNOTSUPP and sh.operation in _FLUSHLIKE:
+            self.flush_unsupported = True  # LF blkif_interrupt: feature_flush = 0
         try:
             self.grants.complete(bio, sh.granted, slot, self.codec.response_size)
         except BackendBroken as err:
@@ -225,16 +230,22 @@ class FrontQueue:
     def take_in_flight(self) -> list[Bio]:
         """For recovery after reconnect (LF blkif_recover): the bios that never got a response,
         with their grants undone, followed by the ones still waiting."""
-        bios = []
+        bios, lost = [], []
         for i, sh in enumerate(self.shadow):
             if sh is None:
                 continue
-            self.grants.abandon(sh.bio, sh.granted)
+            if not self.grants.abandon(sh.bio, sh.granted):
+                lost.append(sh.bio)  # its data is gone (swap: the frame crossed): EIO, not resent
+            else:
+                bios.append(sh.bio)
             for ref, gfn in sh.granted.indirect:
                 if self.port.end_access(ref):
                     self.port.free_page(gfn)
             self.shadow[i] = None
-            bios.append(sh.bio)
+        for bio in lost:
+            bio.status = blkif.BLKIF_RSP_ERROR
+            if bio.done is not None:
+                bio.done(bio)
         self.free_ids = deque(range(self.size))  # nothing is in flight on this ring any more
         bios.extend(self.waiting)
         self.waiting.clear()

@@ -68,11 +68,13 @@ class FreshGrants:
                 self.deferred.append(ref)
         self.retry_deferred()
 
-    def abandon(self, bio: Bio, g: Granted) -> None:
-        """Undo the grants of a request that will never get a response (disconnect)."""
+    def abandon(self, bio: Bio, g: Granted) -> bool:
+        """Undo the grants of a request that will never get a response (disconnect); True if
+        the request still holds its data and may be sent again (recovery)."""
         for ref in g.grefs:
             if not self.port.end_access(ref):
                 self.deferred.append(ref)
+        return True
 
     def retry_deferred(self) -> None:
         for _ in range(len(self.deferred)):
@@ -82,6 +84,47 @@ class FreshGrants:
 
     def teardown(self) -> None:
         self.retry_deferred()
+
+
+class BounceGrants(FreshGrants):
+    """An untrusted backend (LF ``trusted=0``, XSA-403): each segment is copied into a zeroed
+    page of its own that is granted instead of the bio's page, so the backend sees the bytes of
+    the I/O and zeros, never the rest of the guest's page (Linux allocates them __GFP_ZERO)."""
+
+    name: ClassVar[str] = "bounce"
+
+    def grant(self, bio: Bio) -> Granted:
+        ents = []
+        for gfn, first, last in bio.segments:
+            page = self.port.alloc_page()
+            view = self.port.page_view(page << 12)
+            view[:] = bytes(4096)
+            if bio.is_write:
+                lo, hi = first * 512, (last + 1) * 512
+                view[lo:hi] = self.port.page_view(gfn << 12)[lo:hi]
+                self.meter.charge("memcpy", hi - lo)
+            ents.append([self.port.grant_access(page, self.backend, False), page])
+        return Granted([e[0] for e in ents], extra=ents)
+
+    def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
+        if not bio.is_write and bio.status == 0:
+            for (gfn, first, last), (_, page) in zip(bio.segments, g.extra, strict=True):
+                lo, hi = first * 512, (last + 1) * 512
+                self.port.page_view(gfn << 12)[lo:hi] = self.port.page_view(page << 12)[lo:hi]
+                self.meter.charge("memcpy", hi - lo)
+        self._release(g)
+
+    def abandon(self, bio: Bio, g: Granted) -> bool:
+        self._release(g)
+        return True
+
+    def _release(self, g: Granted) -> None:
+        for ref, page in g.extra:
+            if self.port.end_access(ref):
+                self.port.free_page(page)
+            else:  # still mapped by the backend: never reused (the page is kept, not freed)
+                self.backend_bugs += 1
+                self.deferred.append(ref)
 
 
 class PersistentGrants(FreshGrants):
@@ -100,6 +143,9 @@ class PersistentGrants(FreshGrants):
             ent = self.free.popleft()
         else:
             ent = [-1, self.port.alloc_page()]
+            # zeroed before it is first shared: the page may hold the guest's old data (XSA-403,
+            # LF "fix leaking data in shared pages": alloc_page(... | __GFP_ZERO))
+            self.port.page_view(ent[1] << 12)[:] = bytes(4096)
             self.pages += 1
         if ent[0] < 0:
             ent[0] = self.port.grant_access(ent[1], self.backend, False)
@@ -130,10 +176,10 @@ class PersistentGrants(FreshGrants):
         if self.quarantine:
             self.retry_quarantine()
 
-    def abandon(self, bio: Bio, g: Granted) -> None:
+    def abandon(self, bio: Bio, g: Granted) -> bool:
         """A request that got no answer (recovery): its pages are reused only once the old
         backend has let go of them; until then a late READ of that backend could land in them
-        after the frontend put other data there."""
+        after the frontend put other data there. The bio keeps its data: True."""
         for ent in g.extra:
             if ent[0] < 0 or self.port.end_access(ent[0]):
                 ent[0] = -1
@@ -141,6 +187,7 @@ class PersistentGrants(FreshGrants):
             else:
                 self.quarantine.append(ent)
         self.retry_quarantine()
+        return True
 
     def retry_quarantine(self) -> None:
         for _ in range(len(self.quarantine)):
@@ -170,11 +217,12 @@ class SwapGrants(FreshGrants):
         self.swapped_frames = 0
 
     def grant(self, bio: Bio) -> Granted:
-        refs = []
+        refs, frames = [], []
         for gfn, _, _ in bio.segments:
             self.port.neuter(gfn)  # no kernel access while the frame may be swapped away
             refs.append(self.port.grant_access(gfn, self.backend, False))
-        return Granted(refs)
+            frames.append([self.port.gfn_to_mfn(gfn)])  # to tell, at recovery, if it crossed
+        return Granted(refs, frames)
 
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         # only an OKAY response carries new frames (an error may leave stale bytes in the slot)
@@ -196,10 +244,18 @@ class SwapGrants(FreshGrants):
         if bad:
             raise BackendBroken(bad)
 
-    def abandon(self, bio: Bio, g: Granted) -> None:
+    def abandon(self, bio: Bio, g: Granted) -> bool:
+        """A WRITE whose frames a dead backend already swapped away (Xen rewrote the grant
+        entry's frame) no longer holds its data: the guest's page is the backend's scrubbed
+        frame. Sending it again would write zeros and answer OKAY; it fails instead (False)."""
+        crossed = any(
+            self.port.grant_entry(ref)[2] != was[0]
+            for ref, was in zip(g.grefs, g.extra, strict=False)
+        )
         for gfn, _, _ in bio.segments:
             self.port.restore(gfn)
         super().abandon(bio, g)
+        return not (crossed and bio.is_write)
 
 
 class TransferGrants(FreshGrants):
@@ -223,11 +279,11 @@ class TransferGrants(FreshGrants):
         else:
             self._receive(bio, g)
 
-    def abandon(self, bio: Bio, g: Granted) -> None:
+    def abandon(self, bio: Bio, g: Granted) -> bool:
         if bio.is_write:
-            super().abandon(bio, g)
-        else:
-            self._receive(bio, g)
+            return super().abandon(bio, g)
+        self._receive(bio, g)
+        return True
 
     def _receive(self, bio: Bio, g: Granted) -> None:
         """End each accept-transfer grant; a frame that never arrived (error response, or a
@@ -250,12 +306,13 @@ class GrantStrategy(Protocol):
     def __init__(self, port: DomainPort, backend: int, meter: Meter) -> None: ...
     def grant(self, bio: Bio) -> Granted: ...
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None: ...
-    def abandon(self, bio: Bio, g: Granted) -> None: ...
+    def abandon(self, bio: Bio, g: Granted) -> bool: ...
     def teardown(self) -> None: ...
 
 
 STRATEGIES: dict[str, type[GrantStrategy]] = {
     "fresh": FreshGrants,
+    "bounce": BounceGrants,
     "persistent": PersistentGrants,
     "swap": SwapGrants,
     "transfer": TransferGrants,

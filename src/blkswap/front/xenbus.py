@@ -18,7 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from blkswap.abi import by_protocol
-from blkswap.abi.blkif import BLKIF_RSP_ERROR
+from blkswap.abi.blkif import (
+    BLKIF_OP_FLUSH_DISKCACHE,
+    BLKIF_OP_WRITE,
+    BLKIF_OP_WRITE_BARRIER,
+    BLKIF_RSP_ERROR,
+)
 from blkswap.abi.ring import FrontRing, SharedRing
 from blkswap.abi.xenbus import XenbusState
 from blkswap.front.bio import Bio
@@ -31,6 +36,9 @@ U64_MAX = (1 << 64) - 1
 
 _RING_KEYS = ("ring-page-order", "multi-queue-num-queues", "ring-ref",
               *(f"ring-ref{i}" for i in range(16)), *(f"queue-{q}" for q in range(16)))  # fmt: skip
+
+
+_FLUSHLIKE = (BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER)
 
 
 def _stale_keys(keys: dict[str, str]) -> list[str]:
@@ -60,6 +68,7 @@ class FrontConfig:
     swap: bool = True  #: the lab's feature-swap
     transfer: bool = True  #: the lab's feature-transfer
     max_indirect_segments: int = 32  #: LF xen_blkif_max_segments default 32
+    trusted: bool = True  #: LF module parameter ``trusted`` (XSA-403); see BlkFront._trusted
 
 
 class NullMeter:
@@ -137,6 +146,8 @@ class BlkFront:
             self._talk_to_backend()
         elif bstate == XenbusState.Connected and self.state == XenbusState.Initialised:
             self._connect()
+        elif bstate == XenbusState.Connected and self.state == XenbusState.Connected:
+            self._resized()
         elif bstate in (XenbusState.Closing, XenbusState.Closed) and self.state not in (
             XenbusState.Closed,
             XenbusState.Initialising,
@@ -185,8 +196,9 @@ class BlkFront:
             keys["multi-queue-num-queues"] = str(nqueues)
         keys["protocol"] = self.codec.protocol
         keys["feature-persistent"] = "1" if cfg.persistent else "0"
-        keys["feature-swap"] = "1" if cfg.swap else "0"
-        keys["feature-transfer"] = "1" if cfg.transfer else "0"
+        # an untrusted backend gets no whole frame: no swap or transfer (they hand it over)
+        keys["feature-swap"] = "1" if cfg.swap and self._trusted() else "0"
+        keys["feature-transfer"] = "1" if cfg.transfer and self._trusted() else "0"
         if again:  # keys of the last connection this one does not rewrite describe dead rings
             for stale in _stale_keys(keys):
                 if st.exists(f"{self.fe}/{stale}"):
@@ -231,14 +243,15 @@ class BlkFront:
         ):
             self.features[key] = self._read_be(key, 0)
         cfg = self.config
-        if cfg.swap and self.features["feature-swap"]:
+        untrusted = not self._trusted()
+        if cfg.swap and self.features["feature-swap"] and not untrusted:
             self.mode = "swap"
-        elif cfg.transfer and self.features["feature-transfer"]:
+        elif cfg.transfer and self.features["feature-transfer"] and not untrusted:
             self.mode = "transfer"
         elif cfg.persistent and self.features["feature-persistent"]:
-            self.mode = "persistent"
+            self.mode = "persistent"  # bounce pages already: the backend sees only copies
         else:
-            self.mode = "fresh"
+            self.mode = "bounce" if untrusted else "fresh"
         if self.grants is None or self.grants.name != self.mode:
             self.grants = STRATEGIES[self.mode](self.port, self.backend_id, self.meter)
         max_ind = min(self.features["feature-max-indirect-segments"], cfg.max_indirect_segments)
@@ -256,6 +269,30 @@ class BlkFront:
             self.submit(bio)
         if self.on_connected is not None:
             self.on_connected(self)
+
+    def _trusted(self) -> bool:
+        """LF (XSA-403): ``trusted`` (module parameter, and the toolstack's ``trusted`` node in
+        the frontend's directory, default 1). An untrusted backend sees only the bytes of each
+        I/O: data goes through zeroed bounce pages (grants.BounceGrants)."""
+        if not self.config.trusted:
+            return False
+        return self._read_fe("trusted", 1) != 0
+
+    def _read_fe(self, key: str, default: int) -> int:
+        try:
+            text = self.port.store.read(f"{self.fe}/{key}")
+        except StoreError:
+            return default
+        return int(text) if text.strip().isdigit() else default
+
+    def _resized(self) -> None:
+        """LF blkfront_connect on an already connected device: the backend rewrote its state
+        after changing ``sectors`` (LBB xen_vbd_resize): take the new capacity."""
+        try:
+            text = self.port.store.read(f"{self.be}/sectors")
+            self.sectors = _disk_number(text, "sectors", 1, U64_MAX)
+        except (ValueError, StoreError) as err:
+            self.errors.append(f"resize: {err}")  # keep the old capacity (LF: no change)
 
     def _upcall_for(self, q: FrontQueue) -> Callable[[int], None]:
         return lambda _port: self._interrupt(q)
@@ -282,9 +319,22 @@ class BlkFront:
         if not self.queues:
             self._recovered.append(bio)
             return
+        if bio.op in _FLUSHLIKE and not self._flush_offered(bio.op):
+            # LF: without feature-flush-cache (or after an EOPNOTSUPP) the block layer does not
+            # send flushes: an empty one completes at once, one with data is a plain write
+            if not bio.segments:
+                bio.status = 0
+                if bio.done is not None:
+                    bio.done(bio)
+                return
+            bio.op = BLKIF_OP_WRITE
         q = self.queues[bio.queue % len(self.queues)]
         q.queue(bio)
         q.kick()
+
+    def _flush_offered(self, op: int) -> bool:
+        key = "feature-barrier" if op == BLKIF_OP_WRITE_BARRIER else "feature-flush-cache"
+        return bool(self.features.get(key)) and not any(q.flush_unsupported for q in self.queues)
 
     @property
     def in_flight(self) -> int:

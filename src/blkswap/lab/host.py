@@ -10,6 +10,7 @@ every frontend has completed the xenbus handshake.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -232,10 +233,15 @@ class Host:
             )
 
     def close(self) -> None:
-        for g in self.guests:
-            g.store.close()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        tmp, self._tmp = self._tmp, None
+        try:
+            for g in self.guests:
+                g.store.close()
+            if tmp is not None:
+                tmp.cleanup()
+        finally:  # Ctrl-C cut the above short: cleanup() had already disarmed its finalizer
+            if tmp is not None:
+                shutil.rmtree(tmp.name, ignore_errors=True)
 
 
 class _GuestIrqs:

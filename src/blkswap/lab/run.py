@@ -52,6 +52,17 @@ def split_groups(jobfile: JobFile) -> list[list[Any]]:
     return groups
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM while the jobs ran. ``partial`` is the Result of what ran until then, as
+    fio prints the statistics of an interrupted run: the jobs' figures up to that simulated time,
+    no teardown audit (``run.blkswap["interrupted_at_ns"]`` says when); None if it could not be
+    gathered."""
+
+    def __init__(self, partial: Result | None = None) -> None:  # unpickling calls it bare
+        super().__init__()
+        self.partial = partial
+
+
 def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result:
     """Build the host, run every reporting group in turn, gather figures, tear down, audit."""
     host = Host(config, guest_pages_for(config, jobfile))
@@ -61,29 +72,54 @@ def execute(config: LabConfig, jobfile: JobFile, progress: Any = None) -> Result
         sampler = host.env.process(_sample_memory(host))
         started_ms = int(time.time() * 1000)
         runners: list[JobRunner] = []
-        for gi, group in enumerate(split_groups(jobfile)):
-            group_runners = _runners(host, truths, group, gi, started_ms)
-            runners += group_runners
-            _drive(host, group_runners, runners, progress)
+        try:
+            for gi, group in enumerate(split_groups(jobfile)):
+                group_runners = _runners(host, truths, group, gi, started_ms)
+                runners += group_runners
+                _drive(host, group_runners, runners, progress)
+        except KeyboardInterrupt as stop:
+            raise RunInterrupted(_interrupted(config, jobfile, host, runners)) from stop
         if sampler.is_alive:
             sampler.interrupt("done")
-        run = RunStats(
-            jobs=[r.stats for r in runners],
-            global_options=dict(jobfile.global_options),
-            timestamp=time.time(),
-            group_reporting=any(j.group_reporting for j in jobfile.jobs),
-        )
-        for r in runners:
-            r.stats.blkswap = job_figures(host, r)
-        run.blkswap = host_figures(host, runners)
-        run.disk_util = disk_util(host)
-        run.devices = device_figures(host)
+        run = _gather(jobfile, host, runners)
         run.blkswap["audit"] = audit = teardown(host)
         if host.faults is not None:
             run.blkswap["faults"] = fault_figures(host)
         return Result(config, run, audit)
     finally:
         host.close()
+
+
+def _gather(jobfile: JobFile, host: Host, runners: list[JobRunner]) -> RunStats:
+    """The run's statistics: every job's, and the figures of the host and its devices."""
+    run = RunStats(
+        jobs=[r.stats for r in runners],
+        global_options=dict(jobfile.global_options),
+        timestamp=time.time(),
+        group_reporting=any(j.group_reporting for j in jobfile.jobs),
+    )
+    for r in runners:
+        r.stats.blkswap = job_figures(host, r)
+    run.blkswap = host_figures(host, runners)
+    run.disk_util = disk_util(host)
+    run.devices = device_figures(host)
+    return run
+
+
+def _interrupted(
+    config: LabConfig, jobfile: JobFile, host: Host, runners: list[JobRunner]
+) -> Result | None:
+    """The partial Result of a run stopped at ``host.env.now``: jobs still running end there."""
+    now = int(host.env.now)
+    try:
+        for r in runners:
+            if not r.stats.end_ns:
+                r.stats.end_ns = max(now, r.stats.start_ns)
+        run = _gather(jobfile, host, runners)
+    except Exception:  # noqa: BLE001 - stopped mid-update: no partial figures rather than wrong ones
+        return None
+    run.blkswap["interrupted_at_ns"] = now
+    return Result(config, run)
 
 
 def _runners(

@@ -104,8 +104,11 @@ class DeviceModel:
             return nbytes
         return nbytes + _ceil_div(nbytes, self.mss) * self.frame_overhead_bytes
 
-    def latency_ns(self, op: str, sequential: bool = False) -> int:
-        """Size-independent part of one I/O: overhead + media latency (+ seek) (+ RTT)."""
+    def latency_ns(
+        self, op: str, sequential: bool = False, offset: int | None = None, nbytes: int = 0
+    ) -> int:
+        """Size-independent part of one I/O: overhead + media latency (+ seek) (+ RTT).
+        ``offset``/``nbytes`` (where the I/O is) matter only to fault rules (storage/faults.py)."""
         _check_op(self.name, op)
         media = {
             "read": self.read_latency_ns,

@@ -287,20 +287,26 @@ class FaultyDevice:
 
     Every attribute is the wrapped :class:`~blkswap.storage.devices.DeviceModel`'s; the
     size-independent part of each I/O (:meth:`latency_ns`, once per I/O as the timing layer
-    asks) gains ``delay_ms`` when a rule fires. The timing layer does not pass the I/O's
-    offset, so a timing rule's offset/length are not applied (lab simplification)."""
+    asks, with the I/O's byte offset and length) gains ``delay_ms`` when a rule fires. A rule's
+    ``offset``/``length`` select I/Os exactly as for eio and short: only I/Os overlapping the
+    range (a flush covers the whole device: every rule of its op matches it)."""
 
     def __init__(self, model: Any, plan: FaultPlan) -> None:
         self.model = model
         self.plan = plan.only(("latency", "hang"), salt=1)
 
-    def latency_ns(self, op: str, sequential: bool = False) -> int:
-        fired = self.plan.decide(op, None, 0)
+    def latency_ns(
+        self, op: str, sequential: bool = False, offset: int | None = None, nbytes: int = 0
+    ) -> int:
+        at = None if op == "flush" else offset  # a flush covers the whole device
+        fired = self.plan.decide(op, at, nbytes)
         extra = sum(round(r.delay_ms * 1_000_000) for r in fired)
         return self.model.latency_ns(op, sequential) + extra
 
-    def service_ns(self, op: str, nbytes: int, sequential: bool = False) -> int:
-        return self.latency_ns(op, sequential) + self.model.transfer_ns(op, nbytes)
+    def service_ns(
+        self, op: str, nbytes: int, sequential: bool = False, offset: int | None = None
+    ) -> int:
+        return self.latency_ns(op, sequential, offset, nbytes) + self.model.transfer_ns(op, nbytes)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.model, name)

@@ -55,7 +55,7 @@ class DeviceQueue:
         op = self._op(req)
         with self.slots.request() as slot:
             yield slot
-            latency = model.latency_ns(op, sequential)
+            latency = model.latency_ns(op, sequential, offset, nbytes)
             yield timeout(latency)
             transfer = model.transfer_ns(op, nbytes)
             if transfer:

@@ -7,8 +7,9 @@
   MFN resolved at first pin. While ``pin`` != 0 Xen trusts the active entry, not the shared one.
 * :class:`Maptrack` -- one per *mapping* domain: the handles returned by map_grant_ref.
 
-Lab simplifications (docs/xen.md): v1 only; the 5-try cmpxchg loop is a plain read-modify-write
-(nothing races inside one hypercall); maptrack handles come from one list per domain (no
+Lab simplifications (docs/xen.md): v1 only; the 5-try cmpxchg loop of _set_status_v1 is kept as
+read, check, compare, write (nothing else runs inside one hypercall, so only a test's racing
+view of the entry can make the compare fail: catalog B3); maptrack handles come from one list per domain (no
 per-vCPU lists, no held-back sentinel entry): ascending within each fresh 256-handle page, freed
 handles reused FIFO, a new page only when the list is empty (XG grant_table.c get_maptrack_handle).
 """
@@ -35,6 +36,9 @@ PIN_HSTR = 1 << 8
 PIN_DEVW = 1 << 16
 PIN_DEVR = 1 << 24
 PIN_WRITABLE = 0xFF | (0xFF << 16)  # any writable pin (host or device)
+#: XG _set_status_v1: the cmpxchg setting GTF_reading/writing is tried this often against a
+#: granter rewriting its entry at the same time, then the map or copy fails with general_error
+SET_STATUS_TRIES = 5
 
 _TYPE_CHECK = g.GTF_type_mask | g.GTF_sub_page
 _PERMIT = g.GTF_permit_access
@@ -123,28 +127,35 @@ class GrantTable:
         off = (self.frames[ref >> 9] << PAGE_SHIFT) | ((ref & 511) << 3)
         if not pin or (writable and not pin & PIN_WRITABLE):
             i16 = off >> 1
-            eflags = self._m16[i16]
-            if (
-                (eflags & _TYPE_CHECK) != _PERMIT
-                or self._m16[i16 + 1] != domid
-                or (writable and eflags & _RO)
-            ):
-                return g.GNTST_general_error
-            if not pin:
-                mfn = self._m32[(off >> 2) + 1]
-                arena = self.arena
-                # PV: entry.frame is an MFN the granter must own (step 8 -> bad_page)
+            m16 = self._m16
+            for _ in range(SET_STATUS_TRIES):
+                eflags = m16[i16]
                 if (
-                    mfn >= arena.frames
-                    or arena.owner[mfn] != self.domid
-                    or arena.flags[mfn] & _BAD_FRAME
+                    (eflags & _TYPE_CHECK) != _PERMIT
+                    or m16[i16 + 1] != domid
+                    or (writable and eflags & _RO)
                 ):
-                    return g.GNTST_bad_page
+                    return g.GNTST_general_error
+                if not pin:
+                    mfn = self._m32[(off >> 2) + 1]
+                    arena = self.arena
+                    # PV: entry.frame is an MFN the granter must own (step 8 -> bad_page)
+                    if (
+                        mfn >= arena.frames
+                        or arena.owner[mfn] != self.domid
+                        or arena.flags[mfn] & _BAD_FRAME
+                    ):
+                        return g.GNTST_bad_page
+                if m16[i16] == eflags:  # the compare of Xen's cmpxchg: the granter did not race
+                    m16[i16] = eflags | (_READING | _WRITING if writable else _READING)
+                    break
+            else:
+                return g.GNTST_general_error  # XG: "Shared grant entry is unstable"
+            if not pin:
                 self.act_mfn[ref] = mfn
                 self.act_domid[ref] = domid
                 arena.pins[mfn] += 1
                 self.active += 1
-            self._m16[i16] = eflags | (_READING | _WRITING if writable else _READING)
         self.pin[ref] = pin + inc
         return self.act_mfn[ref]
 
