@@ -145,3 +145,19 @@ def test_round_trip_property(
     assert v.ok == len(gens) - 1 and v.first_bad == i // SECTOR
     other = (thread + 1) % 2**16
     assert classify(bytes(SECTOR) + buf[:SECTOR], thread=other).zero == 1
+
+
+@pytest.mark.parametrize("n", [1, 8, 9])
+@pytest.mark.parametrize("poison", [None, POISON])
+def test_classify_of_zeros_takes_the_short_cut_with_the_scans_verdict(n, poison) -> None:
+    from blkswap.workload.tags import Verdict, _scan, _verdict
+
+    buf = bytes(SECTOR * n)
+    sectors, arr, zero, pois, own, foreign, data_ok = _scan(buf, 1, poison)
+    slow = _verdict(
+        sectors, arr, own & data_ok, own & ~data_ok, zero, pois, foreign, foreign | pois
+    )
+    assert classify(buf, thread=1, poison=poison) == slow == Verdict(zero=n)
+    one = bytearray(buf)
+    one[-1] = 1  # one nonzero byte: the full scan runs and finds one garbage sector
+    assert classify(bytes(one), thread=1, poison=poison).garbage == 1

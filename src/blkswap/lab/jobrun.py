@@ -21,7 +21,8 @@ from blkswap.front.bio import Bio
 from blkswap.lab.truth import DiskTruth, Findings
 from blkswap.report.model import JobStats
 from blkswap.workload.generator import Io, IoGenerator
-from blkswap.workload.tags import Verdict, check, classify, render
+from blkswap.workload.tag_bytes import render_bytes
+from blkswap.workload.tags import Verdict, check, classify
 
 OPS = {
     "read": blkif.BLKIF_OP_READ,
@@ -196,15 +197,15 @@ class JobRunner:
         return [self.port.page_view(g << 12) for g in gfns[: math.ceil(rec.io.length / PAGE)]]
 
     def _tag(self, rec: InFlight) -> None:
-        """Tag every sector of the write in one vectorised render, then scatter into the pages."""
+        """Tag every sector of the write in one render, then scatter into the pages."""
         io = rec.io
-        sectors = render(
+        sectors = render_bytes(
             io.length // 512,
             thread=self.guest.domid,
             vbd=self.vbd_tag,
             offset=io.offset,
             numberio=rec.generation,
-        ).tobytes()
+        )
         rec.tags = sectors
         self.truth.remember(rec.generation, io.offset, sectors)
         for i, view in enumerate(self._views(rec)):

@@ -35,6 +35,10 @@ class Findings:
     first_error: str = ""
 
 
+_nonzero = np.count_nonzero
+"""``seg.any()`` for the truth's slices: a count in C (``ndarray.any`` goes through a Python
+wrapper and a ufunc reduction: about 5.7 µs against 0.6 µs for a 4 KiB slice, three per I/O)."""
+
 _UNKNOWN_BIT = np.int32(1 << 24)
 """Set in a sector's state while its content is unknown (writes overlapped, or one failed)."""
 _INFLIGHT = np.int32((1 << 24) - 1)
@@ -76,8 +80,8 @@ class DiskTruth:
 
     def begin_write(self, offset: int, length: int) -> int:
         seg = self.state[offset // 512 : (offset + length) // 512]
-        if seg.any():  # (else: nothing in flight, nothing unknown: nothing to mark or clear)
-            if (seg & _INFLIGHT).any():
+        if _nonzero(seg):  # (else: nothing in flight, nothing unknown: nothing to mark or clear)
+            if _nonzero(seg & _INFLIGHT):
                 seg |= _UNKNOWN_BIT  # overlapping writes: the device's order decides
             else:
                 seg &= _INFLIGHT  # a clean write makes the sectors known again
@@ -104,13 +108,13 @@ class DiskTruth:
 
     def snapshot(self, offset: int, length: int) -> np.ndarray | None:
         """Expected generations for a read, or None when the range cannot be verified now."""
-        if self.state[offset // 512 : (offset + length) // 512].any():
+        if _nonzero(self.state[offset // 512 : (offset + length) // 512]):
             return None
         return self.gens.expected(offset, length)  # a new array: the snapshot's own
 
     def still_valid(self, offset: int, length: int, expected: np.ndarray) -> bool:
         """Can a read snapshotted with *expected* be verified now that it has completed?"""
-        if self.state[offset // 512 : (offset + length) // 512].any():
+        if _nonzero(self.state[offset // 512 : (offset + length) // 512]):
             return False
         return self.gens.expected(offset, length).tobytes() == expected.tobytes()
 

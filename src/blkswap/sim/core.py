@@ -17,7 +17,16 @@ from operator import attrgetter
 from typing import Any
 
 from blkswap.sim.conditions import AllOf, AnyOf
-from blkswap.sim.events import NORMAL, URGENT, Event, Process, ProcessGenerator, Timeout
+from blkswap.sim.events import (
+    NORMAL,
+    PENDING,
+    URGENT,
+    Event,
+    Process,
+    ProcessGenerator,
+    Timeout,
+    _Initialize,
+)
 
 Infinity = float("inf")
 _new = object.__new__
@@ -73,8 +82,27 @@ class Environment:
     )
 
     def process(self, generator: ProcessGenerator) -> Process:
-        """Start *generator* as a process (its first step runs at the current time)."""
-        return Process(self, generator)
+        """Start *generator* as a process (its first step runs at the current time).
+
+        = ``Process(self, generator)`` without the constructor call (models start a process per
+        customer or request); keep the two in step.
+        """
+        if not hasattr(generator, "throw"):
+            raise ValueError(f"{generator!r} is not a generator")
+        process = _new(Process)
+        process.env = self
+        process.callbacks = []
+        process._value = PENDING
+        process._generator = generator
+        process._resume_cb = resume = process._resume
+        init = _new(_Initialize)
+        init.env = self
+        init.callbacks = [resume]
+        init._ok = True
+        init._value = None
+        self._urgent.append(init)
+        process._target = init
+        return process
 
     def timeout(self, delay: float = 0, value: Any = None) -> Timeout:
         """An event that succeeds with *value* after *delay*.
@@ -99,8 +127,12 @@ class Environment:
         return event
 
     def event(self) -> Event:
-        """A bare event, triggered by ``succeed``/``fail``."""
-        return Event(self)
+        """A bare event, triggered by ``succeed``/``fail`` (= ``Event(self)``, without the call)."""
+        event = _new(Event)
+        event.env = self
+        event.callbacks = []
+        event._value = PENDING
+        return event
 
     def all_of(self, events: Iterable[Event]) -> AllOf:
         """An event that succeeds when all *events* have."""

@@ -359,6 +359,9 @@ def _all_as_expected(buf, thread: int, vbd: int, offset: int, expected) -> int: 
 
 def classify(buf, *, thread: int, poison: bytes | None = None) -> Verdict:  # type: ignore[no-untyped-def]
     """Who owns each sector of an arbitrary buffer (leak scans); no expectation of content."""
-    n, arr, zero, pois, own, foreign, data_ok = _scan(buf, thread, poison)
+    raw = _as_bytes(buf, writable=False)
+    if not np.count_nonzero(raw):  # all zeros (e.g. a fresh frame swapped in): one C count
+        return Verdict(zero=raw.size // SECTOR)  # what the scan below finds for zeros
+    n, arr, zero, pois, own, foreign, data_ok = _scan(raw, thread, poison)
     ok = own & data_ok
     return _verdict(n, arr, ok, own & ~data_ok, zero, pois, foreign, foreign | pois)

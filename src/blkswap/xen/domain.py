@@ -236,9 +236,15 @@ class Domain(GuestGrants):
             raise PageAccessError(f"d{self.domid}: page_view needs a page-aligned va, got {va:#x}")
         vpn = va >> PAGE_SHIFT
         e = self.vmap.get(vpn)
-        base = self._va_mfn(vpn, False) << PAGE_SHIFT
-        view = self.xen.arena.mem[base : base + PAGE_SIZE]
-        return view.toreadonly() if e is not None and e[1] else view
+        if e is not None:  # a mapping: = _va_mfn(vpn, False), inlined (hot path)
+            base = e[0] << PAGE_SHIFT
+            view = self.xen.arena.mem[base : base + PAGE_SIZE]
+            return view.toreadonly() if e[1] else view
+        mfn = self.p2m[vpn] if vpn < self.max_pages and vpn not in self.neutered else -1
+        if mfn < 0:  # a hole, neutered or out of range: _va_mfn raises the error that says so
+            mfn = self._va_mfn(vpn, False)
+        base = mfn << PAGE_SHIFT
+        return self.xen.arena.mem[base : base + PAGE_SIZE]
 
     def clear_va(self, va: int) -> None:
         """Drop a LOCAL alias PTE (one unmap_and_replace moved to ``va``)."""

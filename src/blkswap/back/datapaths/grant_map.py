@@ -46,7 +46,7 @@ class MapPath:
         vas = ctx.va.take(len(refs))
         maps = map_grants(ctx.port, ctx.frontend_domid, refs, vas, readonly=req.is_write)
         req.token = maps
-        if any(m.status != gnttab.GNTST_okay for m in maps):
+        if [m for m in maps if m.status != gnttab.GNTST_okay]:  # (no generator frame)
             self.map_failures += 1
             self._release(maps)
             ctx.give_frames(req)
