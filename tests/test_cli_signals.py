@@ -22,8 +22,16 @@ def _start(
     env = {**os.environ, "TMPDIR": str(tmp_path), "BLKSWAP_WORKERS": str(workers)}
     cmd = [sys.executable, "-m", "blkswap", "compare", str(job), "--storage", "raw", *args]
     return subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
-    )
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        preexec_fn=_as_from_a_terminal,
+    )  # fmt: skip
+
+
+def _as_from_a_terminal() -> None:
+    """In the child: Ctrl-C's default disposition. A test run started in the background (`&` in
+    a script) passes SIGINT on ignored, and blkswap, like Python, leaves an ignored SIGINT
+    ignored (nohup semantics), so the signal tests would see runs that never stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _images(tmp_path: Path) -> list[str]:
@@ -159,8 +167,9 @@ def test_run_prints_its_statistics_up_to_the_interruption(tmp_path: Path) -> Non
     cmd = [sys.executable, "-m", "blkswap", "run", str(job), "--datapath", "copy", "--eta",
            "always", "--output-format", "json"]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
-    )
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        preexec_fn=_as_from_a_terminal,
+    )  # fmt: skip
     assert proc.stderr is not None
     seen = ""
     while "Jobs: 1" not in seen:  # the progress line: the job is running
