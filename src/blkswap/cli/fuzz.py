@@ -22,9 +22,9 @@ def add_fuzz_parser(sub: Any) -> None:
     p = sub.add_parser(
         "fuzz",
         help="attack the backend with a hostile frontend from a seed",
-        description="Run a hostile frontend (malformed requests, bad grants, ring-index attacks) "
-        "against the backend\nwith a bystander guest beside it; report crashes, hangs, wrong "
-        "answers and leaked bytes.",
+        description="Run a hostile frontend (malformed requests, bad grants, xenstore junk, "
+        "ring-index attacks)\nagainst the backend with a bystander guest beside it; report "
+        "crashes, hangs, wrong answers and\nleaked bytes.",
         epilog="examples:\n  blkswap fuzz --seconds 60\n  blkswap fuzz --datapath swap "
         "--seconds 600 --seed 7\n  blkswap fuzz --datapath map --seed 1234 --sessions 1   "
         "# replay one session",

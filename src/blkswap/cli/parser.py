@@ -155,7 +155,7 @@ def _add_costs(sub: Any) -> None:
         "costs",
         help="show cost profiles: what each counted action costs the modelled host",
         description="Show the figures of one or more cost profiles (ns per action, GB/s for "
-        "bandwidths) with the\nbasis each figure is given in its TOML file.",
+        "bandwidths); for a\nsingle profile, also the basis each figure is given in its TOML file.",
         epilog="examples:\n  blkswap costs\n  blkswap costs x86-2010 x86-modern\n"
         "  blkswap costs my-host.toml --json",
         formatter_class=_FMT,
