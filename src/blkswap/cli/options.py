@@ -91,7 +91,10 @@ def _device(text: str) -> str:
 
 
 def _add_lab_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("host (flags override --scenario; same names as scenario keys)")
+    g = p.add_argument_group(
+        "host (flags override --scenario; scenario keys of the same names, but\n"
+        "direct_io, scrub and verify for --direct, --no-swap-scrub and --no-verify)"
+    )
     a = g.add_argument
     a("--scenario", metavar="FILE.toml", help="lab settings from a scenario TOML file")
     a("--guests", type=_int_at_least(1), metavar="N",
