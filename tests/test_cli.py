@@ -523,3 +523,16 @@ def test_package_exports_lab_and_result_lazily():
     code = "import sys, blkswap\nprint('numpy' in sys.modules)\nfrom blkswap import Lab, Result\nprint(Lab.__name__, Result.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "Lab", "Result"]
+
+
+def test_run_datapath_all_compares_the_five_paths(cli, tmp_path, monkeypatch):
+    """``run JOB --datapath all`` is ``compare`` over the five paths (its --help says so)."""
+    monkeypatch.setenv("BLKSWAP_WORKERS", "1")
+    name = job(tmp_path, READ_JOB)
+    p = cli("run", name, "--datapath", "all", *TINY, "--output-format", "json")
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert list(doc) == list(COMPARED)
+    assert {path: doc[path]["jobs"][0]["read"]["total_ios"] for path in doc} == dict.fromkeys(
+        COMPARED, 64
+    )

@@ -17,7 +17,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``blkswap run``: one data path (``--datapath all``: compare; no job, no path: main job)."""
     main_job = args.job is None and args.datapath is None
     if main_job or args.datapath == "all":
-        args.datapaths = list(COMPARED)
+        args.datapaths, args.datapath = list(COMPARED), None  # "all" is not a lab setting
         return cmd_compare(args, main_job=main_job)
     config = _lab_config(args, {"datapath": args.datapath or "map"})
     jobfile = _load_job(args, config)
