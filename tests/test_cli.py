@@ -344,6 +344,9 @@ def test_costs_table_and_json_show_every_figure(cli):
     assert [ln.split()[0] for ln in table[2:]] == figures
     hyp = next(ln for ln in table if ln.startswith("hypercall_ns "))
     assert float(hyp.split()[2]) == want["x86-modern"]["hypercall_ns"] and "#" not in hyp
+    units = {ln.split()[0]: ln[23:28].strip() for ln in table[2:]}
+    assert units["hypercall_ns"] == "ns" and units["memcpy_Bps"] == "GB/s"
+    assert units["tlb_ipi_cluster"] == ""  # a count of CPUs, not a time
     assert_one_error(cli("costs", "nosuch"), "'nosuch'")
 
 

@@ -45,12 +45,20 @@ def cmd_costs(args: argparse.Namespace) -> int:
     head = f"{'figure':<22} {'unit':<4} " + "".join(f" {p['name']:>12}" for p in profiles.values())
     lines = [head, "-" * len(head)]
     for k in figures:
-        unit, scale = ("GB/s", 1e9) if k.endswith("_Bps") else ("ns", 1)
+        unit, scale = _unit(k)
         vals = "".join(f" {p[k] / scale:>12g}" for p in profiles.values())
         note = f"  {notes[k]}" if notes.get(k) else ""
         lines.append(f"{k:<22} {unit:<5}{vals}{note}")
     sys.stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
+
+
+def _unit(figure: str) -> tuple[str, float]:
+    """A figure's unit from its name (sim/costs.py): ``_ns`` nanoseconds, ``_Bps`` bytes per
+    second shown as GB/s; the others are counts (``tlb_ipi_cluster``: CPUs per IPI send)."""
+    if figure.endswith("_Bps"):
+        return "GB/s", 1e9
+    return ("ns", 1) if figure.endswith("_ns") else ("", 1)
 
 
 def _profile_notes(name: str) -> dict[str, str]:
