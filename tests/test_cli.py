@@ -539,3 +539,24 @@ def test_run_datapath_all_compares_the_five_paths(cli, tmp_path, monkeypatch):
     assert {path: doc[path]["jobs"][0]["read"]["total_ios"] for path in doc} == dict.fromkeys(
         COMPARED, 64
     )
+
+
+def test_report_folder_that_cannot_be_written_is_named_before_the_run(cli, tmp_path):
+    name = job(tmp_path, READ_JOB)
+    (tmp_path / "plain").write_text("x")
+    p = cli("run", name, *TINY, "--report", "plain")
+    assert "--report plain: exists and is not a folder" in assert_one_error(p)
+    p = cli("run", name, *TINY, "--report", "plain/sub/dir")
+    assert "--report plain/sub/dir: plain is not a folder" in assert_one_error(p)
+
+
+def test_report_write_failure_names_the_option(cli, tmp_path, monkeypatch):
+    import blkswap.report
+
+    def refuse(runs, folder, **figures):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(blkswap.report, "write_report", refuse)
+    p = cli("run", job(tmp_path, READ_JOB), *TINY, "--report", "out")
+    assert p.returncode == 2 and "read: IOPS=" in p.stdout  # the results came before the report
+    assert p.stderr.splitlines()[-1] == "blkswap: error: --report out: Permission denied"

@@ -80,5 +80,9 @@ def _check_destinations(args: argparse.Namespace, report: str | None) -> None:
             raise CliError(f"--output {out}: is a directory")
         if not out.parent.is_dir():
             raise CliError(f"--output {out}: folder {out.parent} does not exist")
-    if report and Path(report).exists() and not Path(report).is_dir():
-        raise CliError(f"--report {report}: exists and is not a folder")
+    if report:
+        nearest = next(p for p in (Path(report), *Path(report).parents) if p.exists())
+        if nearest == Path(report) and not nearest.is_dir():
+            raise CliError(f"--report {report}: exists and is not a folder")
+        if not nearest.is_dir():
+            raise CliError(f"--report {report}: {nearest} is not a folder")

@@ -28,18 +28,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     _emit_run(args, result)
     _write_logs({config.datapath: result}, single=True)
     if args.report:
-        from blkswap.report import write_report
-
-        paths = write_report(
-            {config.datapath: result.run}, Path(args.report), conditions=_conditions(args, config)
-        )
-        _status(f"report: {len(paths)} files in {Path(args.report)}/")
+        _report(args.report, {config.datapath: result.run}, conditions=_conditions(args, config))
     return _findings({config.datapath: result})
 
 
 def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
     """``blkswap compare``: the same job through ``--datapaths``, one table."""
-    from blkswap.report import dumps_fio, format_comparison, write_report
+    from blkswap.report import dumps_fio, format_comparison
 
     config = _lab_config(args, {"guests": 4} if main_job else {})
     jobfile = _load_job(args, config)
@@ -62,12 +57,22 @@ def cmd_compare(args: argparse.Namespace, main_job: bool = False) -> int:
             docs.append(("json", dumps_fio(doc)))
     _write_docs(args, docs)
     if report:
-        paths = write_report(
-            runs, Path(report), crossover=_crossover(config, results),
+        _report(
+            report, runs, crossover=_crossover(config, results),
             conditions=_conditions(args, config),
         )  # fmt: skip
-        _status(f"report: {len(paths)} files in {Path(report)}/")
     return _findings(results)
+
+
+def _report(folder: str, runs: dict[str, Any], **figures: Any) -> None:
+    """Write the report folder; a folder that cannot be written is named with its option."""
+    from blkswap.report import write_report
+
+    try:
+        paths = write_report(runs, Path(folder), **figures)
+    except OSError as err:
+        raise CliError(f"--report {folder}: {err.strerror or err}") from None
+    _status(f"report: {len(paths)} files in {Path(folder)}/")
 
 
 def _before_run(args: argparse.Namespace, config: Any, jobfile: Any, runs: int) -> bool:
