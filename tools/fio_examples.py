@@ -54,11 +54,16 @@ def fetch(cache: Path) -> Path:
         f"-o Dir::State::Lists={cache}/lists",
     ]
     opts = [w for o in apt for w in o.split(" ", 1)]
-    subprocess.run(["apt-get", "-q", *opts, "update"], check=True, capture_output=True)
-    subprocess.run(
-        ["apt-get", "-q", *opts, "source", "--download-only", "fio=3.33*"],
-        check=True, capture_output=True, cwd=cache,
-    )  # fmt: skip
+    for step in (["update"], ["source", "--download-only", "fio=3.33*"]):
+        done = subprocess.run(
+            ["apt-get", "-q", *opts, *step], capture_output=True, text=True, cwd=cache
+        )
+        if done.returncode:  # e.g. no deb-src access from this machine
+            last = (done.stderr.strip().splitlines() or ["?"])[-1]
+            sys.exit(
+                f"fio_examples: apt-get {step[0]} failed ({last}); give an unpacked fio "
+                "3.33 tree with --fio-src DIR (github.com/axboe/fio at tag fio-3.33)"
+            )
     with tarfile.open(next(cache.glob("fio_3.33*.orig.tar.gz"))) as tar:
         tar.extractall(cache, filter="data")
     return tree

@@ -4,9 +4,11 @@ The lab emulates every request byte by byte, so its wall time grows with the num
 and their pages, not with the simulated time fio reports: a job that fio finishes in 10 ms of
 device time may take a minute here, and fio's ``runtime=900`` or ``size=10G`` jobs take hours.
 
-The figures below were measured with ``bench/startup.py`` on the project's 2-core shared test
-machines (Debian 12, Python 3.11): set-up of one emulated host per data path, then a cost per
-request plus a cost per 4 KiB page it moves. They are an order of magnitude, not a promise.
+The figures below come from ``bench/startup.py`` on the project's 2-core shared test machines
+(Debian 12, Python 3.11): set-up of one emulated host per data path, then a cost per request
+plus a cost per 4 KiB page it moves. Measured at load average 2 (after the speed work of issue
+15): 0.66 s, 0.19 ms and 0.035 ms; the constants are 1.5× that, because these machines are
+usually shared. They are an order of magnitude, not a promise.
 
 Also here: :func:`size_notes`, one line per job whose ``size`` does not fit the disk (fio uses
 the smaller of the two on a block device; so does the lab, and it says so).
@@ -21,11 +23,11 @@ from blkswap.workload.jobspec import JobFile, JobSpec
 
 __all__ = ["Estimate", "estimate", "size_notes", "SETUP_S", "S_PER_REQUEST", "S_PER_PAGE"]
 
-SETUP_S = 1.5
+SETUP_S = 1.0
 """Wall seconds to build one emulated host (hypervisor, guests, disks) — bench/startup.py."""
-S_PER_REQUEST = 0.9e-3
+S_PER_REQUEST = 0.3e-3
 """Wall seconds per emulated request, beyond its pages (ring, grants, event channels, timing)."""
-S_PER_PAGE = 0.16e-3
+S_PER_PAGE = 0.05e-3
 """Wall seconds per 4 KiB page a request moves (grant ops, copies, tags, verify)."""
 LONG_S = 180.0
 """Above this estimate the CLI warns before it starts."""
