@@ -216,7 +216,9 @@ class AnyOf(Condition):
 
 def _pair(a: Event, b: Event, evaluate: Callable[[tuple[Event, ...], int], bool]) -> Condition:
     """``Condition(env, evaluate, (a, b))`` with the set-up of a two-event condition written out
-    (``a | b`` is the hot path of many models: ``yield request | timeout``)."""
+    (``a | b`` is the hot path of many models: ``yield request | timeout``). ``a | b`` comes here
+    through one more call; inlining it here once more was measured 4 % faster on bench/engine.py
+    and not kept (the same 23 lines twice)."""
     env = a.env
     if b.env is not env:
         raise ValueError("a condition cannot mix events from different environments")
@@ -246,31 +248,8 @@ def _event_and(self: Event, other: Event) -> Condition:
     return _pair(self, other, _all_events)
 
 
-def _event_or(a: Event, b: Event) -> Condition:
-    """``a | b``: ``_pair(a, b, any_events)`` written out once more, as it is the hot path."""
-    env = a.env
-    if b.env is not env:
-        raise ValueError("a condition cannot mix events from different environments")
-    condition = _new(Condition)
-    condition.env = env
-    condition._value = PENDING
-    condition._evaluate = _any_events
-    condition._events = (a, b)
-    condition._count = 0
-    condition._nested = a._is_condition or b._is_condition
-    condition.callbacks = [_build_value]
-    condition._check_cb = check = condition._check
-    callbacks = a.callbacks
-    if callbacks is None:
-        check(a)
-    else:
-        callbacks.append(check)
-    callbacks = b.callbacks
-    if callbacks is None:
-        check(b)
-    else:
-        callbacks.append(check)
-    return condition
+def _event_or(self: Event, other: Event) -> Condition:
+    return _pair(self, other, _any_events)
 
 
 _all_events = Condition.all_events
