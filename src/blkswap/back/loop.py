@@ -323,7 +323,7 @@ class BackendLoop:
                 ring.barrier = None  # done: the ring is read again
             elif ring.in_flight == 0 and ring.barrier is not _RUNNING:
                 waiting, ring.barrier = ring.barrier, _RUNNING  # drained: the barrier goes now
-                self._dispatch_decoded(ring, waiting)
+                self._dispatch_decoded(ring, cast(AnyRequest, waiting))
         self._respond(ring, req_id, operation, status, extra)
         if ring.closing:
             if ring.in_flight == 0 and ring.on_idle is not None:
