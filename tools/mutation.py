@@ -92,6 +92,21 @@ TESTS: dict[str, list[str]] = {
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
 EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/multicall.py:59 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "13 is a small int (one object in CPython) and op is checked to be an int: is == =="
+    ),
+    "src/blkswap/xen/multicall.py:67 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "type objects compare by identity: type(rc) == int is type(rc) is int"
+    ),
+    "src/blkswap/xen/multicall.py:46 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "type objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/multicall.py:57 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "type objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/multicall.py:28 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
     "src/blkswap/back/indirect.py:30 core/ReplaceComparisonOperator_NotEq_Lt #0": (
         "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one, XSA-316): < 0 is != 0"
     ),
