@@ -59,7 +59,7 @@ TESTS: dict[str, list[str]] = {
                        "tests/xen/test_multicall.py", "tests/xen/test_properties.py", _B],
     "xen/ops_copy.py": ["tests/xen/test_gnttab_copy.py", "tests/xen/test_pin_frame_checks.py",
                         "tests/xen/test_properties.py", _B],
-    "xen/ops_swap.py": ["tests/xen/test_gnttab_swap.py", _B],
+    "xen/ops_swap.py": ["tests/xen/test_gnttab_swap.py", "tests/xen/test_gnttab_swap_values.py", _B],
     "xen/ops_transfer.py": ["tests/xen/test_gnttab_transfer.py", _B],
     "xen/ops_table.py": ["tests/xen/test_gnttab_table.py", "tests/xen/test_gnttab_swap.py", _B],
     "xen/ops_common.py": _GNT,
@@ -92,6 +92,24 @@ TESTS: dict[str, list[str]] = {
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
 EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GTF_type_mask, GTF_sub_page, GTF_readonly are disjoint bits: ^ is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "disjoint bits: ^ is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:85 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/xen/ops_swap.py:105 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "both sides are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_swap.py:138 core/NumberReplacer #36": (
+        "callers test the result with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/ops_swap.py:141 core/ReplaceUnaryOperator_USub_Invert #1": (
+        "callers test the result with < 0: ~1 (-2) is -1"
+    ),
     "src/blkswap/xen/multicall.py:59 core/ReplaceComparisonOperator_Eq_Is #0": (
         "13 is a small int (one object in CPython) and op is checked to be an int: is == =="
     ),
