@@ -92,6 +92,12 @@ TESTS: dict[str, list[str]] = {
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
 EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_swap.py:99 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Domain objects compare by identity: == is is"
+    ),
+    "src/blkswap/xen/ops_swap.py:141 core/NumberReplacer #40": (
+        "callers test the result with < 0: -2 is -1"
+    ),
     "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
         "GTF_type_mask, GTF_sub_page, GTF_readonly are disjoint bits: ^ is |"
     ),

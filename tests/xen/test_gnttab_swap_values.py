@@ -65,3 +65,34 @@ def test_frames_that_are_not_plain_owned_pages_are_bad_page():
     d1.gt.write_entry(ref, g.GTF_permit_access, d0.domid, d0.gfn_to_mfn(d0.alloc_page()))
     assert _swap(d0, own, ref)["status"] == g.GNTST_bad_page  # dom0's frame in d1's entry
     assert xen.frame_owner(own) == 0 and xen.audit() == []
+
+
+def test_frames_owned_but_not_in_the_p2m_as_claimed_are_bad_page():
+    """_owned_gfn: a frame the domain owns but maps at no gfn (M2P -1), or whose M2P names a gfn
+    that maps another frame (a stale M2P; lab invariant, set by hand here), or a gfn past the
+    P2M: bad_page for the caller's frame and for the guest's entry; an unpermitted entry is
+    general_error. Nothing moves."""
+    xen, d0, (d1,) = host()
+    bare = xen.alloc_frame(d0)
+    assert xen.arena.m2p[bare] < 0
+    _gfn, ref = _guest_ref(d1, d0)
+    assert _swap(d0, bare, ref)["status"] == g.GNTST_bad_page
+    own = d0.gfn_to_mfn(d0.alloc_page())
+    for other in (d0.alloc_page(), d0.alloc_page()):  # its frame above or below ``stale``'s
+        stale = d0.gfn_to_mfn(d0.alloc_page())
+        good, xen.arena.m2p[stale] = xen.arena.m2p[stale], other
+        assert _swap(d0, stale, ref)["status"] == g.GNTST_bad_page
+        xen.arena.m2p[stale] = good
+    past = d0.gfn_to_mfn(d0.alloc_page())
+    good, xen.arena.m2p[past] = xen.arena.m2p[past], d0.max_pages
+    assert _swap(d0, past, ref)["status"] == g.GNTST_bad_page
+    xen.arena.m2p[past] = good
+    gbare = xen.alloc_frame(d1)
+    d1.gt.write_entry(ref, g.GTF_permit_access, d0.domid, gbare)
+    assert _swap(d0, own, ref)["status"] == g.GNTST_bad_page
+    d1.gt.write_entry(ref, 0, d0.domid, gbare)
+    assert _swap(d0, own, ref)["status"] == g.GNTST_general_error
+    assert xen.frame_owner(own) == 0 and xen.frame_owner(gbare) == d1.domid
+    d1.gt.write_entry(ref, 0, 0, 0)
+    xen.free_frame(bare, d0)
+    xen.free_frame(gbare, d1)
