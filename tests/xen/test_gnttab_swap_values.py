@@ -56,7 +56,8 @@ def test_frames_that_are_not_plain_owned_pages_are_bad_page():
     another domain's frame (a higher domid), its own grant-table frame (SHARED); and the
     guest's entry must name a frame the guest owns (not dom0's, a lower domid)."""
     xen, d0, (d1, d2) = host(guests=2)
-    cases = [xen.arena.frames + 5, d2.gfn_to_mfn(d2.alloc_page()), d0.gt.frames[0]]
+    cases = [xen.arena.frames, xen.arena.frames + 5, d2.gfn_to_mfn(d2.alloc_page()),
+             d0.gt.frames[0]]  # fmt: skip
     for frame in cases:
         _gfn, ref = _guest_ref(d1, d0)
         assert _swap(d0, frame, ref)["status"] == g.GNTST_bad_page, frame
