@@ -70,3 +70,15 @@ def test_a_bad_indirect_gref_is_an_error_and_the_good_pages_are_unmapped(bad_pag
         read_indirect_segments(port, d1.domid, va, grefs, PER + 4)
     assert va.in_use == 0 and va.peak == 2
     assert port.dom.maptrack.in_use == 0 and d1.gt.active == 0
+
+
+def test_the_error_names_the_first_bad_gref_and_its_status():
+    """Two bad indirect grefs (an ended grant, a ref beyond the table): the reason names the
+    first one and its own GNTST code."""
+    xen, d1, port, va, grefs, _ = _setup(2, PER + 4)
+    d1.end_access(grefs[0])
+    bad = (grefs[0], d1.gt.nr_entries + 5)
+    with pytest.raises(RequestError) as err:
+        read_indirect_segments(port, d1.domid, va, bad, PER + 4)
+    assert err.value.reason == f"map of indirect gref {grefs[0]} failed: GNTST -1"
+    assert va.in_use == 0 and port.dom.maptrack.in_use == 0

@@ -128,15 +128,17 @@ def test_unmap_and_replace_refuses_bad_new_addresses():
     d0.alloc_page()  # gfn 0: new_addr 0 would mean "no new_addr"
     hole = d0.alloc_page()
     d0.depopulate(hole)
-    out = _map(d0, d1, ref, flags=HOST | DEV, addr=va(d0, 1))
+    slot = 300  # a page number above 256: not one of CPython's cached small ints
+    out = _map(d0, d1, ref, flags=HOST | DEV, addr=va(d0, slot))
     h = out["handle"]
+    own = d0.alloc_page() << 12
     # the same address; unaligned; an unpopulated gfn; the first va past own memory (empty)
-    for new in (va(d0, 1), d0.alloc_page() << 12 | 8, hole << 12, va(d0, 0)):
-        rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=new, handle=h)])
+    for new in (va(d0, slot), own | 8, own | 1, hole << 12, va(d0, 0)):
+        rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, slot), new_addr=new, handle=h)])
         assert statuses(res) == [g.GNTST_general_error], hex(new)
-        assert d0.vmap[va(d0, 1) >> 12][0] == d1.gt.act_mfn[ref]
+        assert d0.vmap[va(d0, slot) >> 12][0] == d1.gt.act_mfn[ref]
     local = d0.alloc_page()
-    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, 1), new_addr=local << 12, handle=h)])
+    rc, res = op(d0, REPLACE, [dict(host_addr=va(d0, slot), new_addr=local << 12, handle=h)])
     assert statuses(res) == [g.GNTST_okay]
     assert d0.maptrack.flags[h] == DEV and d1.gt.pin[ref]  # the device part stays
     assert unmap_one(d0, h, dev=out["dev_bus_addr"])["status"] == g.GNTST_okay

@@ -84,3 +84,12 @@ def test_a_handler_returning_a_non_int_is_efault():
     xen, _d0, _ = host()
     xen.hypercall_table[33] = lambda caller, *a: None
     assert xen.multicall(0, [MulticallEntry(33, ())]) == [-14]
+
+
+def test_only_the_multicall_number_itself_is_refused_as_nesting():
+    """A handler below HYPERVISOR_multicall (13) runs; an unknown number below it is -ENOSYS,
+    13 itself -EINVAL (XG do_multicall: no nesting)."""
+    xen, d0, _ = host()
+    xen.hypercall_table[1] = lambda caller, *a: 7  # e.g. HYPERVISOR_mmu_update
+    entries = [MulticallEntry(1, ()), MulticallEntry(12, ()), MulticallEntry(13, ())]
+    assert xen.multicall(0, entries) == [7, -38, -22]
