@@ -124,7 +124,30 @@ def render(cases: list[Case], elapsed: float) -> str:
                     f"{ok}/{len(group)} passed |"
                 )
         out.append("")
-    return "\n".join(out + mutation_section())
+    return "\n".join(out + fuzz_section() + mutation_section())
+
+
+def fuzz_section() -> list[str]:
+    """The long ``blkswap fuzz`` runs recorded in tools/fuzz-runs.json (issue 14: 600 s per data
+    path); each run is recorded by hand from its output, with the commit it ran on."""
+    import json
+
+    path = ROOT / "tools" / "fuzz-runs.json"
+    runs = json.loads(path.read_text()) if path.exists() else []
+    out = ["## Long fuzz runs", "",
+           "Recorded from the output of each run (`tools/fuzz-runs.json`). A case is one hostile "
+           "action of the generator; a session is one fresh host with a hostile frontend and a "
+           "bystander guest.", "",
+           "| command | commit | data path | seconds | sessions | cases | crashes | hangs "
+           "| wrong answers | leaked bytes |", "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for run in runs:
+        for p in run["paths"]:
+            out.append(
+                f"| `{run['command']}` | {run['commit']} | {p['datapath']} | {p['seconds']:.0f} | "
+                f"{p['sessions']:,} | {p['cases']:,} | {p['crashes']} | {p['hangs']} | "
+                f"{p['wrong_answers']} | {p['leaked_bytes']} |"
+            )
+    return [*out, "", *(f"Machine: {r['machine']} ({r['date']})." for r in runs), ""]
 
 
 def mutation_section() -> list[str]:
