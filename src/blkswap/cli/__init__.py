@@ -23,7 +23,7 @@ import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from .common import (
     COMMAND_TABLE,
@@ -179,7 +179,7 @@ def _interrupted(args: Any) -> int:
     return EXIT_INTERRUPTED
 
 
-def entry() -> None:
+def entry() -> NoReturn:
     """The console script (``blkswap``) and ``python -m blkswap``: ``main()``, then exit.
 
     After an interrupt the process ends with ``os._exit`` once the atexit handlers ran and the
