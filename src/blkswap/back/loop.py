@@ -138,7 +138,7 @@ class BackendLoop:
             while self._completions:
                 req = self._completions.popleft()
                 ring = req.ring
-                mark = ring.mark()  # = with ring.attributing(), without a generator (hot path)
+                mark = ring.mark()
                 try:
                     self._finish(req)
                 finally:
@@ -319,7 +319,7 @@ class BackendLoop:
         op = req.request.operation
         if req.status == blkif.BLKIF_RSP_EOPNOTSUPP and op in _FLUSHLIKE:
             req.ring.vbd.withdraw(op)  # the storage cannot flush (catalog D9)
-        self._answer(req.ring, req.request.id, req.request.operation, req.status, req.rsp_extra)
+        self._answer(req.ring, req.request.id, op, req.status, req.rsp_extra)
 
     def _answer(
         self, ring: BackendRing, req_id: int, operation: int, status: int, extra: bytes = b""

@@ -8,8 +8,7 @@ per-ring statistics that reports read (LB common.h ``st_rd_req`` …).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -90,8 +89,8 @@ class BackendRing:
         self.fenced = False
         self.broken_reason = ""
         self.last_error = ""  #: why the last request got an error response
-        #: the backend port's cumulative hypervisor counters (set at connect); attributing()
-        #: diffs marks of them into ``work``, the hypervisor work done for this ring
+        #: the backend port's cumulative hypervisor counters (set at connect); mark()/settle()
+        #: diff them into ``work``, the hypervisor work done for this ring
         self.source: Counters | None = None
         self.work = Counters()
         self.stats: Counter[str] = Counter()
@@ -100,22 +99,10 @@ class BackendRing:
     def name(self) -> str:
         return f"{self.vbd.name}/q{self.index}"
 
-    @contextmanager
-    def attributing(self) -> Iterator[None]:
-        """Count the hypervisor work done through the port inside the block for this ring."""
-        source = self.source
-        if source is None:
-            yield
-            return
-        mark = source.mark()
-        try:
-            yield
-        finally:
-            self.work.add_since(source, mark)
-
     def mark(self) -> list[int] | None:
-        """``attributing()`` in two calls, for the backend loop's hot path (no generator, no
-        context manager): ``m = ring.mark()``, the work, then ``ring.settle(m)`` in a finally."""
+        """Start counting hypervisor work for this ring: ``m = ring.mark()``, the work, then
+        ``ring.settle(m)`` in a ``finally`` (two calls, not a context manager: the backend
+        loop's hot path)."""
         source = self.source
         return None if source is None else source.mark()
 
