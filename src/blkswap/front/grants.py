@@ -68,6 +68,20 @@ class FreshGrants:
                 self.deferred.append(ref)
         self.retry_deferred()
 
+    def _zeroed_page(self) -> int:
+        """A page of the guest's own, zeroed before it is first shared: it may hold the guest's
+        old data (XSA-403, LF "fix leaking data in shared pages": alloc_page(… | __GFP_ZERO))."""
+        page = self.port.alloc_page()
+        self.port.page_view(page << 12)[:] = bytes(4096)
+        return page
+
+    def _copy(self, src_gfn: int, dst_gfn: int, first: int, last: int) -> None:
+        """Sectors ``first``–``last`` of one page into the same place of another (the bounce
+        copies of the persistent and untrusted-backend strategies)."""
+        lo, hi = first * 512, (last + 1) * 512
+        self.port.page_view(dst_gfn << 12)[lo:hi] = self.port.page_view(src_gfn << 12)[lo:hi]
+        self.meter.charge("memcpy", hi - lo)
+
     def abandon(self, bio: Bio, g: Granted) -> bool:
         """Undo the grants of a request that will never get a response (disconnect); True if
         the request still holds its data and may be sent again (recovery)."""
@@ -96,22 +110,16 @@ class BounceGrants(FreshGrants):
     def grant(self, bio: Bio) -> Granted:
         ents = []
         for gfn, first, last in bio.segments:
-            page = self.port.alloc_page()
-            view = self.port.page_view(page << 12)
-            view[:] = bytes(4096)
+            page = self._zeroed_page()
             if bio.is_write:
-                lo, hi = first * 512, (last + 1) * 512
-                view[lo:hi] = self.port.page_view(gfn << 12)[lo:hi]
-                self.meter.charge("memcpy", hi - lo)
+                self._copy(gfn, page, first, last)
             ents.append([self.port.grant_access(page, self.backend, False), page])
         return Granted([e[0] for e in ents], extra=ents)
 
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         if not bio.is_write and bio.status == 0:
             for (gfn, first, last), (_, page) in zip(bio.segments, g.extra, strict=True):
-                lo, hi = first * 512, (last + 1) * 512
-                self.port.page_view(gfn << 12)[lo:hi] = self.port.page_view(page << 12)[lo:hi]
-                self.meter.charge("memcpy", hi - lo)
+                self._copy(page, gfn, first, last)
         self._release(g)
 
     def abandon(self, bio: Bio, g: Granted) -> bool:
@@ -142,10 +150,7 @@ class PersistentGrants(FreshGrants):
         if self.free:
             ent = self.free.popleft()
         else:
-            ent = [-1, self.port.alloc_page()]
-            # zeroed before it is first shared: the page may hold the guest's old data (XSA-403,
-            # LF "fix leaking data in shared pages": alloc_page(... | __GFP_ZERO))
-            self.port.page_view(ent[1] << 12)[:] = bytes(4096)
+            ent = [-1, self._zeroed_page()]
             self.pages += 1
         if ent[0] < 0:
             ent[0] = self.port.grant_access(ent[1], self.backend, False)
@@ -157,11 +162,6 @@ class PersistentGrants(FreshGrants):
             for (gfn, first, last), (_, pgfn) in zip(bio.segments, ents, strict=True):
                 self._copy(gfn, pgfn, first, last)
         return Granted([e[0] for e in ents], extra=ents)
-
-    def _copy(self, src_gfn: int, dst_gfn: int, first: int, last: int) -> None:
-        lo, hi = first * 512, (last + 1) * 512
-        self.port.page_view(dst_gfn << 12)[lo:hi] = self.port.page_view(src_gfn << 12)[lo:hi]
-        self.meter.charge("memcpy", hi - lo)
 
     def complete(self, bio: Bio, g: Granted, slot: bytes, response_size: int) -> None:
         if not bio.is_write and bio.status == 0:
