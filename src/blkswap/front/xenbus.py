@@ -276,14 +276,7 @@ class BlkFront:
         I/O: data goes through zeroed bounce pages (grants.BounceGrants)."""
         if not self.config.trusted:
             return False
-        return self._read_fe("trusted", 1) != 0
-
-    def _read_fe(self, key: str, default: int) -> int:
-        try:
-            text = self.port.store.read(f"{self.fe}/{key}")
-        except StoreError:
-            return default
-        return int(text) if text.strip().isdigit() else default
+        return self.port.store.read_int(f"{self.fe}/trusted", default=1) != 0
 
     def _resized(self) -> None:
         """LF blkfront_connect on an already connected device: the backend rewrote its state
