@@ -34,18 +34,20 @@ SCALARS = (
 )
 
 
+def _vbd_figures(result: Any) -> list[dict[str, Any]]:
+    """Each guest's VBD figures once (the jobs on the same guest share them)."""
+    by_guest: dict[int, dict[str, Any]] = {}
+    for j in result.run.jobs:
+        by_guest.setdefault(j.blkswap["domid"], j.blkswap)
+    return list(by_guest.values())
+
+
 def per_request_work(result: Any) -> SimpleNamespace:
     """Average hypervisor work per backend request in a run (dom0 side, all VBDs)."""
-    jobs = result.run.jobs
-    seen: set[int] = set()
     total: dict[str, float] = dict.fromkeys(SCALARS, 0.0)
     ops: dict[str, float] = {}
     requests = 0
-    for j in jobs:
-        b = j.blkswap
-        if b["domid"] in seen:  # jobs on the same guest share its VBD figures
-            continue
-        seen.add(b["domid"])
+    for b in _vbd_figures(result):
         requests += b["requests"]
         total["hypercalls"] += b["hypercalls"]
         total["bytes_copied"] += b["bytes_copied"]
@@ -70,14 +72,8 @@ CONTENTION = ("tlb_ipi", "tlb_lock", "gnttab_lock", "lock_bounce", "vcpu_switch"
 
 def contention_per_request(result: Any) -> float:
     """ns of :data:`CONTENTION` causes per backend request in a run (all domains)."""
-    b = result.run.blkswap
-    seen: set[int] = set()
-    requests = 0
-    for j in result.run.jobs:
-        if j.blkswap["domid"] not in seen:
-            seen.add(j.blkswap["domid"])
-            requests += j.blkswap["requests"]
-    by_cause = b.get("cpu_ns_by_cause", {})
+    requests = sum(b["requests"] for b in _vbd_figures(result))
+    by_cause = result.run.blkswap.get("cpu_ns_by_cause", {})
     return sum(by_cause.get(c, 0.0) for c in CONTENTION) / max(1, requests)
 
 
