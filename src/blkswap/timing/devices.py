@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from blkswap.abi.blkif import BLKIF_OP_DISCARD
 from blkswap.sim import Environment, Resource
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class DeviceQueue:
 
     def submit(self, req: Any, store: Any, done: Callable[[Any], None]) -> None:
         """StorageIo protocol: start after the submitter's elapsed time, complete later."""
-        if self.model.name in CPU_COPY_DEVICES and req.segments and req.op != 5:
+        if self.model.name in CPU_COPY_DEVICES and req.segments and req.op != BLKIF_OP_DISCARD:
             # a RAM disk has no DMA engine: brd copies the data in the submitter's context
             # (Linux drivers/block/brd.c brd_make_request → copy_to_brd / copy_from_brd), so the
             # backend's vCPU pays a memcpy of the payload before the I/O can complete
