@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     (t_simpy, t_ours), (c_simpy, c_ours) = timed(
         [simpy, blkswap.sim], args.seed, customers, args.repeat
     )
+    build = "compiled (Cython)" if blkswap.sim.COMPILED else "pure Python"
+    print(f"blkswap.sim build: {build}  (BLKSWAP_PURE_PYTHON=1 selects pure Python)")
     print(f"customers {customers}  events {events}  end time {r_ours['end']:.3f}")
     print(f"served {r_ours['served']}  reneged {r_ours['reneged']}  digest {r_ours['digest'][:16]}")
     print("identical results on both engines")

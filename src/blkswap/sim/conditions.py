@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from blkswap.sim import events as _events
 from blkswap.sim.events import PENDING, Event
 
 if TYPE_CHECKING:
     from blkswap.sim.core import Environment
 
-_new = object.__new__
 _new_value = list.__new__
 
 
@@ -102,8 +102,8 @@ class Condition(Event):
         evaluate: Callable[[tuple[Event, ...], int], bool],
         events: tuple[Event, ...],
     ) -> None:
-        """The constructor's body; ``a | b`` and ``a & b`` call it on ``object.__new__`` (a
-        class call with ``__init__`` costs more than the whole setup of a small condition)."""
+        """The constructor's body (``_pair`` writes out the two-event case of ``a | b`` and
+        ``a & b``: a class call with ``__init__`` costs more than the whole set-up)."""
         self.env = env
         self._value = PENDING
         self._evaluate = evaluate
@@ -222,7 +222,7 @@ def _pair(a: Event, b: Event, evaluate: Callable[[tuple[Event, ...], int], bool]
     env = a.env
     if b.env is not env:
         raise ValueError("a condition cannot mix events from different environments")
-    condition = _new(Condition)
+    condition = Condition.__new__(Condition)
     condition.env = env
     condition._value = PENDING
     condition._evaluate = evaluate
@@ -244,14 +244,16 @@ def _pair(a: Event, b: Event, evaluate: Callable[[tuple[Event, ...], int], bool]
     return condition
 
 
-def _event_and(self: Event, other: Event) -> Condition:
-    return _pair(self, other, _all_events)
+def _event_and(a: Event, b: Event) -> Condition:
+    """``a & b``."""
+    return _pair(a, b, _all_events)
 
 
-def _event_or(self: Event, other: Event) -> Condition:
-    return _pair(self, other, _any_events)
+def _event_or(a: Event, b: Event) -> Condition:
+    """``a | b``."""
+    return _pair(a, b, _any_events)
 
 
 _all_events = Condition.all_events
-Event.__and__ = _event_and  # type: ignore[method-assign]
-Event.__or__ = _event_or  # type: ignore[method-assign]
+_events._and = _event_and
+_events._or = _event_or

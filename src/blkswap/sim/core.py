@@ -29,7 +29,6 @@ from blkswap.sim.events import (
 )
 
 Infinity = float("inf")
-_new = object.__new__
 
 
 class EmptySchedule(Exception):
@@ -89,13 +88,13 @@ class Environment:
         """
         if not hasattr(generator, "throw"):
             raise ValueError(f"{generator!r} is not a generator")
-        process = _new(Process)
+        process = Process.__new__(Process)
         process.env = self
         process.callbacks = []
         process._value = PENDING
         process._generator = generator
         process._resume_cb = resume = process._resume
-        init = _new(_Initialize)
+        init = _Initialize.__new__(_Initialize)
         init.env = self
         init.callbacks = [resume]
         init._ok = True
@@ -112,7 +111,7 @@ class Environment:
         """
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        event = _new(Timeout)
+        event = Timeout.__new__(Timeout)
         event.env = self
         event.callbacks = []
         event._delay = delay
@@ -128,7 +127,7 @@ class Environment:
 
     def event(self) -> Event:
         """A bare event, triggered by ``succeed``/``fail`` (= ``Event(self)``, without the call)."""
-        event = _new(Event)
+        event = Event.__new__(Event)
         event.env = self
         event.callbacks = []
         event._value = PENDING
@@ -200,7 +199,7 @@ class Environment:
             event.callbacks = callbacks[callbacks.index(callback) + 1 :]
             self.schedule(event, -1)
             raise
-        if not event._ok and not hasattr(event, "_defused"):
+        if not event._ok and not getattr(event, "_defused", False):
             raise _crash(event)
 
     def _loop(self) -> None:
@@ -237,7 +236,7 @@ class Environment:
                 event.callbacks = callbacks[callbacks.index(callback) + 1 :]
                 self.schedule(event, -1)
                 raise
-            if not event._ok and not hasattr(event, "_defused"):
+            if not event._ok and not getattr(event, "_defused", False):
                 raise _crash(event)
 
     def run(self, until: float | Event | None = None) -> Any:

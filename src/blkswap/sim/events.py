@@ -20,10 +20,18 @@ if TYPE_CHECKING:
     from blkswap.sim.conditions import Condition
     from blkswap.sim.core import Environment
 
-_new = object.__new__
-
 PENDING: Any = object()
 """Value of an event that has not been triggered yet."""
+
+
+def _conditions_not_imported(a: Event, b: Event) -> Condition:
+    raise RuntimeError("blkswap.sim.conditions builds a & b and a | b; import blkswap.sim")
+
+
+# ``a & b`` and ``a | b`` build a Condition of two events: ``conditions`` (which subclasses
+# Event, so it cannot be imported here) installs the two builders when it is imported.
+_and: Callable[[Event, Event], Condition] = _conditions_not_imported
+_or: Callable[[Event, Event], Condition] = _conditions_not_imported
 
 URGENT = 0
 """Heap priority of process start-up, interrupts and ``run(until=<number>)`` stops."""
@@ -91,12 +99,14 @@ class Event:
     @property
     def ok(self) -> bool:
         """True if the event succeeded; AttributeError before it is triggered."""
+        if self._value is PENDING:  # (the compiled build has no unset attributes to raise)
+            raise AttributeError(f"{self} has not been triggered yet")
         return self._ok
 
     @property
     def defused(self) -> bool:
         """True if a callback handled this failed event, so it will not crash the run."""
-        return hasattr(self, "_defused")
+        return getattr(self, "_defused", False)
 
     @defused.setter
     def defused(self, value: bool) -> None:
@@ -135,10 +145,13 @@ class Event:
         self.env.schedule(self)
         return self
 
-    # ``a & b`` and ``a | b`` build a Condition of two events; ``conditions`` (imported at the
-    # bottom of this module) installs them, as they need the Condition class.
-    __and__: Callable[[Event, Event], Condition]
-    __or__: Callable[[Event, Event], Condition]
+    def __and__(self, other: Event) -> Condition:
+        """A condition that succeeds when both events have."""
+        return _and(self, other)
+
+    def __or__(self, other: Event) -> Condition:
+        """A condition that succeeds when either event has (the hot ``req | timeout``)."""
+        return _or(self, other)
 
 
 class Timeout(Event):
@@ -228,7 +241,8 @@ class Process(Event):
         # One bound method for every wait (not one per yield); dropped when the process ends,
         # which breaks the process -> bound method -> process cycle.
         self._resume_cb = resume = self._resume
-        init = _new(_Initialize)  # = _Initialize + env.schedule(init, URGENT), inlined
+        # = _Initialize(...) + env.schedule(init, URGENT), inlined
+        init = _Initialize.__new__(_Initialize)
         init.env = env
         init.callbacks = [resume]
         init._ok = True
@@ -270,10 +284,10 @@ class Process(Event):
         while True:
             try:
                 if event._ok:
-                    event = generator.send(event._value)
+                    yielded = generator.send(event._value)
                 else:
                     event._defused = True
-                    event = generator.throw(_rethrown(event._value))
+                    yielded = generator.throw(_rethrown(event._value))
             except StopIteration as stop:
                 self._ok = True
                 self._value = stop.value
@@ -283,22 +297,19 @@ class Process(Event):
                 self._value = exc
                 break
             try:
-                callbacks = event.callbacks
+                callbacks = yielded.callbacks
             except AttributeError:
                 env._active_proc = None
                 raise RuntimeError(
-                    f"process {self.name!r} yielded {event!r}, which is not an event"
+                    f"process {self.name!r} yielded {yielded!r}, which is not an event"
                 ) from None
             if callbacks is not None:
                 callbacks.append(self._resume_cb)
-                self._target = event
+                self._target = yielded
                 env._active_proc = None
                 return
+            event = yielded
         env._normal.append(self)  # = env.schedule(self), inlined (hot path)
         self._resume_cb = None
         self._target = None
         env._active_proc = None
-
-
-# conditions.py subclasses Event, so it is imported last (either module may be imported first:
-# the operators above look the module up only when they are called).

@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from blkswap.sim.events import PENDING, Event
 
-_new = object.__new__
-
 if TYPE_CHECKING:
     from types import TracebackType
 
@@ -78,7 +76,7 @@ class Request(_Ask):
             queue.append(self)
             resource._grant_head(None)
 
-    def __exit__(
+    def _exit(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -94,7 +92,7 @@ class Request(_Ask):
                 resource.users.remove(self)
             except ValueError:
                 pass
-            release = _new(Release)
+            release = Release.__new__(Release)
             release.env = env = self.env
             release.callbacks = resource._grant_callbacks
             release.resource = resource
@@ -102,6 +100,10 @@ class Request(_Ask):
             release._ok = True
             release._value = None
             env._normal.append(release)
+
+    # ``with`` calls ``__exit__``; the compiled build types ``_exit``'s locals (resources.pxd),
+    # which it cannot do for a special method, so the two names are one function.
+    __exit__ = _exit
 
 
 class Release(Event):
@@ -156,7 +158,7 @@ class Resource:
         = ``Request(self)`` without the constructor call (hot path); keep the two in step.
         """
         env = self._env
-        request = _new(Request)
+        request = Request.__new__(Request)
         request.env = env
         request.callbacks = []
         request.resource = self
