@@ -11,15 +11,15 @@ never runs a compiled module older than its source (an editable install after an
 
 from __future__ import annotations
 
-import hashlib
+import importlib.util
 import json
 import os
 from pathlib import Path
+from types import ModuleType
 
 from setuptools import setup
 
 SIM = Path("src/blkswap/sim")
-COMPILED = ("events", "conditions", "resources", "core")
 DIRECTIVES = {
     "language_level": 3,
     "binding": True,  # functions behave as Python functions (introspection, methods)
@@ -27,12 +27,14 @@ DIRECTIVES = {
 }
 
 
-def source_digest(name: str) -> str:
-    """sha256 of a module's .py and .pxd (= ``blkswap.sim._select.source_digest``)."""
-    digest = hashlib.sha256()
-    for suffix in (".py", ".pxd"):
-        digest.update((SIM / f"{name}{suffix}").read_bytes())
-    return digest.hexdigest()
+def _select() -> ModuleType:
+    """blkswap.sim._select (standard library only), loaded from its file: the build and the
+    import-time check share its module list and its digest."""
+    spec = importlib.util.spec_from_file_location("_select", SIM / "_select.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def extensions() -> list:
@@ -46,9 +48,10 @@ def extensions() -> list:
         return []
     from Cython.Compiler.Errors import CompileError
 
+    select = _select()
     try:
         modules = cythonize(
-            [str(SIM / f"{name}.py") for name in COMPILED],
+            [str(SIM / f"{name}.py") for name in select.COMPILED],
             compiler_directives=DIRECTIVES,
             quiet=True,
         )
@@ -57,7 +60,7 @@ def extensions() -> list:
         return []
     for module in modules:
         module.optional = True  # no compiler: a warning, and the pure-Python build
-    digests = {name: source_digest(name) for name in COMPILED}
+    digests = {name: select.source_digest(SIM, name) for name in select.COMPILED}
     built.write_text(json.dumps(digests, indent=1) + "\n")
     return modules
 

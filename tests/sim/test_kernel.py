@@ -289,3 +289,11 @@ def test_kernel_imports_nothing_else_from_blkswap():
             for name in names:
                 if name.startswith("blkswap"):
                     assert name.startswith("blkswap.sim"), f"{path.name} imports {name}"
+
+
+def test_models_may_hang_attributes_on_environments_and_resources() -> None:
+    """As on SimPy's (tests/sim runs on both builds: the compiled one keeps a __dict__ too)."""
+    env = sim.Environment()
+    resource = sim.Resource(env, capacity=1)
+    env.stats, resource.label = {"served": 0}, "desk"  # type: ignore[attr-defined]
+    assert (env.stats, resource.label) == ({"served": 0}, "desk")  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 COMPILED = ("events", "conditions", "resources", "core")
-"""The modules setup.py compiles (the same tuple there)."""
+"""The modules setup.py compiles (it reads this tuple and ``source_digest`` from this file)."""
 
 
 def source_digest(directory: Path, name: str) -> str:

@@ -9,6 +9,7 @@ cdef class Environment:
     cdef public object _urgent
     cdef public object _normal
     cdef public object _active_proc
+    cdef dict __dict__  # models may hang their own attributes on it, as on the pure build's
     cdef object __weakref__
 
     @cython.locals(init=_Initialize)

@@ -32,6 +32,7 @@ cdef class Resource:
     cdef public list users
     cdef public list queue
     cdef public list _grant_callbacks
+    cdef dict __dict__  # (as core.pxd's Environment)
     cdef object __weakref__
 
     @cython.locals(request=Request, queue=list)
