@@ -37,6 +37,8 @@ class Meter:
         "hosted",
         "gnt_lock",
         "gnt_seen",
+        "priced_v",
+        "priced_ns",
     )
 
     def __init__(
@@ -67,6 +69,9 @@ class Meter:
         self.gnt_lock = cpus.gnttab_lock if hosted and costs.gnttab_lock_hold_ns else None
         v = self.mark
         self.gnt_seen = v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE]
+        # the counters at the last pricing and their price since the mark (nothing counted yet)
+        self.priced_v = v
+        self.priced_ns = 0.0
 
     def charge(self, cause: str, amount: int) -> None:
         ns = self.prices.charge_ns(cause, amount)
@@ -76,7 +81,13 @@ class Meter:
     def elapsed(self) -> float:
         """How far into its slice the activity is now, ns (flush-lock waits included)."""
         v = self.counters.v
-        base = self.explicit + hypervisor_ns_since(self.prices, v, self.mark)
+        if v == self.priced_v:
+            # nothing counted since the last look (about half the looks): the same price, and
+            # no new flush or grant-lock hold to reserve
+            return self.explicit + self.priced_ns + self.lock_wait
+        self.priced_v = v.copy()
+        self.priced_ns = hyp = hypervisor_ns_since(self.prices, v, self.mark)
+        base = self.explicit + hyp
         if v[TLB_FLUSHES] != self.flushes_seen:
             self._flushed(base)
         if self.gnt_lock is not None and v[_MAP] + v[_UNMAP] + v[_UNMAP_REPLACE] != self.gnt_seen:
