@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -33,7 +34,7 @@ OPS = {
 PAGE = 4096
 
 
-@dataclass
+@dataclass(slots=True)
 class InFlight:
     io: Io
     slot: int
@@ -82,6 +83,8 @@ class JobRunner:
         self.done_ios = 0
         self.issued_bytes = [0, 0, 0]
         self.issued_ios = [0, 0, 0]
+        #: whether a rate or rate_iops cap is set (else _throttle has nothing to do)
+        self.throttled = any(job.rate) or any(job.rate_iops)
 
     # -- the process -------------------------------------------------------------------------------
     def run(self):
@@ -100,7 +103,8 @@ class JobRunner:
             io = self.gen.next()
             if io is None:
                 break
-            yield from self._throttle(io, t0)
+            if self.throttled:
+                yield from self._throttle(io, t0)
             if env.now >= deadline:
                 break
             yield from self._issue(io)
@@ -142,7 +146,7 @@ class JobRunner:
         self.inflight += 1
         self.stats.note_depth(self.inflight)
         # blkfront's work on a guest vCPU (timing.Cpus.run: waits for a vCPU, prices, holds it)
-        yield from self.guest.cpus.run(self.clock, lambda: self._submit(rec))
+        yield from self.guest.cpus.run(self.clock, partial(self._submit, rec))
         if rec.pending:  # not completed while the submitting vCPU was still busy
             rec.t_submit = self.env.now
 
