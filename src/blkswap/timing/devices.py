@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from blkswap.abi.blkif import BLKIF_OP_DISCARD
 from blkswap.sim import URGENT, Environment, Event
+from blkswap.storage.devices import DeviceModel
 
 if TYPE_CHECKING:
     from blkswap.timing.meter import Clock
@@ -101,6 +102,11 @@ class DeviceQueue:
             else {"read": shared, "write": _Slots(env, 1)}
         )
         self.cpu_copy = model.name in CPU_COPY_DEVICES
+        # a plain DeviceModel is frozen and its times depend on (op, sequential) and (op, nbytes)
+        # only: they are computed once per key (a fault plan's model is asked every time)
+        plain = type(model) is DeviceModel
+        self.latencies: dict[tuple[str, bool], int] | None = {} if plain else None
+        self.transfers: dict[tuple[str, int], int] | None = {} if plain else None
         self.ios = 0
         self.bytes = 0
         self.busy_ns = 0.0
@@ -108,12 +114,13 @@ class DeviceQueue:
 
     def submit(self, req: Any, store: Any, done: Callable[[Any], None]) -> None:
         """StorageIo protocol: start after the submitter's elapsed time, complete later."""
+        nbytes = req.nbytes  # a sum over the segments: read once per I/O
         if self.cpu_copy and req.segments and req.op != BLKIF_OP_DISCARD:
             # a RAM disk has no DMA engine: brd copies the data in the submitter's context
             # (Linux drivers/block/brd.c brd_make_request → copy_to_brd / copy_from_brd), so the
             # backend's vCPU pays a memcpy of the payload before the I/O can complete
-            self.clock.charge("memcpy", req.nbytes)
-        io = _DeviceIo(self, req, store, done, self.clock.offset())
+            self.clock.charge("memcpy", nbytes)
+        io = _DeviceIo(self, req, nbytes, store, done, self.clock.offset())
         # the I/O starts where a new process would: an URGENT event due now (what
         # Environment.process schedules), processed once the submitting activity has yielded
         start = self.env.event()
@@ -139,6 +146,7 @@ class _DeviceIo:
     __slots__ = (
         "dq",
         "req",
+        "nbytes",
         "store",
         "done",
         "delay",
@@ -150,10 +158,17 @@ class _DeviceIo:
     )
 
     def __init__(
-        self, dq: DeviceQueue, req: Any, store: Any, done: Callable[[Any], None], delay: float
+        self,
+        dq: DeviceQueue,
+        req: Any,
+        nbytes: int,
+        store: Any,
+        done: Callable[[Any], None],
+        delay: float,
     ) -> None:
         self.dq = dq
         self.req = req
+        self.nbytes = nbytes
         self.store = store
         self.done = done
         self.delay = delay
@@ -175,20 +190,35 @@ class _DeviceIo:
         key = id(self.store)
         last_end = dq.last_end
         self.sequential = last_end.get(key) == offset
-        last_end[key] = offset + req.nbytes
+        last_end[key] = offset + self.nbytes
         self.op = dq._op(req)
         if dq.slots.take(self.serve):
             _after_hop(dq.env, self.serve)
 
     def serve(self, _ev: Any) -> None:
         dq = self.dq
-        latency = dq.model.latency_ns(self.op, self.sequential, self.offset, self.req.nbytes)
+        cache = dq.latencies
+        if cache is None:
+            latency = dq.model.latency_ns(self.op, self.sequential, self.offset, self.nbytes)
+        else:
+            key = (self.op, self.sequential)
+            latency = cache.get(key)
+            if latency is None:
+                latency = cache[key] = dq.model.latency_ns(*key)
         self.latency = latency
         dq.env.timeout(latency).callbacks.append(self.transfer_start)  # type: ignore[union-attr]
 
     def transfer_start(self, _ev: Any) -> None:
         dq = self.dq
-        self.transfer = dq.model.transfer_ns(self.op, self.req.nbytes)
+        cache = dq.transfers
+        if cache is None:
+            self.transfer = dq.model.transfer_ns(self.op, self.nbytes)
+        else:
+            key = (self.op, self.nbytes)
+            transfer = cache.get(key)
+            if transfer is None:
+                transfer = cache[key] = dq.model.transfer_ns(*key)
+            self.transfer = transfer
         if not self.transfer:
             self.complete(None)
         elif dq.channels[self.op].take(self.transfer_go):
@@ -208,7 +238,7 @@ class _DeviceIo:
         dq, req, op = self.dq, self.req, self.op
         dq.busy_ns += self.latency + self.transfer
         dq.ios += 1
-        dq.bytes += req.nbytes if op in ("read", "write") else 0
+        dq.bytes += self.nbytes if op in ("read", "write") else 0
         req.status = dq.perform(req, self.store)  # the bytes move now, through the real image
         dq.slots.give()
         self.done(req)
