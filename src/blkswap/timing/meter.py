@@ -177,11 +177,19 @@ class Clock:
     def now(self) -> int:
         """Current time inside the running activity (sim time + elapsed so far), ns."""
         current = self.current
-        return int(self.env.now + (current.elapsed() if current is not None else 0))
+        if current is None:
+            return int(self.env.now + 0)
+        if current.counters.v == current.priced_v:  # Meter.elapsed's first case, inlined
+            return int(self.env.now + (current.explicit + current.priced_ns + current.lock_wait))
+        return int(self.env.now + current.elapsed())
 
     def offset(self) -> float:
         current = self.current
-        return current.elapsed() if current is not None else 0.0
+        if current is None:
+            return 0.0
+        if current.counters.v == current.priced_v:  # Meter.elapsed's first case, inlined
+            return current.explicit + current.priced_ns + current.lock_wait
+        return current.elapsed()
 
     def later(self, delay: float, fn: Callable[[], None]) -> None:
         """Run ``fn`` at now + elapsed-so-far + ``delay``."""
