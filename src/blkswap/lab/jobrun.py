@@ -179,7 +179,8 @@ class JobRunner:
         for i in range(math.ceil(sectors / 8)):
             n = min(8, sectors - 8 * i)
             segs.append((gfns[i], 0, n - 1))
-        maxseg = self.guest.front.max_segments
+        # one segment (a 4 KiB I/O) is one bio whatever the negotiated limit (at least 1)
+        maxseg = self.guest.front.max_segments if len(segs) > 1 else 1
         bios = []
         for start in range(0, len(segs), maxseg):
             chunk = segs[start : start + maxseg]
