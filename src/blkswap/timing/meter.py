@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import sub
 from typing import Any
 
 from blkswap.sim import Environment
@@ -55,7 +56,7 @@ class Meter:
         self.env = cpus.env
         # the domain's cumulative hypervisor counters, and their values when the activity began
         self.counters: Counters = cpus.domain.counters
-        self.mark = self.counters.mark()
+        self.mark = self.counters.v.copy()  # = Counters.mark(), without the call
         self.explicit = 0.0
         self.by_cause: dict[str, float] = {}
         self.lock_wait = 0.0  # spinning for the host-wide flush lock
@@ -156,7 +157,7 @@ class Meter:
         (the IPI handler time of the other vCPUs included, as ``tlb_ipi``)."""
         if self.counters.v[TLB_FLUSHES] != self.flushes_seen or self.gnt_lock is not None:
             self.elapsed()  # flushes/lock holds since the last look (else elapsed() only reads)
-        delta = self.counters.since(self.mark)
+        delta = list(map(sub, self.counters.v, self.mark))  # = Counters.since(mark)
         hyp = hypervisor_ns_by_cause(self.prices, delta, self.by_cause)
         self.total = self.explicit + hyp + self.lock_wait
         self.cpus.account(self.by_cause)
