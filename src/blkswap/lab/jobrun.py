@@ -251,7 +251,6 @@ class JobRunner:
         f, io, me = self.findings, rec.io, self.guest.domid
         views = self._views(rec)
         raw = views[0].tobytes() if len(views) == 1 else b"".join(views)
-        buf = np.frombuffer(raw, dtype=np.uint8)
         verifying = (
             io.op == "read"
             and rec.status == blkif.BLKIF_RSP_OKAY
@@ -261,7 +260,7 @@ class JobRunner:
         if io.op == "read" and not verifying:
             f.unverifiable_reads += 1
         if verifying:
-            v = self._verify_read(rec, raw, buf)
+            v = self._verify_read(rec, raw)
             f.verified_sectors += io.length // 512
             bad = io.length // 512 - v.ok - sum(v.foreign.values()) - v.poison
             if bad:
@@ -270,16 +269,17 @@ class JobRunner:
                     f.first_error = f"read at offset {io.offset}, length {io.length}: {v}"
                 self.stats.error = 84  # EILSEQ, as fio's verify
             self._leaks(v)
-            if buf.size > io.length:  # the rest of a partial last page
-                self._leaks(classify(buf[io.length :], thread=me, poison=self.poison))
+            if len(raw) > io.length:  # the rest of a partial last page
+                rest = np.frombuffer(raw, dtype=np.uint8)[io.length :]
+                self._leaks(classify(rest, thread=me, poison=self.poison))
         elif rec.tags is not None and raw == rec.tags:
             # the buffer still holds exactly the tags we wrote (our own, valid): the scan below
             # would find no other domain's tag and no poison, so there is nothing to look for
             pass
         else:
-            self._leaks(classify(buf, thread=me, poison=self.poison))
+            self._leaks(classify(np.frombuffer(raw, dtype=np.uint8), thread=me, poison=self.poison))
 
-    def _verify_read(self, rec: InFlight, raw: bytes, buf: np.ndarray) -> Verdict:
+    def _verify_read(self, rec: InFlight, raw: bytes) -> Verdict:
         """The verdict of a read: one comparison with the bytes the truth expects (zeros, or the
         tags the writes put there) when it knows them and they match — then every sector is
         ok, which is what :func:`check` would find; else :func:`check` classifies each sector."""
@@ -288,7 +288,7 @@ class JobRunner:
         if want is not None and raw[: io.length] == want:  # (a whole-bytes slice is no copy)
             return Verdict(ok=io.length // 512)
         return check(
-            buf[: io.length],
+            np.frombuffer(raw, dtype=np.uint8)[: io.length],
             thread=self.guest.domid,
             vbd=self.vbd_tag,
             offset=io.offset,
