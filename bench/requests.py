@@ -16,7 +16,10 @@ guests and depth), measured in the same run; the numbers printed are whatever th
 does — nothing is adjusted.
 
 ``--profile PATH`` runs that path once more under cProfile (verification on) and prints the
-functions with the most own time and the most cumulative time. Not a pytest test.
+functions with the most own time and the most cumulative time. ``--calls`` prints instead the
+Python and C calls per request of each path (cProfile's call counts of an ``--ios`` run minus a
+256-I/O run, divided by the I/Os between them): a figure that does not depend on the machine's
+load. Not a pytest test.
 """
 
 from __future__ import annotations
@@ -136,6 +139,29 @@ def profile(path: str, args: argparse.Namespace) -> None:
         print("\n".join(lines[start:]).rstrip())
 
 
+def calls_per_request(path: str, args: argparse.Namespace, verify: bool) -> float:
+    """cProfile's call count (Python and C functions) per marginal request of ``path``."""
+    counts = []
+    for ios in (256, args.ios):
+        prof = cProfile.Profile()
+        prof.enable()
+        done, _, _ = measure(path, argparse.Namespace(**{**vars(args), "ios": ios}), verify)
+        prof.disable()
+        calls = sum(st[1] for st in pstats.Stats(prof).stats.values())  # type: ignore[attr-defined]
+        counts.append((done, calls))
+    (n0, c0), (n1, c1) = counts
+    return (c1 - c0) / (n1 - n0)
+
+
+def calls(args: argparse.Namespace) -> None:
+    print(f"calls per request (cProfile, {args.ios}-I/O run minus 256-I/O run, storage "
+          f"{args.storage}, {args.guests} guest(s), iodepth {args.iodepth})")  # fmt: skip
+    print(f"{'path':<11}{'verification on':>17}{'off':>8}")
+    for path in args.paths:
+        on, off = calls_per_request(path, args, True), calls_per_request(path, args, False)
+        print(f"{path:<11}{on:>17.1f}{off:>8.1f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ios", type=int, default=8192, help="I/Os per guest (default 8192)")
@@ -147,6 +173,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="physical CPUs under the vCPUs (0: no host model; docs/costs.md Host)")  # fmt: skip
     ap.add_argument("--paths", default=",".join(PATHS), help="comma-separated data paths")
     ap.add_argument("--profile", metavar="PATH", choices=PATHS, help="cProfile one data path")
+    ap.add_argument("--calls", action="store_true",
+                    help="print calls per request of each path (cProfile) instead of rates")  # fmt: skip
     ap.add_argument("--top", type=int, default=25, help="functions shown per profile table")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="rates per CPU second of this process (default) or per wall second")  # fmt: skip
@@ -158,6 +186,9 @@ def main(argv: list[str] | None = None) -> None:
         ap.error(
             f"unknown data path(s) {', '.join(sorted(unknown))}; choose from {', '.join(PATHS)}"
         )
+    if args.calls:
+        calls(args)
+        return
     table(args)
     if args.profile:
         profile(args.profile, args)

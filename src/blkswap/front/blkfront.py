@@ -105,9 +105,12 @@ class FrontQueue:
         rid = self.free_ids.popleft()
         self.meter.charge("front_request", 1)
         granted = self.grants.grant(bio)
+        # (a list comprehension: one call; a generator would be resumed once per segment)
         segs = tuple(
-            blkif.Segment(ref, first, last)
-            for ref, (_, first, last) in zip(granted.grefs, bio.segments, strict=True)
+            [
+                blkif.Segment(ref, first, last)
+                for ref, (_, first, last) in zip(granted.grefs, bio.segments, strict=True)
+            ]
         )
         req: blkif.AnyRequest
         if bio.op == blkif.BLKIF_OP_DISCARD:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -33,7 +34,7 @@ OPS = {
 PAGE = 4096
 
 
-@dataclass
+@dataclass(slots=True)
 class InFlight:
     io: Io
     slot: int
@@ -82,6 +83,8 @@ class JobRunner:
         self.done_ios = 0
         self.issued_bytes = [0, 0, 0]
         self.issued_ios = [0, 0, 0]
+        #: whether a rate or rate_iops cap is set (else _throttle has nothing to do)
+        self.throttled = any(job.rate) or any(job.rate_iops)
 
     # -- the process -------------------------------------------------------------------------------
     def run(self):
@@ -100,7 +103,8 @@ class JobRunner:
             io = self.gen.next()
             if io is None:
                 break
-            yield from self._throttle(io, t0)
+            if self.throttled:
+                yield from self._throttle(io, t0)
             if env.now >= deadline:
                 break
             yield from self._issue(io)
@@ -142,7 +146,7 @@ class JobRunner:
         self.inflight += 1
         self.stats.note_depth(self.inflight)
         # blkfront's work on a guest vCPU (timing.Cpus.run: waits for a vCPU, prices, holds it)
-        yield from self.guest.cpus.run(self.clock, lambda: self._submit(rec))
+        yield from self.guest.cpus.run(self.clock, partial(self._submit, rec))
         if rec.pending:  # not completed while the submitting vCPU was still busy
             rec.t_submit = self.env.now
 
@@ -175,7 +179,8 @@ class JobRunner:
         for i in range(math.ceil(sectors / 8)):
             n = min(8, sectors - 8 * i)
             segs.append((gfns[i], 0, n - 1))
-        maxseg = self.guest.front.max_segments
+        # one segment (a 4 KiB I/O) is one bio whatever the negotiated limit (at least 1)
+        maxseg = self.guest.front.max_segments if len(segs) > 1 else 1
         bios = []
         for start in range(0, len(segs), maxseg):
             chunk = segs[start : start + maxseg]
@@ -246,7 +251,6 @@ class JobRunner:
         f, io, me = self.findings, rec.io, self.guest.domid
         views = self._views(rec)
         raw = views[0].tobytes() if len(views) == 1 else b"".join(views)
-        buf = np.frombuffer(raw, dtype=np.uint8)
         verifying = (
             io.op == "read"
             and rec.status == blkif.BLKIF_RSP_OKAY
@@ -256,7 +260,7 @@ class JobRunner:
         if io.op == "read" and not verifying:
             f.unverifiable_reads += 1
         if verifying:
-            v = self._verify_read(rec, raw, buf)
+            v = self._verify_read(rec, raw)
             f.verified_sectors += io.length // 512
             bad = io.length // 512 - v.ok - sum(v.foreign.values()) - v.poison
             if bad:
@@ -265,16 +269,17 @@ class JobRunner:
                     f.first_error = f"read at offset {io.offset}, length {io.length}: {v}"
                 self.stats.error = 84  # EILSEQ, as fio's verify
             self._leaks(v)
-            if buf.size > io.length:  # the rest of a partial last page
-                self._leaks(classify(buf[io.length :], thread=me, poison=self.poison))
+            if len(raw) > io.length:  # the rest of a partial last page
+                rest = np.frombuffer(raw, dtype=np.uint8)[io.length :]
+                self._leaks(classify(rest, thread=me, poison=self.poison))
         elif rec.tags is not None and raw == rec.tags:
             # the buffer still holds exactly the tags we wrote (our own, valid): the scan below
             # would find no other domain's tag and no poison, so there is nothing to look for
             pass
         else:
-            self._leaks(classify(buf, thread=me, poison=self.poison))
+            self._leaks(classify(np.frombuffer(raw, dtype=np.uint8), thread=me, poison=self.poison))
 
-    def _verify_read(self, rec: InFlight, raw: bytes, buf: np.ndarray) -> Verdict:
+    def _verify_read(self, rec: InFlight, raw: bytes) -> Verdict:
         """The verdict of a read: one comparison with the bytes the truth expects (zeros, or the
         tags the writes put there) when it knows them and they match — then every sector is
         ok, which is what :func:`check` would find; else :func:`check` classifies each sector."""
@@ -283,7 +288,7 @@ class JobRunner:
         if want is not None and raw[: io.length] == want:  # (a whole-bytes slice is no copy)
             return Verdict(ok=io.length // 512)
         return check(
-            buf[: io.length],
+            np.frombuffer(raw, dtype=np.uint8)[: io.length],
             thread=self.guest.domid,
             vbd=self.vbd_tag,
             offset=io.offset,
