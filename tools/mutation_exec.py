@@ -95,10 +95,12 @@ def _cover(out: str, tests: list[str]) -> int:
 # --- which tests a mutant needs ---------------------------------------------------------------
 
 
-def statement_spans(source: str) -> list[tuple[int, int, bool]]:
-    """(first, last line, inside a function) of each statement's own lines (a compound
-    statement's header with its decorators, a simple statement whole), innermost last."""
-    spans: list[tuple[int, int, bool]] = []
+def statement_spans(source: str) -> list[tuple[int, int, bool, int | None]]:
+    """(first line, last line, inside a function, proxy line) of each statement's own lines (a
+    compound statement's header with its decorators, a simple statement whole). The proxy of a
+    ``def`` outside functions is its first body line: its defaults and decorators matter only to
+    the tests that call it."""
+    spans: list[tuple[int, int, bool, int | None]] = []
 
     def walk(node: ast.AST, in_fn: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -108,8 +110,8 @@ def statement_spans(source: str) -> list[tuple[int, int, bool]]:
                     [child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])]
                 )
                 last = body[0].lineno - 1 if body else child.end_lineno or child.lineno
-                spans.append((first, max(first, last), in_fn))
                 fn = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                spans.append((first, max(first, last), in_fn, _first_code(child) if fn else None))
                 walk(child, in_fn or fn)
             elif not isinstance(child, ast.expr):
                 walk(child, in_fn)  # handlers, match cases: their bodies hold statements
@@ -118,11 +120,41 @@ def statement_spans(source: str) -> list[tuple[int, int, bool]]:
     return spans
 
 
+def _first_code(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    """The first body line that runs when ``fn`` is called (a docstring never runs)."""
+    body = fn.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body[0].lineno if body else None
+
+
+def annotations(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The (start, end) positions of every annotation: with ``from __future__ import annotations``
+    (every module of xen/ and back/) they are strings, never evaluated (PEP 563)."""
+    if "from __future__ import annotations" not in source:
+        return []
+    lines = source.splitlines()
+
+    def chars(line: int, col: int) -> int:  # ast counts UTF-8 bytes, parso characters
+        return len(lines[line - 1].encode()[:col].decode())
+
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        for a in (getattr(node, "annotation", None), getattr(node, "returns", None)):
+            if isinstance(a, ast.expr) and a.end_lineno is not None:
+                start = (a.lineno, chars(a.lineno, a.col_offset))
+                out.append((start, (a.end_lineno, chars(a.end_lineno, a.end_col_offset or 0))))
+    return out
+
+
 def select_tests(line: int, spans: list, lines: dict[str, list[str]], pool: list[str]) -> list[str]:
     """The node ids of ``pool`` that a mutant on ``line`` needs ([] = no test executes it)."""
     around = [s for s in spans if s[0] <= line <= s[1]]
-    first, last, in_fn = min(around, key=lambda s: s[1] - s[0]) if around else (line, line, False)
-    if not in_fn:
+    best = min(around, key=lambda s: s[1] - s[0]) if around else (line, line, False, None)
+    first, last, in_fn, proxy = best
+    if proxy is not None and not in_fn:
+        first = last = proxy  # a def header: the tests that call the function
+    elif not in_fn:
         return list(pool)  # runs at import: every test depends on it
     keep = set(pool)
     hit = {t for n in range(first, last + 1) for t in lines.get(str(n), ()) if t in keep}
