@@ -110,76 +110,79 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/indirect.py:30 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
         "GNTST_okay is the small int 0 (one object in CPython): is not == !="
     ),
-    "src/blkswap/xen/ops_map.py:176 core/ReplaceComparisonOperator_Eq_GtE #1": (
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_GtE #1": (
         "kinds are 0/1; for a LOCAL alias at new_addr no live handle has va == new_addr, so the loop finds nothing"
     ),
-    "src/blkswap/xen/ops_map.py:176 core/ReplaceComparisonOperator_Eq_Is #1": (
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_Is #1": (
         "GRANT is the small int 0 (one object in CPython): is == =="
     ),
-    "src/blkswap/xen/ops_map.py:181 core/ReplaceComparisonOperator_GtE_Gt #2": (
+    "src/blkswap/xen/ops_map.py:184 core/ReplaceComparisonOperator_GtE_Gt #2": (
         "mfn 0 is RESERVED in the arena: no gfn maps to it, > 0 is >= 0"
     ),
-    "src/blkswap/xen/ops_map.py:181 core/NumberReplacer #72": (
+    "src/blkswap/xen/ops_map.py:184 core/NumberReplacer #80": (
         "mfn 0 is RESERVED in the arena: >= 1 is >= 0"
     ),
-    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #0": (
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_Add #0": (
         "_HOST, _DEV, _RO are disjoint bits (2, 1, 4): + and ^ give 7 like |"
     ),
-    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_Add #1": (
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_Add #1": (
         "disjoint bits: 2 | (1 + 4) == 7"
     ),
-    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
         "disjoint bits: (2 ^ 1) | 4 == 7"
     ),
-    "src/blkswap/xen/ops_map.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
         "disjoint bits: 2 | (1 ^ 4) == 7"
     ),
-    "src/blkswap/xen/ops_map.py:58 core/ReplaceBinaryOperator_BitOr_Add #2": (
+    "src/blkswap/xen/ops_map.py:59 core/ReplaceBinaryOperator_BitOr_Add #2": (
         "disjoint bits: 2 + 1 == 2 | 1"
     ),
-    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_Add #3": (
+    "src/blkswap/xen/ops_map.py:159 core/ReplaceBinaryOperator_BitOr_Add #3": (
         "disjoint bits: 2 + 1 == 2 | 1"
     ),
-    "src/blkswap/xen/ops_map.py:156 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+    "src/blkswap/xen/ops_map.py:159 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
         "disjoint bits: 2 ^ 1 == 2 | 1"
     ),
-    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Add #4": (
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_Add #4": (
         "drop holds only host/device bits, never RO: + == |"
     ),
-    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
         "drop holds only host/device bits, never RO: ^ == |"
     ),
-    "src/blkswap/xen/ops_map.py:157 core/ReplaceBinaryOperator_BitOr_Sub #4": (
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_Sub #4": (
         "drop < 4, so drop - 4 has bit 2 set and the same low bits: pin_increment reads only bits 0-2"
     ),
-    "src/blkswap/xen/ops_map.py:176 core/ReplaceComparisonOperator_Eq_LtE #1": (
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_LtE #1": (
         "vmap kinds are GRANT 0 and LOCAL 1: <= 0 is == 0"
     ),
-    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_Gt #2": (
         "vmap kinds are 0 and 1: > 0 is != 0"
     ),
-    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
         "GRANT is the small int 0 (one object in CPython): is not == !="
     ),
-    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_Lt #2": (
         "a LOCAL alias maps one of the mapper's own frames, never the foreign frame of the handle: the mfn test already refuses it"
     ),
-    "src/blkswap/xen/ops_map.py:144 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
         "the PTE's frame and act_mfn are the same int object (map stores pin_entry's act_mfn[ref])"
     ),
-    "src/blkswap/xen/ops_map.py:73 core/ReplaceComparisonOperator_Lt_LtE #1": (
+    "src/blkswap/xen/ops_map.py:74 core/ReplaceComparisonOperator_Lt_LtE #1": (
         "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
     ),
-    "src/blkswap/xen/ops_map.py:73 core/NumberReplacer #24": (
+    "src/blkswap/xen/ops_map.py:74 core/NumberReplacer #24": (
         "mfn 0 is RESERVED in the arena: mfn < 1 is mfn < 0"
     ),
-    "src/blkswap/xen/ops_map.py:115 core/ReplaceFalseWithTrue #1": (
+    "src/blkswap/xen/ops_map.py:117 core/ReplaceFalseWithTrue #1": (
         "replace=True with new_addr 0 takes the plain-unmap branch"
     ),
-    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #46": (
+    "src/blkswap/xen/ops_map.py:117 core/NumberReplacer #50": (
         "new_addr is read only when replace is True"
     ),
-    "src/blkswap/xen/ops_map.py:115 core/NumberReplacer #47": (
+    "src/blkswap/xen/ops_map.py:117 core/NumberReplacer #51": (
         "new_addr is read only when replace is True"
+    ),
+    "src/blkswap/xen/ops_map.py:59 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "disjoint bits: 2 ^ 1 == 2 | 1"
     ),
 }

@@ -37,6 +37,7 @@ PY = ROOT / ".venv" / "bin" / "python"
 PRELOAD = ("pytest", "hypothesis", "hypothesis.strategies", "numpy", "simpy", "json", "struct",
            "mmap", "ctypes", "subprocess", "tomllib", "csv", "zlib", "random", "socket")  # fmt: skip
 PYTEST = ["-x", "-q", "-p", "no:cacheprovider"]
+IMPORT = "<import>"  # the context of lines run while no test runs (collection: imports)
 
 
 def scratch(tmp: Path) -> Path:
@@ -85,9 +86,8 @@ def _cover(out: str, tests: list[str]) -> int:
     lines = {}
     for f in data.measured_files():
         rel = str(Path(f).relative_to(Path.cwd()))
-        lines[rel] = {
-            n: sorted(c for c in ctxs if c) for n, ctxs in data.contexts_by_lineno(f).items()
-        }
+        by_line = data.contexts_by_lineno(f).items()
+        lines[rel] = {n: sorted(c or IMPORT for c in ctxs) for n, ctxs in by_line}
     Path(out).write_text(json.dumps({"lines": lines, "seconds": seconds, "rc": int(code)}))
     return 0
 
@@ -156,9 +156,10 @@ def select_tests(line: int, spans: list, lines: dict[str, list[str]], pool: list
         first = last = proxy  # a def header: the tests that call the function
     elif not in_fn:
         return list(pool)  # runs at import: every test depends on it
-    keep = set(pool)
-    hit = {t for n in range(first, last + 1) for t in lines.get(str(n), ()) if t in keep}
-    return [t for t in pool if t in hit]
+    hits = {t for n in range(first, last + 1) for t in lines.get(str(n), ())}
+    if IMPORT in hits:
+        return list(pool)  # e.g. a function called at import (a table, a dataclass check)
+    return [t for t in pool if t in hits]
 
 
 def in_targets(nodeid: str, targets: list[str]) -> bool:
