@@ -180,6 +180,11 @@ def run_module(module: str, ctx: dict, only: set[str] | None = None) -> dict:
     cover = ctx["cover"]
     pool = [t for t in cover["seconds"] if in_targets(t, tests)]
     lines = cover["lines"].get(module, {})
+    # a statement run at import (a constant, a class body) can matter to any targeted test; the
+    # first pass gives it only the tests that run the module's code (a heuristic: it can only
+    # leave a mutant alive, never kill one wrongly) and --recheck gives its survivors them all
+    used = {t for hit in lines.values() for t in hit}
+    users = [t for t in pool if t in used] or pool
     source = (ROOT / module).read_text()
     spans, notes = statement_spans(source), annotations(source)
     jobs, uncovered, n_notes = [], [], 0
@@ -189,7 +194,7 @@ def run_module(module: str, ctx: dict, only: set[str] | None = None) -> dict:
         if any(a <= mu["pos"] < b for a, b in notes):
             n_notes += 1  # a string under PEP 563: not a mutant of anything that runs
             continue
-        chosen = select_tests(mu["line"], spans, lines, pool)
+        chosen = select_tests(mu["line"], spans, lines, pool, pool if only else users)
         if not chosen:
             uncovered.append(mu | {"rc": 0, "diff": "(no targeted test executes this line)"})
             continue

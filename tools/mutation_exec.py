@@ -147,18 +147,21 @@ def annotations(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     return out
 
 
-def select_tests(line: int, spans: list, lines: dict[str, list[str]], pool: list[str]) -> list[str]:
-    """The node ids of ``pool`` that a mutant on ``line`` needs ([] = no test executes it)."""
+def select_tests(
+    line: int, spans: list, lines: dict[str, list[str]], pool: list[str], broad: list[str]
+) -> list[str]:
+    """The node ids of ``pool`` that a mutant on ``line`` needs ([] = no test executes it); a
+    statement run at import needs ``broad``."""
     around = [s for s in spans if s[0] <= line <= s[1]]
     best = min(around, key=lambda s: s[1] - s[0]) if around else (line, line, False, None)
     first, last, in_fn, proxy = best
     if proxy is not None and not in_fn:
         first = last = proxy  # a def header: the tests that call the function
     elif not in_fn:
-        return list(pool)  # runs at import: every test depends on it
+        return broad  # runs at import: every test may depend on it
     hits = {t for n in range(first, last + 1) for t in lines.get(str(n), ())}
     if IMPORT in hits:
-        return list(pool)  # e.g. a function called at import (a table, a dataclass check)
+        return broad  # e.g. a function called at import (a table, a dataclass check)
     return [t for t in pool if t in hits]
 
 
