@@ -46,6 +46,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -193,8 +194,8 @@ def run_module(module: str, ctx: dict, only: set[str] | None = None) -> dict:
     # a statement run at import (a constant, a class body) can matter to any targeted test; the
     # first pass gives it only the tests that run the module's code (a heuristic: it can only
     # leave a mutant alive, never kill one wrongly) and --recheck gives its survivors them all
-    used = {t for hit in lines.values() for t in hit}
-    users = [t for t in pool if t in used] or pool
+    reach = Counter(t for hit in lines.values() for t in hit)  # lines of the module it runs
+    users = [t for t in pool if reach[t]] or pool
     source = (ROOT / module).read_text()
     spans, notes = statement_spans(source), annotations(source)
     jobs, uncovered, n_notes = [], [], 0
@@ -208,10 +209,10 @@ def run_module(module: str, ctx: dict, only: set[str] | None = None) -> dict:
         if not chosen:
             uncovered.append(mu | {"rc": 0, "diff": "(no targeted test executes this line)"})
             continue
-        files = sorted({t.split("::")[0] for t in chosen})
+        chosen.sort(key=lambda t: (-reach[t], cover["seconds"].get(t, 0.0)))
         expected = sum(cover["seconds"].get(t, 0.0) for t in chosen)
         timeout = min(ctx["timeout"], 10 * expected + 10)
-        jobs.append(mu | {"file": module, "tests": chosen, "files": files, "timeout": timeout})
+        jobs.append(mu | {"file": module, "tests": chosen, "timeout": timeout})
     start, done = time.monotonic(), []
     for job, result in run_jobs(ctx["workers"], jobs):
         done.append(job | result)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import importlib.util
 import json
 import os
@@ -28,15 +29,18 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = ROOT / ".venv" / "bin" / "python"
+CACHE = Path(tempfile.gettempdir()) / "blkswap-mutation-cover"
 PRELOAD = ("pytest", "hypothesis", "hypothesis.strategies", "numpy", "simpy", "json", "struct",
            "mmap", "ctypes", "subprocess", "tomllib", "csv", "zlib", "random", "socket")  # fmt: skip
 PYTEST = ["-x", "-q", "-p", "no:cacheprovider"]
+FIRST = 24  # a long test list runs in two parts: these first, the rest only if all pass
 IMPORT = "<import>"  # the context of lines run while no test runs (collection: imports)
 
 
@@ -57,10 +61,16 @@ def _env(work: Path) -> dict[str, str]:
 
 
 def coverage_map(work: Path, tests: list[str]) -> dict:
-    """{"lines": {file: {line: [node ids]}}, "seconds": {node id: s}} of ``tests`` in ``work``."""
-    out = work / "cover.json"
-    cmd = ["nice", "-n", "15", str(PY), __file__, "cover", str(out), *tests]
-    subprocess.run(cmd, cwd=work, env=_env(work), check=True, stdout=subprocess.DEVNULL)
+    """{"lines": {file: {line: [node ids]}}, "seconds": {node id: s}} of ``tests`` in ``work``,
+    kept in CACHE under a digest of src/, tests/ and the test list (it takes minutes)."""
+    digest = hashlib.sha256("\n".join(tests).encode())
+    for path in sorted((*work.glob("src/**/*.py"), *work.glob("tests/**/*.py"))):
+        digest.update(str(path.relative_to(work)).encode() + path.read_bytes())
+    out = CACHE / f"{digest.hexdigest()[:24]}.json"
+    if not out.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        cmd = ["nice", "-n", "15", str(PY), __file__, "cover", str(out), *tests]
+        subprocess.run(cmd, cwd=work, env=_env(work), check=True, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text())
 
 
@@ -203,9 +213,14 @@ def _one(job: dict) -> dict:
     try:
         path.write_text(mutated)
         Path(importlib.util.cache_from_source(str(path))).unlink(missing_ok=True)
-        rc, timed_out = _fork_pytest(job["tests"], job["timeout"])
-        if rc in (4, 5) and job["tests"] != job["files"]:  # a node id not found (ids can change)
-            rc, timed_out = _fork_pytest(job["files"], job["timeout"])
+        tests = job["tests"]  # the likeliest killers first: a kill often needs only those
+        for part in [tests[:FIRST], tests[FIRST:]] if len(tests) > 2 * FIRST else [tests]:
+            rc, timed_out = _fork_pytest(part, job["timeout"])
+            files = sorted({t.split("::")[0] for t in part})
+            if rc in (4, 5) and part != files:  # a node id not found (ids can change)
+                rc, timed_out = _fork_pytest(files, job["timeout"])
+            if rc != 0:
+                break
     finally:
         path.write_text(original)
     plus = [ln[1:].strip() for ln in difflib.unified_diff(original.split("\n"), mutated.split("\n"),
