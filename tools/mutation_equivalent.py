@@ -200,4 +200,10 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/ops_swap.py:140 core/NumberReplacer #39": (
         "gfn -1 gets past gfn < -1 but is returned as -1 (p2m[-1] matching or not): callers test < 0"
     ),
+    "src/blkswap/back/caps.py:38 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/caps.py:68 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "both sides are bools (two singletons): is not == !="
+    ),
 }
