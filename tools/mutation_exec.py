@@ -60,17 +60,24 @@ def _env(work: Path) -> dict[str, str]:
 # --- the coverage map -------------------------------------------------------------------------
 
 
-def coverage_map(work: Path, tests: list[str]) -> dict:
-    """{"lines": {file: {line: [node ids]}}, "seconds": {node id: s}} of ``tests`` in ``work``,
-    kept in CACHE under a digest of src/, tests/ and the test list (it takes minutes)."""
-    digest = hashlib.sha256("\n".join(tests).encode())
-    for path in sorted((*work.glob("src/**/*.py"), *work.glob("tests/**/*.py"))):
+def coverage_map(work: Path, tests: list[str], fresh: bool) -> dict:
+    """{"lines": {file: {line: [node ids]}}, "seconds": {node id: s}} of ``tests`` in ``work``.
+
+    Kept in CACHE under a digest of src/ (it takes minutes): a first run reuses a map of the same
+    source that ran every test file asked for (a test added since is not selected: it can only
+    leave a mutant alive); ``fresh`` (--recheck) always measures again."""
+    digest = hashlib.sha256()
+    for path in sorted(work.glob("src/**/*.py")):
         digest.update(str(path.relative_to(work)).encode() + path.read_bytes())
     out = CACHE / f"{digest.hexdigest()[:24]}.json"
-    if not out.exists():
-        CACHE.mkdir(parents=True, exist_ok=True)
-        cmd = ["nice", "-n", "15", str(PY), __file__, "cover", str(out), *tests]
-        subprocess.run(cmd, cwd=work, env=_env(work), check=True, stdout=subprocess.DEVNULL)
+    if not fresh and out.exists():
+        cached = json.loads(out.read_text())
+        ran = {t.split("::")[0] for t in cached["seconds"]}
+        if all(t in ran or any(f.startswith(t.rstrip("/") + "/") for f in ran) for t in tests):
+            return cached
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cmd = ["nice", "-n", "15", str(PY), __file__, "cover", str(out), *tests]
+    subprocess.run(cmd, cwd=work, env=_env(work), check=True, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text())
 
 
