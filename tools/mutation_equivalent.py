@@ -206,4 +206,199 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/caps.py:68 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
         "both sides are bools (two singletons): is not == !="
     ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "the host is little-endian (the module refuses to load otherwise): 'little' is neither > nor < 'little'"
+    ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Is #0": (
+        "sys.byteorder is not the literal's str object: is gives False like != on a little-endian host"
+    ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "the host is little-endian (the module refuses to load otherwise): 'little' is neither > nor < 'little'"
+    ),
+    "src/blkswap/xen/grant_table.py:38 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "0xFF and 0xFF << 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "0xFF and 0xFF << 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:41 core/NumberReplacer #22": (
+        "the retry bound is reached only if the entry changes between the read and the compare; in one process no granter runs in between (a racing granter needs a second process on the arena)"
+    ),
+    "src/blkswap/xen/grant_table.py:41 core/NumberReplacer #23": (
+        "the retry bound is reached only if the entry changes between the read and the compare; in one process no granter runs in between (a racing granter needs a second process on the arena)"
+    ),
+    "src/blkswap/xen/grant_table.py:43 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "GTF_type_mask 3 and GTF_sub_page 256 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:43 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "GTF_type_mask 3 and GTF_sub_page 256 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_Sub #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:69 core/NumberReplacer #27": (
+        "grow adds len(frames)*512 - nr_entries entries: nr_entries ends at 512 either way and the lists get one slot no ref reaches"
+    ),
+    "src/blkswap/xen/grant_table.py:82 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:82 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:86 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:86 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitOr #1": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitXor #1": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:92 core/ReplaceBinaryOperator_BitOr_Add #5": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:92 core/ReplaceBinaryOperator_BitOr_BitXor #5": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:93 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "entries are 8-byte aligned: off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:93 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "entries are 8-byte aligned: off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:94 core/ReplaceBinaryOperator_Add_BitOr #3": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:94 core/ReplaceBinaryOperator_Add_BitXor #3": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:98 core/ReplaceBinaryOperator_BitOr_Add #6": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #6": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:101 core/ReplaceBinaryOperator_BitOr_Add #7": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:101 core/ReplaceBinaryOperator_BitOr_BitXor #7": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_BitOr_Add #8": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_BitOr_BitXor #8": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:112 core/NumberReplacer #96": (
+        "act_domid[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:112 core/NumberReplacer #97": (
+        "act_domid[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:113 core/NumberReplacer #98": (
+        "act_mfn[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:113 core/NumberReplacer #99": (
+        "act_mfn[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:125 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "act_domid[ref] holds the very int object the pinning domain passed (its domid); another domain's domid differs in value"
+    ),
+    "src/blkswap/xen/grant_table.py:127 core/ReplaceBinaryOperator_BitOr_Add #9": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:127 core/ReplaceBinaryOperator_BitOr_BitXor #9": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "the masked flags equal 1 only as the cached small int 1: is not == !="
+    ),
+    "src/blkswap/xen/grant_table.py:135 core/ReplaceBinaryOperator_Add_BitOr #5": (
+        "entries are 8-byte aligned: i16 = off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:135 core/ReplaceBinaryOperator_Add_BitXor #5": (
+        "entries are 8-byte aligned: i16 = off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:140 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:140 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Div #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_LShift #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Mod #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Mul #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Pow #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:150 core/ReplaceBinaryOperator_BitOr_Add #11": (
+        "GTF_reading 8 and GTF_writing 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:150 core/ReplaceBinaryOperator_BitOr_BitXor #11": (
+        "GTF_reading 8 and GTF_writing 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:168 core/ReplaceBinaryOperator_BitOr_Add #12": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:168 core/ReplaceBinaryOperator_BitOr_BitXor #12": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:212 core/ReplaceComparisonOperator_GtE_Eq #1": (
+        "n grows from 0 by MAPTRACK_PER_FRAME and stops at the limit: it reaches it exactly, so == is >="
+    ),
+    "src/blkswap/xen/grant_table.py:213 core/NumberReplacer #134": (
+        "callers test the handle with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/grant_table.py:213 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "callers test the handle with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/grant_table.py:216 core/NumberReplacer #138": (
+        "ref is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:216 core/NumberReplacer #139": (
+        "ref is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:218 core/NumberReplacer #140": (
+        "va is read only for live handles (lifecycle, audit, unmap_and_replace), and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:218 core/NumberReplacer #141": (
+        "va is read only for live handles (lifecycle, audit, unmap_and_replace), and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:226 core/NumberReplacer #146": (
+        "va is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:226 core/NumberReplacer #147": (
+        "va is read only for live handles, and every map writes it first"
+    ),
 }
