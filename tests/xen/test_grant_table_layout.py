@@ -9,8 +9,8 @@ import struct
 from xen_helpers import granted_page, host, map_one, op, unmap_one, va
 
 from blkswap.abi import gnttab as g
-from blkswap.xen.arena import FREE
 from blkswap.xen import Xen
+from blkswap.xen.arena import FREE
 from blkswap.xen.grant_table import Maptrack
 
 HOST, DEV, RO = g.GNTMAP_host_map, g.GNTMAP_device_map, g.GNTMAP_readonly
