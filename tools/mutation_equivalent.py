@@ -401,4 +401,16 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/grant_table.py:226 core/NumberReplacer #147": (
         "va is read only for live handles, and every map writes it first"
     ),
+    "src/blkswap/xen/grant_table.py:145 core/ReplaceComparisonOperator_NotEq_IsNot #4": (
+        "arena.owner[mfn] holds the owning domain's own domid object (set at allocation from d.domid), the same object as self.domid"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_Gt #5": (
+        "owners are domids (>= 0) or FREE (-1): > and >= FREE are != FREE"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_GtE #5": (
+        "owners are domids (>= 0) or FREE (-1): > and >= FREE are != FREE"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
+        "FREE is the small int -1 (one object in CPython): is not == !="
+    ),
 }

@@ -193,3 +193,32 @@ def test_a_mapper_past_domid_256_pins_like_any_other():
     h = map_one(d0, d1, ref)
     assert h["status"] == g.GNTST_okay and d1.gt.act_domid[ref] == d0.domid
     assert unmap_one(d0, h["handle"])["status"] == g.GNTST_okay
+
+
+def test_a_device_read_only_pin_does_not_spare_a_writable_map_the_entry_check():
+    """A read-only grant pinned by a device read-only map (GNTPIN_devr): a host-writable map of
+    it still reads the entry, finds GTF_readonly and is refused (general_error)."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x", readonly=True)
+    dev = map_one(d0, d1, ref, flags=DEV | RO)
+    assert dev["status"] == g.GNTST_okay and d1.gt.pin[ref] == 1 << 24
+    assert map_one(d0, d1, ref, slot=1)["status"] == g.GNTST_general_error
+    assert d1.gt.pin[ref] == 1 << 24
+    assert unmap_one(d0, dev["handle"], dev=dev["dev_bus_addr"])["status"] == g.GNTST_okay
+
+
+def test_a_frame_freed_while_pinned_cannot_be_pinned_through_another_entry():
+    """The granter gives back a page still mapped by dom0: the frame lingers (DYING) until the
+    unmap; a second entry naming it is refused (bad_page, Xen's get_page fails on a dying
+    page) while the first mapping keeps working."""
+    xen, d0, (d1,) = host()
+    gfn, ref = granted_page(d1, d0, bytes(4096))
+    mfn = d1.gfn_to_mfn(gfn)
+    h = map_one(d0, d1, ref)
+    assert h["status"] == g.GNTST_okay
+    d1.depopulate(gfn)
+    ref2 = d1.gt.nr_entries - 1
+    d1.gt.write_entry(ref2, g.GTF_permit_access, d0.domid, mfn)
+    assert map_one(d0, d1, ref2, slot=1)["status"] == g.GNTST_bad_page
+    d1.gt.write_entry(ref2, 0, 0, 0)
+    assert unmap_one(d0, h["handle"])["status"] == g.GNTST_okay
