@@ -69,7 +69,7 @@ _GNT = [
     "tests/xen/test_gnttab_table.py", "tests/xen/test_pin_frame_checks.py",
     "tests/xen/test_multicall.py", "tests/xen/test_grant_table_layout.py", _B,
 ]  # fmt: skip
-_XS = ["tests/xen/test_xenstore.py", "tests/xen/test_xenstore_tx.py",
+_XS = ["tests/xen/test_xenstore.py", "tests/xen/test_xenstore_tx.py", "tests/xen/test_xenstore_quota.py",
        "tests/xen/test_xenstore_watch.py", "tests/hostile/test_c_xenstore.py"]  # fmt: skip
 _BACK = ["tests/back", "tests/hostile/test_a_ring.py", "tests/hostile/test_c10_negotiation.py"]
 #: the end-to-end runs of every data path: the lab's and the hostile rows that drive a backend
