@@ -413,4 +413,127 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
         "FREE is the small int -1 (one object in CPython): is not == !="
     ),
+    "src/blkswap/xen/domain.py:54 core/NumberReplacer #6": (
+        "holes are tested with < 0 everywhere: -2 is -1"
+    ),
+    "src/blkswap/xen/domain.py:54 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "holes are tested with < 0 everywhere: -2 is -1"
+    ),
+    "src/blkswap/xen/domain.py:85 core/AddNot #2": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/NumberReplacer #12": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/NumberReplacer #13": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceAndWithOr #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Gt #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_IsNot #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Lt #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_NotEq #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_Lt #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_LtE #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_NotEq #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/NumberReplacer #14": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/NumberReplacer #15": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_Delete_USub #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_Invert #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_Not #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_UAdd #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:88 core/NumberReplacer #16": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1 and > 0 are >= 0"
+    ),
+    "src/blkswap/xen/domain.py:88 core/ReplaceComparisonOperator_GtE_Gt #1": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1 and > 0 are >= 0"
+    ),
+    "src/blkswap/xen/domain.py:194 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:194 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:200 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:200 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:207 core/ReplaceComparisonOperator_Gt_NotEq #0": (
+        "length falls by n = min(length, ...) each turn and reaches 0 exactly: != 0 is > 0"
+    ),
+    "src/blkswap/xen/domain.py:210 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:210 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:223 core/ReplaceComparisonOperator_Lt_NotEq #5": (
+        "pos grows by n = min(len - pos, ...) and reaches len exactly: != is <"
+    ),
+    "src/blkswap/xen/domain.py:226 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:226 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:244 core/NumberReplacer #50": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/domain.py:244 core/ReplaceComparisonOperator_Lt_LtE #7": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/domain.py:244 core/ReplaceComparisonOperator_Lt_NotEq #7": (
+        "for a plain own page _va_mfn resolves the same frame the fast path read (or raises the same error)"
+    ),
+    "src/blkswap/xen/domain.py:245 core/ReplaceFalseWithTrue #1": (
+        "this path serves own memory (vpn not in vmap): the write flag only matters for a read-only mapping"
+    ),
+    "src/blkswap/xen/domain.py:252 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): < 1 and is not are != 1"
+    ),
+    "src/blkswap/xen/domain.py:252 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): < 1 and is not are != 1"
+    ),
 }
