@@ -419,16 +419,7 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/domain.py:54 core/ReplaceUnaryOperator_USub_Invert #0": (
         "holes are tested with < 0 everywhere: -2 is -1"
     ),
-    "src/blkswap/xen/domain.py:85 core/AddNot #2": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
     "src/blkswap/xen/domain.py:85 core/NumberReplacer #12": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
-    "src/blkswap/xen/domain.py:85 core/NumberReplacer #13": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
-    "src/blkswap/xen/domain.py:85 core/ReplaceAndWithOr #0": (
         "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
     ),
     "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Gt #0": (
@@ -453,15 +444,6 @@ EQUIVALENT: dict[str, str] = {
         "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
     ),
     "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_Eq #0": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
-    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_Lt #0": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
-    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_LtE #0": (
-        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
-    ),
-    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_NotEq #0": (
         "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
     ),
     "src/blkswap/xen/domain.py:86 core/NumberReplacer #14": (
