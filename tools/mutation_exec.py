@@ -69,7 +69,7 @@ def coverage_map(work: Path, tests: list[str], fresh: bool) -> dict:
     digest = hashlib.sha256()
     for path in sorted(work.glob("src/**/*.py")):
         digest.update(str(path.relative_to(work)).encode() + path.read_bytes())
-    out = CACHE / f"{digest.hexdigest()[:24]}.json"
+    out = work / "cover.json" if fresh else CACHE / f"{digest.hexdigest()[:24]}.json"
     if not fresh and out.exists():
         cached = json.loads(out.read_text())
         ran = {t.split("::")[0] for t in cached["seconds"]}
