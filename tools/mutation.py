@@ -98,7 +98,7 @@ TESTS: dict[str, list[str]] = {
     "xen/guest_grants.py": _GNT,
     "xen/multicall.py": ["tests/xen/test_multicall.py"],
     "xen/evtchn.py": ["tests/xen/test_evtchn.py", "tests/hostile/test_c10_negotiation.py"],
-    "xen/arena.py": ["tests/xen/test_arena.py", "tests/xen/test_domain.py"],
+    "xen/arena.py": ["tests/xen", "tests/hostile/test_xen_rows.py", _B],
     "xen/audit.py": ["tests/xen/test_audit.py", "tests/xen/test_audit_messages.py"],
     "xen/domain.py": ["tests/xen", "tests/hostile/test_xen_rows.py", _B],
     "xen/lifecycle.py": ["tests/xen/test_domain.py", "tests/hostile/test_d_f_lifecycle.py"],

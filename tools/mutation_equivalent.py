@@ -518,4 +518,16 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/domain.py:252 core/ReplaceComparisonOperator_NotEq_Lt #0": (
         "vmap kinds are GRANT 0 and LOCAL 1 (small ints): < 1 and is not are != 1"
     ),
+    "src/blkswap/xen/arena.py:39 core/NumberReplacer #5": (
+        "POISON is one 8-byte word: the array has a single element, [-1] and [0] are the same"
+    ),
+    "src/blkswap/xen/arena.py:103 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "FREE is the small int -1 and owners are domids >= 0 or -1: is and <= are =="
+    ),
+    "src/blkswap/xen/arena.py:103 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "FREE is the small int -1 and owners are domids >= 0 or -1: is and <= are =="
+    ),
+    "src/blkswap/xen/arena.py:105 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "frame flags hold only bits 0-2 (RESERVED, SHARED, DYING): // 4 is & 4"
+    ),
 }
