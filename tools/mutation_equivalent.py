@@ -530,4 +530,88 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/arena.py:105 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
         "frame flags hold only bits 0-2 (RESERVED, SHARED, DYING): // 4 is & 4"
     ),
+    "src/blkswap/xen/audit.py:50 core/NumberReplacer #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/audit.py:50 core/ReplaceComparisonOperator_Lt_LtE #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/audit.py:57 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "owner entries hold the owning domain's own domid object (set at allocation from d.domid)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/NumberReplacer #4": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/ReplaceComparisonOperator_GtE_Gt #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/ReplaceComparisonOperator_GtE_NotEq #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:72 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "owners are domids >= 0 or FREE -1: <= FREE is == FREE"
+    ),
+    "src/blkswap/xen/audit.py:73 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:73 core/ReplaceBinaryOperator_BitAnd_Mul #0": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceBinaryOperator_BitAnd_Mul #1": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "M2P entries are gfns >= 0 or -1: > -1 is != -1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Div #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_FloorDiv #2": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mod #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mul #2": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mul #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_FloorDiv #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Mul #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Mul #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Pow #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "flags & 7 is >= 0: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/audit.py:101 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): is and <= 0 are == 0"
+    ),
+    "src/blkswap/xen/audit.py:101 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): is and <= 0 are == 0"
+    ),
 }

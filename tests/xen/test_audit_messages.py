@@ -4,7 +4,7 @@ tools/mutation.py: the other audit tests only look for a keyword)."""
 
 from __future__ import annotations
 
-from xen_helpers import granted_page, host, map_one, unmap_one
+from xen_helpers import granted_page, host, map_one, op, unmap_one
 
 from blkswap.abi import gnttab as g
 from blkswap.xen.arena import FREE, SHARED
@@ -101,4 +101,62 @@ def test_a_destroyed_granter_still_mapped_is_reported_with_its_mappers():
     assert unmap_one(d0, h["handle"])["status"] == g.GNTST_okay
     assert xen.audit() == ["d2 destroyed, 1 grant entries still mapped by d1"]
     assert unmap_one(d1, h1["handle"])["status"] == g.GNTST_okay
+    assert xen.audit() == []
+
+
+def test_legitimate_live_state_audits_clean():
+    """Live read-only and device-only mappings, a LOCAL alias left by unmap_and_replace, a
+    hole in a P2M and an extra page reference are all consistent: audit() == []."""
+    xen, d0, (d1,) = host()
+    _g1, r1 = granted_page(d1, d0, bytes(4096), readonly=True)
+    _g2, r2 = granted_page(d1, d0, bytes(4096))
+    _g3, r3 = granted_page(d1, d0, bytes(4096))
+    ro = map_one(d0, d1, r1, slot=1, flags=g.GNTMAP_host_map | g.GNTMAP_readonly)
+    dev = map_one(d0, d1, r2, flags=g.GNTMAP_device_map)
+    rep = map_one(d0, d1, r3, slot=3)
+    d0.alloc_page()  # gfn 0: new_addr 0 would mean "no new_addr"
+    own = d0.alloc_page()
+    rc, out = op(d0, g.GNTTABOP_unmap_and_replace,
+                 [dict(host_addr=d0.grant_va_base + 3 * 4096, new_addr=own << 12, handle=rep["handle"])])  # fmt: skip
+    assert out[0]["status"] == g.GNTST_okay
+    hole = d0.alloc_page()
+    d0.depopulate(hole)
+    extra = d1.gfn_to_mfn(d1.alloc_page())
+    xen.get_page(extra)
+    assert ro["status"] == dev["status"] == g.GNTST_okay
+    assert xen.audit() == []
+    xen.put_page(extra)
+    d0.clear_va(d0.grant_va_base + 3 * 4096)
+    d0.restore(own)
+    assert unmap_one(d0, ro["handle"], slot=1)["status"] == g.GNTST_okay
+    assert unmap_one(d0, dev["handle"], dev=dev["dev_bus_addr"])["status"] == g.GNTST_okay
+    assert xen.audit() == []
+
+
+def test_the_frame_checks_catch_both_directions_and_each_count_alone():
+    """Owner or M2P off by a higher or a lower value, tot_pages one short, a negative pin
+    count alone, both counts negative, and a negative pin on a free frame."""
+    xen, d0, (d1, _d2) = host(guests=2)
+    a = xen.arena
+    m = d1.p2m[3]
+    a.owner[m] = 2
+    assert xen.audit() == [f"d1 gfn 3 -> mfn {m} but owner is 2"]
+    a.owner[m] = 1
+    a.m2p[m] = 1
+    assert xen.audit() == [f"P2M/M2P mismatch: d1 gfn 3 -> mfn {m}, M2P says 1"]
+    a.m2p[m] = 3
+    d1.tot_pages -= 1
+    assert xen.audit() == [f"d1 tot_pages {d1.tot_pages} != populated gfns"]
+    d1.tot_pages += 1
+    a.pins[m] = -1
+    assert xen.audit() == [f"mfn {m}: negative count (refs 0, pins -1)",
+                           f"mfn {m}: pin count -1 != active entries 0"]  # fmt: skip
+    a.refs[m] = -1
+    assert xen.audit()[0] == f"mfn {m}: negative count (refs -1, pins -1)"
+    a.refs[m] = a.pins[m] = 0
+    f = next(x for x in range(1, a.frames) if a.owner[x] == FREE)
+    a.pins[f] = -1
+    assert xen.audit() == [f"mfn {f}: negative count (refs 0, pins -1)",
+                           f"mfn {f}: pin count -1 != active entries 0"]  # fmt: skip
+    a.pins[f] = 0
     assert xen.audit() == []
