@@ -346,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         for res in load().values():
             show(split(res))
+        low = [m for m, r in load().items() if split(r)["adjusted"] < 90.0]
+        unrun = [m for m in all_modules() if m not in load()]
+        print(
+            f"below 90 % (adjusted): {' '.join(low) or 'none'}; not run: {' '.join(unrun) or 'none'}"
+        )
         return 0
     modules = all_modules() if args.all else list(args.modules)
     modules += [m for m in all_modules() if m not in load()] if args.missing else []
