@@ -614,4 +614,52 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/audit.py:101 core/ReplaceComparisonOperator_Eq_LtE #2": (
         "vmap kinds are GRANT 0 and LOCAL 1 (small ints): is and <= 0 are == 0"
     ),
+    "src/blkswap/xen/xenstore_tree.py:103 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "accessed grows one path at a time from 0 and the check comes before each add: it reaches the limit exactly, so == is >="
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "every path but the root is longer than '/' and starts with it (> '/'); one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_GtE #1": (
+        "one more turn at the root: parent_of('/') is '/', which exists, and the loop stops there with the same answer"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "every path but the root is longer than '/' and starts with it (> '/'); one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:184 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:184 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:192 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:192 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:194 core/ReplaceComparisonOperator_Gt_NotEq #1": (
+        "i runs from len(chain) - 1 down to 0: != 0 is > 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:195 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "i runs from len(chain) - 1 down to 0: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:222 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "paths are normalised and start with '/': only '/' itself is <= '/', and one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:222 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "paths are normalised and start with '/': only '/' itself is <= '/', and one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:227 core/ReplaceComparisonOperator_Eq_GtE #2": (
+        "_missing answers only 'EACCES' or 'ENOENT' (interned literals): >= 'ENOENT' and is are == for those two"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:227 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "_missing answers only 'EACCES' or 'ENOENT' (interned literals): >= 'ENOENT' and is are == for those two"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:253 core/ReplaceComparisonOperator_NotEq_Gt #5": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:253 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
 }
