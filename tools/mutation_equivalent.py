@@ -662,4 +662,64 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/xenstore_tree.py:253 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
         "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
     ),
+    "src/blkswap/xen/ops_copy.py:60 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:60 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:63 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:63 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:66 core/ReplaceComparisonOperator_Eq_GtE #2": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:66 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:68 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:68 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:69 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "mfn << 12 and soff (< 4096: soff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:69 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "mfn << 12 and soff (< 4096: soff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:70 core/ReplaceBinaryOperator_Add_BitOr #3": (
+        "mfn << 12 and doff (< 4096: doff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:70 core/ReplaceBinaryOperator_Add_BitXor #3": (
+        "mfn << 12 and doff (< 4096: doff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:125 core/NumberReplacer #22": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_copy.py:125 core/ReplaceComparisonOperator_Lt_LtE #0": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_copy.py:130 core/ReplaceBinaryOperator_BitAnd_FloorDiv #5": (
+        "frame flags hold only bits 0-2: // 4 is & 4"
+    ),
+    "src/blkswap/xen/ops_copy.py:130 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "owner entries hold the owning domain's own domid object (set at allocation from d.domid)"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #30": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #31": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #32": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #33": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
 }

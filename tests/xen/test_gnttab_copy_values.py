@@ -113,3 +113,17 @@ def test_a_source_read_takes_a_read_only_pin_and_respects_its_overflow_bit():
         assert unmap_one(d0, h, slot=i)["status"] == g.GNTST_okay
     rc, out = op(d0, COPY, [_row(ref, d1.domid, own, SELF, 1, SRC)])
     assert statuses(out) == [g.GNTST_okay]
+
+
+def test_a_read_only_grant_can_be_a_source_and_an_earlier_error_is_kept():
+    """The source side is pinned for reading only, so a read-only grant copies out; a row that
+    fails to acquire its source (a ref past the table) keeps that status even when its offsets are also out of range."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"read me", readonly=True)
+    dst = d0.alloc_page()
+    mfn = d0.gfn_to_mfn(dst)
+    rc, out = op(d0, COPY, [_row(ref, d1.domid, mfn, SELF, 7, SRC)])
+    assert statuses(out) == [g.GNTST_okay] and d0.read(dst, 0, 7) == b"read me"
+    assert d1.grant_entry(ref)[0] == g.GTF_permit_access | g.GTF_readonly
+    rc, out = op(d0, COPY, [_row(d1.gt.nr_entries, d1.domid, mfn, SELF, 8, SRC, soff=4090)])
+    assert statuses(out) == [g.GNTST_bad_gntref]
