@@ -132,7 +132,7 @@ TESTS: dict[str, list[str]] = {
     "xen/counters.py": ["tests/xen", "tests/back", "tests/xen_linux/test_linux_grants.py",
                         "tests/hostile/test_xen_rows.py", _B],
     "xen/emulated.py": ["tests/back", "tests/xen/test_domain.py", "tests/hostile/test_xen_rows.py",
-                        "tests/front/test_front_grants.py"],
+                        "tests/front/test_front_grants.py", "tests/xen/test_emulated_port.py"],
     "xen/errors.py": ["tests/xen"],
     "xen/hypervisor.py": ["tests/xen", "tests/hostile/test_xen_rows.py", _B],
     "xen/port.py": ["tests/xen", "tests/xen_linux", "tests/back", "tests/hostile/test_xen_rows.py"],
