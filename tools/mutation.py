@@ -28,7 +28,8 @@ Speed (this machine, 2 shared cores; the old figures are the recorded runs of th
 mutant): back/indirect.py 62 mutants 181 s -> 21 s (x8.6; 31 s with the coverage run and the
 workers' warm-up), xen/multicall.py 67: 129 s -> 17 s (x7.6), xen/ops_swap.py 257: 550 s -> 97 s
 (x5.7), xen/ops_map.py 547: 2820 s -> 318 s (x8.9). The same survivors, key for key, on
-indirect, multicall and ops_swap. bench/mutation_runner.py measures old against new in one run.
+indirect, multicall and ops_swap. These pair runs made hours apart under different load;
+bench/mutation_runner.py measures old against new in one run (about 6 min).
 
 Per module it prints the score and every survivor (line, operator, the mutated line) and records
 the result in tools/mutation-scores.json, which tools/reliability_doc.py renders into
