@@ -69,7 +69,8 @@ _GNT = [
     "tests/hostile/test_xen_rows.py", "tests/xen/test_gnttab_copy.py",
     "tests/xen/test_gnttab_swap.py", "tests/xen/test_gnttab_transfer.py",
     "tests/xen/test_gnttab_table.py", "tests/xen/test_pin_frame_checks.py",
-    "tests/xen/test_multicall.py", "tests/xen/test_grant_table_layout.py", _B,
+    "tests/xen/test_multicall.py", "tests/xen/test_grant_table_layout.py",
+    "tests/xen/test_gnttab_op_args.py", _B,
 ]  # fmt: skip
 _XS = ["tests/xen/test_xenstore.py", "tests/xen/test_xenstore_tx.py", "tests/xen/test_xenstore_quota.py",
        "tests/xen/test_xenstore_watch.py", "tests/hostile/test_c_xenstore.py"]  # fmt: skip

@@ -743,4 +743,7 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/counters.py:202 core/ReplaceTrueWithFalse #2": (
         "the slice always has len(GRANT_OPS) items: strict never fires"
     ),
+    "src/blkswap/xen/gnttab_op.py:81 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "type objects compare by identity: == is is"
+    ),
 }
