@@ -746,4 +746,46 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/gnttab_op.py:81 core/ReplaceComparisonOperator_Is_Eq #0": (
         "type objects compare by identity: == is is"
     ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Domain objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_GtE #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_IsNot #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_NotEq #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:52 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are <= 0 and GNTST_okay is the cached small int 0: >= and is are =="
+    ),
+    "src/blkswap/xen/ops_table.py:52 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST codes are <= 0 and GNTST_okay is the cached small int 0: >= and is are =="
+    ),
+    "src/blkswap/xen/ops_table.py:77 core/ReplaceComparisonOperator_Gt_IsNot #2": (
+        "version is 1 or 2 here (anything else returned -EINVAL above): != 1 is > 1"
+    ),
+    "src/blkswap/xen/ops_table.py:77 core/ReplaceComparisonOperator_Gt_NotEq #2": (
+        "version is 1 or 2 here (anything else returned -EINVAL above): != 1 is > 1"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "Domain objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:98 core/ReplaceComparisonOperator_Gt_NotEq #3": (
+        "nr_frames is unsigned (uint32 in the struct): != 0 is > 0"
+    ),
 }
