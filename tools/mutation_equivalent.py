@@ -788,4 +788,28 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/ops_table.py:98 core/ReplaceComparisonOperator_Gt_NotEq #3": (
         "nr_frames is unsigned (uint32 in the struct): != 0 is > 0"
     ),
+    "src/blkswap/xen/port.py:94 core/RemoveDecorator #0": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:127 core/ReplaceTrueWithFalse #0": (
+        "a default in a typing Protocol's signature: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:172 core/RemoveDecorator #1": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:219 core/RemoveDecorator #2": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:221 core/RemoveDecorator #3": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:223 core/RemoveDecorator #4": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:225 core/RemoveDecorator #5": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
+        "a default in a typing Protocol's signature: never called, every port defines its own"
+    ),
 }

@@ -65,3 +65,13 @@ def test_read_int_defaults_only_for_absent_or_garbled_nodes():
     with pytest.raises(StoreError) as exc:
         read_int(denied, "/secret", default=1)
     assert exc.value.errno_name == "EACCES"
+
+
+def test_transact_tries_100_times_by_default_and_other_read_errors_pass_through():
+    assert transact(_Store(99), lambda tx: None) == 100
+    with pytest.raises(StoreError, match="after 100 tries"):
+        transact(_Store(100), lambda tx: None)
+    full = _Store(0, values={"_err": "ENOSPC"})  # sorts after "ENOENT": still not a default
+    with pytest.raises(StoreError) as exc:
+        read_int(full, "/n", default=1)
+    assert exc.value.errno_name == "ENOSPC"
