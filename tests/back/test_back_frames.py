@@ -33,3 +33,16 @@ def test_vaspace_addresses_lie_above_domain_memory() -> None:
     xen.create_domain(pages=64, vcpus=1)
     port = EmulatedPort(xen, 0)
     assert VaSpace().take(1)[0] >= port.dom.grant_va_base
+
+
+def test_vaspace_starts_at_one_tib_and_tracks_its_peak() -> None:
+    """The default base is 1 << 40 (far above any domain's own memory, va = gfn << 12); peak is
+    the most addresses out at once, 0 before any take."""
+    from blkswap.back.frames import MAPPING_BASE_VA, VaSpace
+
+    vs = VaSpace()
+    assert MAPPING_BASE_VA == 1 << 40 and vs.peak == 0
+    first = vs.take(3)
+    assert first == [(1 << 40) + i * 4096 for i in range(3)] and vs.peak == 3
+    vs.give(first[:2])
+    assert vs.take(1) == [first[0]] and (vs.in_use, vs.peak) == (2, 3)

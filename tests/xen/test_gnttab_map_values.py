@@ -190,3 +190,36 @@ def test_unmapping_the_device_part_keeps_the_host_part_and_the_handle():
     assert d0.maptrack.flags[h] == HOST and d1.gt.pin[ref] == 1  # PIN_HSTW only
     assert unmap_one(d0, h)["status"] == g.GNTST_okay and not d0.maptrack.flags[h]
     assert d1.gt.pin[ref] == 0
+
+
+def test_each_host_map_and_unmap_counts_one_pte_update_for_the_host_and_the_mapper():
+    """A host map writes one PTE and its unmap clears it: +1 pte_updates each, on the host's and
+    on the mapper's counters (the granter's stay put); a device-only map writes no PTE."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x")
+
+    def ptes() -> tuple[int, int, int]:
+        return xen.counters.pte_updates, d0.counters.pte_updates, d1.counters.pte_updates
+
+    before = ptes()
+    h = map_one(d0, d1, ref)["handle"]
+    assert [a - b for a, b in zip(ptes(), before, strict=True)] == [1, 1, 0]
+    assert unmap_one(d0, h)["status"] == g.GNTST_okay
+    assert [a - b for a, b in zip(ptes(), before, strict=True)] == [2, 2, 0]
+    out = _map(d0, d1, ref, flags=DEV)
+    assert out["status"] == g.GNTST_okay
+    assert unmap_one(d0, out["handle"], dev=out["dev_bus_addr"])["status"] == g.GNTST_okay
+    assert [a - b for a, b in zip(ptes(), before, strict=True)] == [2, 2, 0]
+
+
+def test_the_guest_available_flag_bits_are_accepted():
+    """GNTMAP_guest_avail bits (16-31) are the guest's own: Xen copies them into the PTE's
+    available bits (xen/arch/x86/pv/grant_table.c, grant_to_pte_flags) and maps normally, so
+    the map succeeds, writable, and maptrack keeps only host/device/readonly."""
+    xen, d0, (d1,) = host()
+    _gfn, ref = granted_page(d1, d0, b"x")
+    for bit in (16, 20, 31):
+        out = _map(d0, d1, ref, flags=HOST | (1 << bit), addr=va(d0, bit))
+        assert out["status"] == g.GNTST_okay, bit
+        assert d0.vmap[va(d0, bit) >> 12][1] is False
+        assert d0.maptrack.flags[out["handle"]] == HOST

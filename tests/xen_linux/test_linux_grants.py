@@ -150,3 +150,29 @@ def test_map_ioctl_argument_layout() -> None:
     head, ref = L.STRUCTS["ioctl_gntdev_map_grant_ref"], L.STRUCTS["ioctl_gntdev_grant_ref"]
     assert (head.size, head.fields["index"], head.fields["refs"], ref.size) == (24, 8, 16, 8)
     assert L.IOCTL_GNTDEV_MAP_GRANT_REF == (head.size << 16) | (ord("G") << 8) | 0
+
+
+def _map_batch(port: FakePort, rows: list[tuple[int, int, int]]) -> list[dict[str, int]]:
+    """GNTTABOP_map_grant_ref of (flags, ref, dom) rows at VAS[i]; the structs after the call."""
+    s = X86_64.struct("gnttab_map_grant_ref")
+    buf = bytearray(b"".join(
+        s.pack(dict(host_addr=VAS[i], flags=f, ref=r, dom=d, status=99, handle=77, dev_bus_addr=55))
+        for i, (f, r, d) in enumerate(rows)))  # fmt: skip
+    assert port.grant_table_op(gnttab.GNTTABOP_map_grant_ref, buf, len(rows)) == 0
+    return [s.unpack_from(buf, i * s.size) for i in range(len(rows))]
+
+
+def test_one_map_call_is_one_region_per_domain_and_access_mode() -> None:
+    """Elements are grouped by (domid, writable) in first-seen order: dom 3 rw (two refs), dom 3
+    read-only, dom 4 rw -> three MAP_GRANT_REF regions; a failing one-element group answers
+    general_error without a retry; every other element gets status 0 and its own handle."""
+    host, ro = gnttab.GNTMAP_host_map, gnttab.GNTMAP_readonly
+    dev = FakeGntdev(bad={14})
+    port = FakePort(dev)
+    out = _map_batch(port, [(host, 10, 3), (host | ro, 11, 3), (host, 12, 4), (host, 13, 3),
+                            (host, 14, 5)])  # fmt: skip
+    assert dev.calls == [("map", 3, (10, 13), True), ("map", 3, (11,), False),
+                         ("map", 4, (12,), True), ("map", 5, (14,), True)]  # fmt: skip
+    assert [o["status"] for o in out] == [0, 0, 0, 0, gnttab.GNTST_general_error]
+    assert len({o["handle"] for o in out[:4]}) == 4 and out[4]["handle"] == 0
+    assert dict(port.grants.ioctls) == {"map": 4}

@@ -1,0 +1,815 @@
+"""The surviving mutants of tools/mutation.py that no test can kill, each with the reason."""
+
+#: "module:line operator #occurrence" -> why no test can tell the mutant from the original
+EQUIVALENT: dict[str, str] = {
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Sub #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Mul #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_FloorDiv #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Mod #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_Pow #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_RShift #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_LShift #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_BitAnd #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Mul #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Div #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Mod #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_Pow #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_RShift #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceBinaryOperator_BitAnd_LShift #1": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:137 core/ReplaceOrWithAnd #7": (
+        "subsumed by the P2M/M2P test below it: a frame in a live domain's P2M is owned by it and is never SHARED or DYING (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_swap.py:99 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Domain objects compare by identity: == is is"
+    ),
+    "src/blkswap/xen/ops_swap.py:141 core/NumberReplacer #40": (
+        "callers test the result with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GTF_type_mask, GTF_sub_page, GTF_readonly are disjoint bits: ^ is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "disjoint bits: ^ is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:85 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/xen/ops_swap.py:105 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "both sides are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_swap.py:138 core/NumberReplacer #36": (
+        "callers test the result with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/ops_swap.py:141 core/ReplaceUnaryOperator_USub_Invert #1": (
+        "callers test the result with < 0: ~1 (-2) is -1"
+    ),
+    "src/blkswap/xen/multicall.py:59 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "13 is a small int (one object in CPython) and op is checked to be an int: is == =="
+    ),
+    "src/blkswap/xen/multicall.py:67 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "type objects compare by identity: type(rc) == int is type(rc) is int"
+    ),
+    "src/blkswap/xen/multicall.py:46 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "type objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/multicall.py:57 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "type objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/multicall.py:28 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/indirect.py:30 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one, XSA-316): < 0 is != 0"
+    ),
+    "src/blkswap/back/indirect.py:30 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "kinds are 0/1; for a LOCAL alias at new_addr no live handle has va == new_addr, so the loop finds nothing"
+    ),
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "GRANT is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/ops_map.py:184 core/ReplaceComparisonOperator_GtE_Gt #2": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, > 0 is >= 0"
+    ),
+    "src/blkswap/xen/ops_map.py:184 core/NumberReplacer #80": (
+        "mfn 0 is RESERVED in the arena: >= 1 is >= 0"
+    ),
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "_HOST, _DEV, _RO are disjoint bits (2, 1, 4): + and ^ give 7 like |"
+    ),
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "disjoint bits: 2 | (1 + 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "disjoint bits: (2 ^ 1) | 4 == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:39 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "disjoint bits: 2 | (1 ^ 4) == 7"
+    ),
+    "src/blkswap/xen/ops_map.py:59 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:159 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "disjoint bits: 2 + 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:159 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "disjoint bits: 2 ^ 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "drop holds only host/device bits, never RO: + == |"
+    ),
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "drop holds only host/device bits, never RO: ^ == |"
+    ),
+    "src/blkswap/xen/ops_map.py:160 core/ReplaceBinaryOperator_BitOr_Sub #4": (
+        "drop < 4, so drop - 4 has bit 2 set and the same low bits: pin_increment reads only bits 0-2"
+    ),
+    "src/blkswap/xen/ops_map.py:179 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "vmap kinds are GRANT 0 and LOCAL 1: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "vmap kinds are 0 and 1: > 0 is != 0"
+    ),
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "GRANT is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "a LOCAL alias maps one of the mapper's own frames, never the foreign frame of the handle: the mfn test already refuses it"
+    ),
+    "src/blkswap/xen/ops_map.py:146 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "the PTE's frame and act_mfn are the same int object (map stores pin_entry's act_mfn[ref])"
+    ),
+    "src/blkswap/xen/ops_map.py:74 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_map.py:74 core/NumberReplacer #24": (
+        "mfn 0 is RESERVED in the arena: mfn < 1 is mfn < 0"
+    ),
+    "src/blkswap/xen/ops_map.py:117 core/ReplaceFalseWithTrue #1": (
+        "replace=True with new_addr 0 takes the plain-unmap branch"
+    ),
+    "src/blkswap/xen/ops_map.py:117 core/NumberReplacer #50": (
+        "new_addr is read only when replace is True"
+    ),
+    "src/blkswap/xen/ops_map.py:117 core/NumberReplacer #51": (
+        "new_addr is read only when replace is True"
+    ),
+    "src/blkswap/xen/ops_map.py:59 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "disjoint bits: 2 ^ 1 == 2 | 1"
+    ),
+    "src/blkswap/xen/ops_swap.py:85 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/ops_swap.py:138 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "callers test the result with < 0: ~1 (-2) is -1"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GTF_type_mask 3, GTF_sub_page 256, GTF_readonly 4 are disjoint bits: + is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:50 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "disjoint bits: + is |"
+    ),
+    "src/blkswap/xen/ops_swap.py:140 core/NumberReplacer #39": (
+        "gfn -1 gets past gfn < -1 but is returned as -1 (p2m[-1] matching or not): callers test < 0"
+    ),
+    "src/blkswap/back/caps.py:38 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/caps.py:68 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "both sides are bools (two singletons): is not == !="
+    ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "the host is little-endian (the module refuses to load otherwise): 'little' is neither > nor < 'little'"
+    ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Is #0": (
+        "sys.byteorder is not the literal's str object: is gives False like != on a little-endian host"
+    ),
+    "src/blkswap/xen/grant_table.py:25 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "the host is little-endian (the module refuses to load otherwise): 'little' is neither > nor < 'little'"
+    ),
+    "src/blkswap/xen/grant_table.py:38 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "0xFF and 0xFF << 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:38 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "0xFF and 0xFF << 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:41 core/NumberReplacer #22": (
+        "the retry bound is reached only if the entry changes between the read and the compare; in one process no granter runs in between (a racing granter needs a second process on the arena)"
+    ),
+    "src/blkswap/xen/grant_table.py:41 core/NumberReplacer #23": (
+        "the retry bound is reached only if the entry changes between the read and the compare; in one process no granter runs in between (a racing granter needs a second process on the arena)"
+    ),
+    "src/blkswap/xen/grant_table.py:43 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "GTF_type_mask 3 and GTF_sub_page 256 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:43 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "GTF_type_mask 3 and GTF_sub_page 256 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:48 core/ReplaceBinaryOperator_BitOr_Sub #2": (
+        "a frame a domain owns carries no flag but SHARED (2) and DYING (4) (RESERVED frames have no owner): 2+4, 2^4 and 2-4 = -2 test the same bits of such flags as 2|4"
+    ),
+    "src/blkswap/xen/grant_table.py:69 core/NumberReplacer #27": (
+        "grow adds len(frames)*512 - nr_entries entries: nr_entries ends at 512 either way and the lists get one slot no ref reaches"
+    ),
+    "src/blkswap/xen/grant_table.py:82 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:82 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:86 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:86 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitOr #1": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:88 core/ReplaceBinaryOperator_Add_BitXor #1": (
+        "entries are 8-byte aligned: off >> 1 and off >> 2 are even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:92 core/ReplaceBinaryOperator_BitOr_Add #5": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:92 core/ReplaceBinaryOperator_BitOr_BitXor #5": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:93 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "entries are 8-byte aligned: off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:93 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "entries are 8-byte aligned: off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:94 core/ReplaceBinaryOperator_Add_BitOr #3": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:94 core/ReplaceBinaryOperator_Add_BitXor #3": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:98 core/ReplaceBinaryOperator_BitOr_Add #6": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #6": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:101 core/ReplaceBinaryOperator_BitOr_Add #7": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:101 core/ReplaceBinaryOperator_BitOr_BitXor #7": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_BitOr_Add #8": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:104 core/ReplaceBinaryOperator_BitOr_BitXor #8": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:112 core/NumberReplacer #96": (
+        "act_domid[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:112 core/NumberReplacer #97": (
+        "act_domid[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:113 core/NumberReplacer #98": (
+        "act_mfn[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:113 core/NumberReplacer #99": (
+        "act_mfn[ref] is written by the first pin before anything reads it (reads need pin != 0)"
+    ),
+    "src/blkswap/xen/grant_table.py:125 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "act_domid[ref] holds the very int object the pinning domain passed (its domid); another domain's domid differs in value"
+    ),
+    "src/blkswap/xen/grant_table.py:127 core/ReplaceBinaryOperator_BitOr_Add #9": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:127 core/ReplaceBinaryOperator_BitOr_BitXor #9": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "the masked flags equal 1 only as the cached small int 1: is not == !="
+    ),
+    "src/blkswap/xen/grant_table.py:135 core/ReplaceBinaryOperator_Add_BitOr #5": (
+        "entries are 8-byte aligned: i16 = off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:135 core/ReplaceBinaryOperator_Add_BitXor #5": (
+        "entries are 8-byte aligned: i16 = off >> 1 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:140 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:140 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "entries are 8-byte aligned: off >> 2 is even, so + 1 is | 1 and ^ 1"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Div #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_LShift #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Mod #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Mul #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:146 core/ReplaceBinaryOperator_BitAnd_Pow #14": (
+        "a frame its granter owns carries only SHARED/DYING, never RESERVED: on 0 every operator gives 0 and on 2, 4, 6 a non-zero value, like &"
+    ),
+    "src/blkswap/xen/grant_table.py:150 core/ReplaceBinaryOperator_BitOr_Add #11": (
+        "GTF_reading 8 and GTF_writing 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:150 core/ReplaceBinaryOperator_BitOr_BitXor #11": (
+        "GTF_reading 8 and GTF_writing 16 are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:168 core/ReplaceBinaryOperator_BitOr_Add #12": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:168 core/ReplaceBinaryOperator_BitOr_BitXor #12": (
+        "frame << 12 and the in-page offset (< 4096) are disjoint bits: + and ^ are |"
+    ),
+    "src/blkswap/xen/grant_table.py:212 core/ReplaceComparisonOperator_GtE_Eq #1": (
+        "n grows from 0 by MAPTRACK_PER_FRAME and stops at the limit: it reaches it exactly, so == is >="
+    ),
+    "src/blkswap/xen/grant_table.py:213 core/NumberReplacer #134": (
+        "callers test the handle with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/grant_table.py:213 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "callers test the handle with < 0: -2 is -1"
+    ),
+    "src/blkswap/xen/grant_table.py:216 core/NumberReplacer #138": (
+        "ref is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:216 core/NumberReplacer #139": (
+        "ref is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:218 core/NumberReplacer #140": (
+        "va is read only for live handles (lifecycle, audit, unmap_and_replace), and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:218 core/NumberReplacer #141": (
+        "va is read only for live handles (lifecycle, audit, unmap_and_replace), and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:226 core/NumberReplacer #146": (
+        "va is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:226 core/NumberReplacer #147": (
+        "va is read only for live handles, and every map writes it first"
+    ),
+    "src/blkswap/xen/grant_table.py:145 core/ReplaceComparisonOperator_NotEq_IsNot #4": (
+        "arena.owner[mfn] holds the owning domain's own domid object (set at allocation from d.domid), the same object as self.domid"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_Gt #5": (
+        "owners are domids (>= 0) or FREE (-1): > and >= FREE are != FREE"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_GtE #5": (
+        "owners are domids (>= 0) or FREE (-1): > and >= FREE are != FREE"
+    ),
+    "src/blkswap/xen/grant_table.py:186 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
+        "FREE is the small int -1 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/xen/domain.py:54 core/NumberReplacer #6": (
+        "holes are tested with < 0 everywhere: -2 is -1"
+    ),
+    "src/blkswap/xen/domain.py:54 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "holes are tested with < 0 everywhere: -2 is -1"
+    ),
+    "src/blkswap/xen/domain.py:85 core/NumberReplacer #12": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Gt #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_IsNot #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_Lt #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_Eq_NotEq #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:85 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/NumberReplacer #14": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/NumberReplacer #15": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_Delete_USub #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_Invert #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_Not #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:86 core/ReplaceUnaryOperator_USub_UAdd #1": (
+        "the one caller that replaces a populated entry (depopulate) frees the old frame right after, and Arena.release sets its M2P entry to -1 anyway"
+    ),
+    "src/blkswap/xen/domain.py:88 core/NumberReplacer #16": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1 and > 0 are >= 0"
+    ),
+    "src/blkswap/xen/domain.py:88 core/ReplaceComparisonOperator_GtE_Gt #1": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1 and > 0 are >= 0"
+    ),
+    "src/blkswap/xen/domain.py:194 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:194 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:200 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:200 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "mfn << 12 and the in-page offset (< 4096, _check_span) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:207 core/ReplaceComparisonOperator_Gt_NotEq #0": (
+        "length falls by n = min(length, ...) each turn and reaches 0 exactly: != 0 is > 0"
+    ),
+    "src/blkswap/xen/domain.py:210 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:210 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:223 core/ReplaceComparisonOperator_Lt_NotEq #5": (
+        "pos grows by n = min(len - pos, ...) and reaches len exactly: != is <"
+    ),
+    "src/blkswap/xen/domain.py:226 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:226 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "mfn << 12 and the in-page offset (va & 4095) are disjoint bits: | and ^ are +"
+    ),
+    "src/blkswap/xen/domain.py:244 core/NumberReplacer #50": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/domain.py:244 core/ReplaceComparisonOperator_Lt_LtE #7": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/domain.py:244 core/ReplaceComparisonOperator_Lt_NotEq #7": (
+        "for a plain own page _va_mfn resolves the same frame the fast path read (or raises the same error)"
+    ),
+    "src/blkswap/xen/domain.py:245 core/ReplaceFalseWithTrue #1": (
+        "this path serves own memory (vpn not in vmap): the write flag only matters for a read-only mapping"
+    ),
+    "src/blkswap/xen/domain.py:252 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): < 1 and is not are != 1"
+    ),
+    "src/blkswap/xen/domain.py:252 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): < 1 and is not are != 1"
+    ),
+    "src/blkswap/xen/arena.py:39 core/NumberReplacer #5": (
+        "POISON is one 8-byte word: the array has a single element, [-1] and [0] are the same"
+    ),
+    "src/blkswap/xen/arena.py:103 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "FREE is the small int -1 and owners are domids >= 0 or -1: is and <= are =="
+    ),
+    "src/blkswap/xen/arena.py:103 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "FREE is the small int -1 and owners are domids >= 0 or -1: is and <= are =="
+    ),
+    "src/blkswap/xen/arena.py:105 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "frame flags hold only bits 0-2 (RESERVED, SHARED, DYING): // 4 is & 4"
+    ),
+    "src/blkswap/xen/audit.py:50 core/NumberReplacer #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/audit.py:50 core/ReplaceComparisonOperator_Lt_LtE #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so < 1 and <= 0 are < 0"
+    ),
+    "src/blkswap/xen/audit.py:57 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "owner entries hold the owning domain's own domid object (set at allocation from d.domid)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/NumberReplacer #4": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/ReplaceComparisonOperator_GtE_Gt #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:63 core/ReplaceComparisonOperator_GtE_NotEq #0": (
+        "mfn 0 is RESERVED in the arena: no gfn maps to it, so >= 1, > 0 and != 0 count the same populated gfns as >= 0 (holes are -1)"
+    ),
+    "src/blkswap/xen/audit.py:72 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "owners are domids >= 0 or FREE -1: <= FREE is == FREE"
+    ),
+    "src/blkswap/xen/audit.py:73 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:73 core/ReplaceBinaryOperator_BitAnd_Mul #0": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceBinaryOperator_BitAnd_Mul #1": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1 (0 // 0 and 1 // 0 give 0)"
+    ),
+    "src/blkswap/xen/audit.py:75 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "M2P entries are gfns >= 0 or -1: > -1 is != -1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Div #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_FloorDiv #2": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mod #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mul #2": (
+        "boolean arrays: * is &, and // gives 1 only for 1 // 1"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitAnd_Mul #3": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_FloorDiv #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Mul #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Mul #2": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceBinaryOperator_BitOr_Pow #1": (
+        "frame flags hold only RESERVED 1, SHARED 2, DYING 4, never all three, and RESERVED only on mfn 0 which is never owned: every variant of the mask test selects the same owned frames"
+    ),
+    "src/blkswap/xen/audit.py:77 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "flags & 7 is >= 0: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/audit.py:101 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): is and <= 0 are == 0"
+    ),
+    "src/blkswap/xen/audit.py:101 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "vmap kinds are GRANT 0 and LOCAL 1 (small ints): is and <= 0 are == 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:103 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "accessed grows one path at a time from 0 and the check comes before each add: it reaches the limit exactly, so == is >="
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "every path but the root is longer than '/' and starts with it (> '/'); one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_GtE #1": (
+        "one more turn at the root: parent_of('/') is '/', which exists, and the loop stops there with the same answer"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:155 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "every path but the root is longer than '/' and starts with it (> '/'); one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:184 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:184 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:192 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:192 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:194 core/ReplaceComparisonOperator_Gt_NotEq #1": (
+        "i runs from len(chain) - 1 down to 0: != 0 is > 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:195 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "i runs from len(chain) - 1 down to 0: <= 0 is == 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:222 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "paths are normalised and start with '/': only '/' itself is <= '/', and one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:222 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "paths are normalised and start with '/': only '/' itself is <= '/', and one-character strings are cached objects in CPython"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:227 core/ReplaceComparisonOperator_Eq_GtE #2": (
+        "_missing answers only 'EACCES' or 'ENOENT' (interned literals): >= 'ENOENT' and is are == for those two"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:227 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "_missing answers only 'EACCES' or 'ENOENT' (interned literals): >= 'ENOENT' and is are == for those two"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:253 core/ReplaceComparisonOperator_NotEq_Gt #5": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:253 core/ReplaceComparisonOperator_NotEq_IsNot #5": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_copy.py:60 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:60 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:63 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:63 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:66 core/ReplaceComparisonOperator_Eq_GtE #2": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:66 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:68 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:68 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "GNTST_okay is the cached small int 0 and statuses are <= 0: is and >= are =="
+    ),
+    "src/blkswap/xen/ops_copy.py:69 core/ReplaceBinaryOperator_Add_BitOr #2": (
+        "mfn << 12 and soff (< 4096: soff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:69 core/ReplaceBinaryOperator_Add_BitXor #2": (
+        "mfn << 12 and soff (< 4096: soff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:70 core/ReplaceBinaryOperator_Add_BitOr #3": (
+        "mfn << 12 and doff (< 4096: doff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:70 core/ReplaceBinaryOperator_Add_BitXor #3": (
+        "mfn << 12 and doff (< 4096: doff + len <= 4096 was checked) are disjoint bits"
+    ),
+    "src/blkswap/xen/ops_copy.py:125 core/NumberReplacer #22": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_copy.py:125 core/ReplaceComparisonOperator_Lt_LtE #0": (
+        "mfn 0 is RESERVED in the arena: pin_entry never returns 0"
+    ),
+    "src/blkswap/xen/ops_copy.py:130 core/ReplaceBinaryOperator_BitAnd_FloorDiv #5": (
+        "frame flags hold only bits 0-2: // 4 is & 4"
+    ),
+    "src/blkswap/xen/ops_copy.py:130 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "owner entries hold the owning domain's own domid object (set at allocation from d.domid)"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #30": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #31": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #32": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/ops_copy.py:132 core/NumberReplacer #33": (
+        "ref and inc of a frame-number side are never read: _Buf.release unpins only when gt is set"
+    ),
+    "src/blkswap/xen/emulated.py:19 core/AddNot #0": (
+        "the names imported under TYPE_CHECKING import fine at run time too (no cycle at that point) and only annotations (strings) use them"
+    ),
+    "src/blkswap/xen/ops_common.py:61 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "an import-time consistency check of the ABI struct tables that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/xen/ops_common.py:61 core/ReplaceComparisonOperator_NotEq_Is #0": (
+        "an import-time consistency check of the ABI struct tables that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/xen/ops_common.py:61 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "an import-time consistency check of the ABI struct tables that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/xen/counters.py:109 core/ReplaceTrueWithFalse #0": (
+        "the slice always has len(GRANT_OPS) items: strict never fires"
+    ),
+    "src/blkswap/xen/counters.py:201 core/ReplaceTrueWithFalse #1": (
+        "the slice always has len(GRANT_OPS) items: strict never fires"
+    ),
+    "src/blkswap/xen/counters.py:202 core/ReplaceTrueWithFalse #2": (
+        "the slice always has len(GRANT_OPS) items: strict never fires"
+    ),
+    "src/blkswap/xen/gnttab_op.py:81 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "type objects compare by identity: == is is"
+    ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Domain objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:36 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_GtE #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_IsNot #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:50 core/ReplaceComparisonOperator_Gt_NotEq #1": (
+        "growing to the current size or less adds no frame and answers okay (grow_grant_table takes max(need, 0))"
+    ),
+    "src/blkswap/xen/ops_table.py:52 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are <= 0 and GNTST_okay is the cached small int 0: >= and is are =="
+    ),
+    "src/blkswap/xen/ops_table.py:52 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST codes are <= 0 and GNTST_okay is the cached small int 0: >= and is are =="
+    ),
+    "src/blkswap/xen/ops_table.py:77 core/ReplaceComparisonOperator_Gt_IsNot #2": (
+        "version is 1 or 2 here (anything else returned -EINVAL above): != 1 is > 1"
+    ),
+    "src/blkswap/xen/ops_table.py:77 core/ReplaceComparisonOperator_Gt_NotEq #2": (
+        "version is 1 or 2 here (anything else returned -EINVAL above): != 1 is > 1"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "Domain objects compare by identity: != is is not"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:88 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "domids are >= 0 and 0 is one cached int object: > 0 and is not 0 are != 0"
+    ),
+    "src/blkswap/xen/ops_table.py:98 core/ReplaceComparisonOperator_Gt_NotEq #3": (
+        "nr_frames is unsigned (uint32 in the struct): != 0 is > 0"
+    ),
+    "src/blkswap/xen/port.py:94 core/RemoveDecorator #0": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:127 core/ReplaceTrueWithFalse #0": (
+        "a default in a typing Protocol's signature: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:172 core/RemoveDecorator #1": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:219 core/RemoveDecorator #2": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:221 core/RemoveDecorator #3": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:223 core/RemoveDecorator #4": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:225 core/RemoveDecorator #5": (
+        "a member of a typing Protocol: never called, every port defines its own"
+    ),
+    "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
+        "a default in a typing Protocol's signature: never called, every port defines its own"
+    ),
+}
