@@ -150,18 +150,12 @@ def hypervisor_ns_by_cause(
     p = costs if type(costs) is Prices else prices_of(costs)  # type: ignore[arg-type]
     total = 0.0
     get = out.get
-    n = d[_HC]
-    if n:
-        ns = n * p.hypercall
-        if ns:
-            total += ns
-            out["hypercall"] = get("hypercall", 0.0) + ns
-    n = d[_MC]
-    if n:
-        ns = n * p.multicall
-        if ns:
-            total += ns
-            out["multicall"] = get("multicall", 0.0) + ns
+    for n, price, cause in ((d[_HC], p.hypercall, "hypercall"), (d[_MC], p.multicall, "multicall")):
+        if n:
+            ns = n * price
+            if ns:
+                total += ns
+                out[cause] = get(cause, 0.0) + ns
     n = d[_BYTES]
     if n:
         ns = n * 1e9 / p.memcpy_Bps
