@@ -5,9 +5,11 @@ cimport cython
 @cython.locals(x=double, y=double)
 cdef bint _before(tuple a, tuple b) except -1
 
-@cython.locals(pos=Py_ssize_t, parent_pos=Py_ssize_t, parent=tuple)
 cpdef push(list heap, tuple entry)
 
+@cython.locals(parent_pos=Py_ssize_t, parent=tuple)
+cdef int _climb(list heap, Py_ssize_t pos, tuple entry) except -1
+
 @cython.locals(end=Py_ssize_t, pos=Py_ssize_t, child=Py_ssize_t, right=Py_ssize_t,
-               parent_pos=Py_ssize_t, parent=tuple, last=tuple, top=tuple)
+               last=tuple, top=tuple)
 cpdef tuple pop(list heap)

@@ -50,8 +50,13 @@ def _before(a: Entry, b: Entry) -> bool:
 def push(heap: list[Entry], entry: Entry) -> None:
     """Add *entry*, keeping the heap invariant (``heapq.heappush``)."""
     heap.append(entry)
-    pos = len(heap) - 1
-    while pos > 0:  # heapq._siftdown(heap, 0, pos): the new leaf climbs while smaller
+    _climb(heap, len(heap) - 1, entry)
+
+
+def _climb(heap: list[Entry], pos: int, entry: Entry) -> None:
+    """Put *entry* in the hole at *pos*, moving it toward the root while it is smaller than its
+    parent (``heapq._siftdown(heap, 0, pos)``)."""
+    while pos > 0:
         parent_pos = (pos - 1) >> 1
         parent = heap[parent_pos]
         if not _before(entry, parent):
@@ -68,7 +73,7 @@ def pop(heap: list[Entry]) -> Entry:
         return last
     top = heap[0]
     # heapq._siftup(heap, 0) with *last* at the root: move the smaller child up until the
-    # hole is a leaf, put *last* there, then let it climb (_siftdown) to its place.
+    # hole is a leaf, then let *last* climb from there to its place.
     end = len(heap)
     pos = 0
     child = 1
@@ -79,14 +84,7 @@ def pop(heap: list[Entry]) -> Entry:
         heap[pos] = heap[child]
         pos = child
         child = 2 * pos + 1
-    while pos > 0:
-        parent_pos = (pos - 1) >> 1
-        parent = heap[parent_pos]
-        if not _before(last, parent):
-            break
-        heap[pos] = parent
-        pos = parent_pos
-    heap[pos] = last
+    _climb(heap, pos, last)
     return top
 
 
