@@ -812,4 +812,14 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
         "a default in a typing Protocol's signature: never called, every port defines its own"
     ),
+    # --- xen/linux/memory.py ---
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: + gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: ^ gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "2 % 0x20 = MAP_PRIVATE, and CPython's mmap adds MAP_ANONYMOUS itself for fd -1 (mmapmodule.c new_mmap_object): the same mapping"
+    ),
 }
