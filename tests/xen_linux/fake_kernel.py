@@ -92,7 +92,8 @@ class FakeXenKernel:
         self.dom0 = self.xen.domains.get(0) or self.xen.create_domain(pages=dom0_pages)
         self.files: dict[int, Any] = {}
         self.opened: list[tuple[str, int]] = []  #: (path, flags) of every open
-        self.log: list[tuple[str, str, bytes]] = []  #: (device, ioctl, argument bytes as given)
+        #: (device, ioctl name | "read" | "write", argument bytes as given | read size | data)
+        self.log: list[tuple[str, str, bytes]] = []
         self.hypercalls: Counter[str] = Counter()  #: GNTTABOP_* calls made for the drivers
         self.vmas: list[Vma] = []  #: live device mappings
         self._va = self.dom0.grant_va_base
@@ -110,6 +111,10 @@ class FakeXenKernel:
 
     def guest(self, pages: int = 64) -> Any:
         return self.xen.create_domain(pages=pages)
+
+    def calls(self, device: str) -> list[tuple[str, bytes]]:
+        """(op, bytes) of the calls made on ``device``, in order."""
+        return [(op, b) for d, op, b in self.log if d == device]
 
     # -- the system calls -----------------------------------------------------------------------
     def _open(self, path: str, flags: int, mode: int = 0o777) -> int:
@@ -129,11 +134,17 @@ class FakeXenKernel:
 
     def _read(self, fd: int, n: int) -> bytes:
         f = self.files.get(fd)
-        return os.read(fd, n) if f is None else self._call(f.read, n)
+        if f is None:
+            return os.read(fd, n)
+        self.log.append((f.NAME, "read", n.to_bytes(8, "little")))
+        return self._call(f.read, n)
 
     def _write(self, fd: int, data: bytes) -> int:
         f = self.files.get(fd)
-        return os.write(fd, data) if f is None else self._call(f.write, bytes(data))
+        if f is None:
+            return os.write(fd, data)
+        self.log.append((f.NAME, "write", bytes(data)))
+        return self._call(f.write, bytes(data))
 
     def _ioctl(self, fd: int, request: int, arg: Any = 0, mutate_flag: bool = True) -> Any:
         f = self.files.get(fd)
