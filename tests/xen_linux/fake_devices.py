@@ -167,32 +167,36 @@ class GntdevFile:
 
     def _copy(self, batch: list[dict]) -> None:
         """gntdev_copy: one GNTTABOP_copy; a failed op's status is written if the segment's is
-        still okay. A local side goes through a dom0 scratch frame (DOMID_SELF + its MFN)."""
+        still okay. Each user page named goes through a dom0 scratch frame (DOMID_SELF + its
+        MFN), copied in whole before the hypercall and out after it, so that ops of one batch
+        see each other's bytes in order, as Xen copying the pinned user pages does."""
+        frames: dict[int, int] = {}  # user page address -> scratch frame index
+        dest_pages: set[int] = set()
         args = bytearray()
-        for j, op in enumerate(batch):
-            gfn = self.k.scratch[j]
+        for op in batch:
             vals, flags = [], 0
             for side, bit in ((op["src"], uapi.GNTCOPY_source_gref),
                               (op["dst"], uapi.GNTCOPY_dest_gref)):  # fmt: skip
                 if side[0] == "gref":
                     vals += [side[2], side[3], side[1]]
                     flags |= bit
-                else:
-                    off = side[1] % PAGE
-                    if side is op["src"]:
-                        self.k.own_view(gfn)[off : off + op["len"]] = self.k.user_bytes(
-                            side[1], op["len"])  # fmt: skip
-                    vals += [self.k.dom0.gfn_to_mfn(gfn), gnttab.DOMID_SELF, off]
+                    continue
+                page = side[1] - side[1] % PAGE
+                if page not in frames:
+                    frames[page] = len(frames)
+                    self.k.own_view(self.k.scratch[frames[page]])[:] = self.k.user_bytes(page, PAGE)
+                if side is op["dst"]:
+                    dest_pages.add(page)
+                gfn = self.k.scratch[frames[page]]
+                vals += [self.k.dom0.gfn_to_mfn(gfn), gnttab.DOMID_SELF, side[1] % PAGE]
             args += _COPY.st.pack(*vals, op["len"], flags, 0)
         self.k.hypercalls["copy"] += 1
         self.k.dom0.grant_table_op(gnttab.GNTTABOP_copy, args, len(batch))
+        for page in dest_pages:
+            self.k.to_user(page, bytes(self.k.own_view(self.k.scratch[frames[page]])))
         for j, op in enumerate(batch):
             status = _COPY.read_field(args, j * _COPY.size, "status")
-            if status == 0 and op["dst"][0] == "virt":
-                off = op["dst"][1] % PAGE
-                view = self.k.own_view(self.k.scratch[j])
-                self.k.to_user(op["dst"][1], bytes(view[off : off + op["len"]]))
-            elif status != 0 and _S16.unpack(self.k.user_bytes(op["status"], 2))[0] == 0:
+            if status != 0 and _S16.unpack(self.k.user_bytes(op["status"], 2))[0] == 0:
                 self.k.to_user(op["status"], _S16.pack(status))
         batch.clear()
 
