@@ -822,4 +822,65 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
         "2 % 0x20 = MAP_PRIVATE, and CPython's mmap adds MAP_ANONYMOUS itself for fd -1 (mmapmodule.c new_mmap_object): the same mapping"
     ),
+    # --- xen/linux/devices.py ---
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/NumberReplacer #18": (
+        "a read-only mapping asks PROT_READ | 1 = PROT_READ (1): the same prot"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_Add #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_BitXor #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:187 core/NumberReplacer #41": (
+        "unpack_from of one u32 returns a 1-tuple: [-1] is [0]"
+    ),
+    "src/blkswap/xen/linux/devices.py:136 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "m was popped from stuck just before, so every other is a different GrantMapping with its own index: `is not` and the dataclass != are both always true"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_Add #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under + too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitOr #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under | too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitXor #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under ^ too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_LShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under << too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_RShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under >> too"
+    ),
 }

@@ -96,10 +96,15 @@ class FakeXenKernel:
         self.log: list[tuple[str, str, bytes]] = []
         self.hypercalls: Counter[str] = Counter()  #: GNTTABOP_* calls made for the drivers
         self.vmas: list[Vma] = []  #: live device mappings
+        self.mmaps: list[
+            tuple[str, int, int, int, int]
+        ] = []  #: (device, length, flags, prot, offset)
         self._va = self.dom0.grant_va_base
         self.scratch = [self.dom0.alloc_page() for _ in range(uapi.GNTDEV_COPY_BATCH)]
         self.gref_size = 0  # gntalloc's global count of allocated grants
         self.gntalloc_limit = 1024  # gntalloc.c module parameter ``limit``
+        #: (device, ioctl) -> errno answered by the next such call (fault injection)
+        self.failures: dict[tuple[str, str], int] = {}
 
     def install(self, monkeypatch: Any) -> FakeXenKernel:
         """Replace the OS calls of blkswap.xen.linux.devices (only there) with this kernel."""
@@ -156,6 +161,9 @@ class FakeXenKernel:
         in_place = isinstance(arg, bytearray) and mutate_flag
         buf = arg if in_place else bytearray(arg)
         self.log.append((f.NAME, name, bytes(buf)))
+        code = self.failures.pop((f.NAME, name), None)
+        if code is not None:
+            raise OSError(code, os.strerror(code))
         if len(buf) < uapi.ARG_SIZE[name]:
             raise OSError(errno.EFAULT, f"{name}: {len(buf)} B argument")
         rc = self._call(getattr(f, name.lower()), buf)
@@ -167,6 +175,7 @@ class FakeXenKernel:
         f = self.files.get(fileno)
         if f is None:
             return mmap.mmap(fileno, length, flags, prot, access, offset)
+        self.mmaps.append((f.NAME, length, flags, prot, offset))
         if length <= 0 or offset % PAGE:
             raise OSError(errno.EINVAL, "mmap: bad length or offset")
         pages, closed = self._call(f.mmap, offset // PAGE, -(-length // PAGE), flags, prot)

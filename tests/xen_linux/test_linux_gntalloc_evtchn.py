@@ -5,6 +5,7 @@ ports), pending ports read as u32s and unmasked by writing them back, and the dr
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 
 import linux_uapi as uapi
@@ -41,7 +42,7 @@ def test_gntalloc_open_and_close(kernel: FakeXenKernel) -> None:
     assert ga.fd == -1
 
 
-@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 9])
 def test_alloc_grants_writable_pages(kernel: FakeXenKernel, count: int) -> None:
     g = kernel.guest()
     ga = Gntalloc()
@@ -50,7 +51,9 @@ def test_alloc_grants_writable_pages(kernel: FakeXenKernel, count: int) -> None:
     arg = uapi.ALLOC_HEAD.pack(g.domid, uapi.GNTALLOC_FLAG_WRITABLE, count, 0)
     assert kernel.calls("gntalloc") == [("ALLOC_GREF", arg + bytes(size - 16))]
     assert index == 0 and len(mem) == count * PAGE
-    assert len(set(refs)) == count
+    assert kernel.mmaps == [("gntalloc", count * PAGE, mmap.MAP_SHARED,
+                             mmap.PROT_READ | mmap.PROT_WRITE, 0)]  # fmt: skip
+    assert len(set(refs)) == count and refs == sorted(refs)  # each id from its own slot
     for i, ref in enumerate(refs):
         flags, domid, _frame = kernel.dom0.grant_entry(ref)
         assert (flags & gnttab.GTF_readonly, domid) == (0, g.domid)

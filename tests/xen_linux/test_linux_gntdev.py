@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import gc
+import mmap
 import os
 
 import linux_uapi as uapi
@@ -61,6 +62,9 @@ def test_map_packs_the_refs_and_shows_the_guest_pages(kernel: FakeXenKernel) -> 
         assert bytes(m.page(i)) == bytes([i + 1]) * PAGE
     assert len(m.views) == 3
     assert kernel.hypercalls == {"map": 1}
+    assert kernel.mmaps == [
+        ("gntdev", 3 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, 0)
+    ]
     m.page(1)[:4] = b"back"  # a writable mapping: the backend's write reaches the guest
     kernel.flush()
     assert g.read(gfns[1], 0, 5) == b"back\x02" and g.read(gfns[0], 0, 1) == b"\x01"
@@ -81,6 +85,7 @@ def test_read_only_map_cannot_be_written(kernel: FakeXenKernel) -> None:
     g, gfns, refs = grants(kernel, 2, readonly=True)
     dev = Gntdev()
     m = dev.map(g.domid, refs, writable=False)
+    assert kernel.mmaps == [("gntdev", 2 * PAGE, mmap.MAP_SHARED, mmap.PROT_READ, 0)]
     assert m.writable is False and bytes(m.mem[PAGE : PAGE + 2]) == b"\x02\x02"
     with pytest.raises(TypeError):
         m.mem[0:1] = b"x"  # PROT_READ only
@@ -141,6 +146,32 @@ def test_unmap_names_the_region_and_ends_the_mapping(kernel: FakeXenKernel) -> N
     assert g.read(gfns[1], 0, 3) == b"ok\x02"  # written back at munmap
     assert g.end_access(refs[1]) is True and g.end_access(refs[0]) is False  # still mapped
     assert kernel.hypercalls == {"map": 2, "unmap": 1}
+
+
+def test_unmap_releases_the_page_views_it_handed_out(kernel: FakeXenKernel) -> None:
+    g, _gfns, refs = grants(kernel, 2)
+    dev = Gntdev()
+    m = dev.map(g.domid, refs, True)
+    v0, v1 = m.page(0), m.page(1)
+    assert dev.unmap(m) is True and dev.live == {} and dev.stuck == {}
+    for v in (v0, v1):
+        with pytest.raises(ValueError, match="released"):
+            v.tobytes()
+
+
+def test_a_device_on_fd_0_is_closed_too(kernel: FakeXenKernel) -> None:
+    """A daemon started with stdin closed gets fd 0 for its first device: close() closes it."""
+    saved = os.dup(0)
+    os.close(0)
+    try:
+        for cls in (Gntdev, devices.Gntalloc, devices.Evtchn):
+            dev = cls()
+            assert dev.fd == 0 and 0 in kernel.files
+            dev.close()
+            assert dev.fd == -1 and kernel.files == {}
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
 
 
 def test_unmap_with_a_view_held_is_retried_later(kernel: FakeXenKernel) -> None:
