@@ -5,6 +5,8 @@ with failing elements placed first, in the middle and last."""
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 from fake_kernel import FakeXenKernel
 
@@ -28,8 +30,13 @@ class Port:
         self.dev = Gntdev()
         self.arena = PageArena(4)
         self.counters = Counters()
-        self.grants = GntdevGrants(self.dev, lambda f: self.arena.address(f - FRAME),
-                                   self.counters)  # fmt: skip
+        self.grants = GntdevGrants(self.dev, self.frame_address, self.counters)
+
+    def frame_address(self, frame: int) -> int:
+        """As LinuxPort._frame_address: ValueError for a frame that is not an arena page."""
+        if not 0 <= frame - FRAME < self.arena.pages:
+            raise ValueError(f"frame {frame:#x} is not a page of this port")
+        return self.arena.address(frame - FRAME)
 
     def map(self, rows: list[tuple[int, int, int]], first_va: int = 0) -> list[dict]:
         """GNTTABOP_map_grant_ref of (flags, ref, dom) rows at VA + (first_va + i) pages."""
@@ -147,18 +154,65 @@ def test_copy_statuses_and_counters_per_element(kernel: FakeXenKernel) -> None:
     assert (port.counters.grant_op_calls["copy"], port.counters.grant_ops["copy"]) == (1, 3)
 
 
-def test_a_copy_gntdev_refuses_fails_every_element(kernel: FakeXenKernel) -> None:
-    g, _gfns, refs = guest(kernel, 1)
+def test_a_failed_ioctl_fails_every_element_sent(kernel: FakeXenKernel) -> None:
+    g, _gfns, refs = guest(kernel, 2)
     port = Port()
-    self_ = gnttab.DOMID_SELF
+    port.arena.view(0)[:4] = b"mine"
+    self_, src = gnttab.DOMID_SELF, gnttab.GNTCOPY_source_gref
+    kernel.failures[("gntdev", "GRANT_COPY")] = errno.EFAULT
     args = copy_batch([
-        ((refs[0], g.domid, 0), (FRAME, self_, 0), 8, gnttab.GNTCOPY_source_gref),
-        ((FRAME, self_, 0), (FRAME + 1, self_, 0), 8, 0),  # local to local: gntdev's EINVAL
+        ((refs[0], g.domid, 0), (FRAME + 1, self_, 0), 8, src),
+        ((FRAME, self_, 0), (FRAME + 2, self_, 8), 4, 0),  # local to local: not sent
+        ((refs[1], g.domid, 0), (FRAME + 3, self_, 0), 8, src),
     ])  # fmt: skip
-    assert port.grants.call(gnttab.GNTTABOP_copy, args, 2) == 0
+    assert port.grants.call(gnttab.GNTTABOP_copy, args, 3) == 0
     err = gnttab.GNTST_general_error
-    assert [_COPY.read_field(args, i * _COPY.size, "status") for i in range(2)] == [err, err]
-    assert (port.counters.copy_ops, port.counters.bytes_copied) == (0, 0)
+    assert [_COPY.read_field(args, i * _COPY.size, "status") for i in range(3)] == [err, 0, err]
+    assert (port.counters.copy_ops, port.counters.bytes_copied) == (1, 4)
+    assert bytes(port.arena.view(2)[8:12]) == b"mine" and dict(port.grants.ioctls) == {"copy": 1}
+
+
+def test_elements_xen_answers_without_copying(kernel: FakeXenKernel) -> None:
+    """Checked before gntdev, as Xen checks them (ops_copy): len 0 okay; a local side must be
+    DOMID_SELF and a page of the port; no side may pass its page end. Only good ones are sent:
+    a gref side past its page would make gntdev fail the whole ioctl."""
+    g, gfns, refs = guest(kernel, 1)
+    port = Port()
+    self_, src, dst = gnttab.DOMID_SELF, gnttab.GNTCOPY_source_gref, gnttab.GNTCOPY_dest_gref
+    port.arena.view(3)[:] = b"\xee" * PAGE
+    args = copy_batch([
+        ((refs[0], g.domid, 0), (FRAME, 5, 0), 8, src),  # local side not DOMID_SELF
+        ((refs[0], g.domid, 0), (FRAME + 4, self_, 0), 8, src),  # not a page of the port
+        ((FRAME - 1, self_, 0), (refs[0], g.domid, 0), 8, dst),
+        ((refs[0], g.domid, 4000), (FRAME, self_, 0), 97, src),  # gref side past its page
+        ((refs[0], g.domid, 0), (FRAME + 3, self_, 4000), 97, src),  # local side past its page
+        ((refs[0], g.domid, 0), (FRAME, self_, 0), 0, src | 4),  # len 0: okay, nothing checked
+        ((refs[0], g.domid, 4000), (FRAME + 2, self_, 4000), 96, src | 4),  # an unknown bit
+    ])  # fmt: skip
+    assert port.grants.call(gnttab.GNTTABOP_copy, args, 7) == 0
+    statuses = [_COPY.read_field(args, i * _COPY.size, "status") for i in range(7)]
+    assert statuses == [gnttab.GNTST_permission_denied, gnttab.GNTST_bad_page,
+                        gnttab.GNTST_bad_page, gnttab.GNTST_bad_copy_arg,
+                        gnttab.GNTST_bad_copy_arg, 0, 0]  # fmt: skip
+    assert bytes(port.arena.view(3)) == b"\xee" * PAGE  # nothing went past page 2
+    assert bytes(port.arena.view(2)[4000:]) == b"\x10" * 96
+    assert (port.counters.copy_ops, port.counters.bytes_copied) == (1, 96)
+    (call,) = [b for op, b in kernel.calls("gntdev") if op == "GRANT_COPY"]
+    assert call[:4] == (1).to_bytes(4, "little")  # only the last element was sent
+    assert g.read(gfns[0], 0, 1) == b"\x10"
+
+
+def test_no_ioctl_when_nothing_is_sent(kernel: FakeXenKernel) -> None:
+    port = Port()
+    port.arena.view(0)[:3] = b"abc"
+    self_ = gnttab.DOMID_SELF
+    args = copy_batch([((FRAME, self_, 0), (FRAME + 1, self_, 100), 3, 0),
+                       ((FRAME, self_, 0), (FRAME + 1, self_, 0), 0, 0)])  # fmt: skip
+    assert port.grants.call(gnttab.GNTTABOP_copy, args, 2) == 0
+    assert [_COPY.read_field(args, i * _COPY.size, "status") for i in range(2)] == [0, 0]
+    assert bytes(port.arena.view(1)[100:103]) == b"abc" and dict(port.grants.ioctls) == {}
+    assert (port.counters.copy_ops, port.counters.bytes_copied) == (1, 3)
+    assert kernel.calls("gntdev") == []
 
 
 def test_close_unmaps_every_region_once(kernel: FakeXenKernel) -> None:
