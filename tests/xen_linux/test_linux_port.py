@@ -15,6 +15,7 @@ from fake_xenstored import FakeXenstored
 
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.xen.linux import port as port_mod
+from blkswap.xen.linux import xenstore as xs_mod
 from blkswap.xen.linux.devices import PAGE
 from blkswap.xen.linux.port import FRAME_BASE, MAPPING_BASE_VA, LinuxPort
 from blkswap.xen.linux.xenstore import XsClient
@@ -180,3 +181,42 @@ def test_fence_falls_back_to_a_system_call(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(port_mod.os, "sched_yield", lambda: calls.append(1))
     fence = port_mod._fence_function()
     assert fence() is None and calls == [1]
+
+
+def test_defaults_reach_xenstored_and_size_the_arena(
+    kernel: FakeXenKernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = tempfile.mkdtemp(prefix="xs", dir="/tmp")
+    daemon = FakeXenstored(f"{d}/socket")
+    monkeypatch.setattr(xs_mod, "SOCKET_PATHS", (f"{d}/socket",))
+    try:
+        lp = LinuxPort()
+        assert lp.arena.pages == 4096 and lp.free_pages == 4096
+        assert lp.store.path == f"{d}/socket"
+        lp.store.write("/x", "1")
+        assert daemon.store.dump("/x") == {"/x": "1"}
+        lp.close()
+    finally:
+        daemon.close()
+        shutil.rmtree(d)
+
+
+def test_a_mapping_at_the_lowest_mapping_va(lp: LinuxPort, kernel: FakeXenKernel) -> None:
+    g = kernel.guest()
+    gfn = g.alloc_page()
+    g.write(gfn, 0, b"low")
+    ref = g.grant_access(gfn, 0, True)
+    (m,) = map_grants(lp, g.domid, [ref], [MAPPING_BASE_VA], readonly=True)
+    assert bytes(lp.page_view(MAPPING_BASE_VA)[:3]) == b"low"
+    assert unmap_grants(lp, [m]) == [0]
+    with pytest.raises(ValueError, match="is not a page of this port"):
+        lp.page_view(MAPPING_BASE_VA - PAGE)  # below: an own frame, and not one of the arena
+
+
+def test_a_port_closed_by_its_handler_is_not_unmasked(lp: LinuxPort, kernel: FakeXenKernel) -> None:
+    g = kernel.guest()
+    gport = kernel.xen.evtchn.alloc_unbound(g.domid, 0)
+    port = lp.evtchn_bind_interdomain(g.domid, gport)
+    lp.evtchn_bind_handler(port, lp.evtchn_close)
+    assert lp.poll_events() == 1
+    assert [op for op, _ in kernel.calls("evtchn")] == ["BIND_INTERDOMAIN", "read", "UNBIND"]
