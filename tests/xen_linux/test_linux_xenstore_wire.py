@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -29,6 +30,8 @@ class Peer:
 
     def __init__(self) -> None:
         self.sock, theirs = socket.socketpair()
+        # a read that would wait for a reply never queued fails in 2 s instead of hanging
+        theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("ll", 2, 0))
         self.client = XsClient("scripted", fd=theirs.detach())
 
     def reply(self, kind: int, req_id: int, payload: bytes = b"OK\0", tx: int = 0) -> None:
@@ -138,9 +141,11 @@ def test_stale_replies_and_events_are_skipped(peer: Peer) -> None:
     peer.reply(XsType.READ, 7, b"stale")  # not the request's id
     peer.reply(XsType.WATCH_EVENT, 0, b"/w/x\0tok\0")
     peer.reply(XsType.WATCH_EVENT, 0, b"no-token")  # malformed: dropped
+    peer.reply(XsType.WATCH_EVENT, 0, b"/w/y\0t2")  # no trailing NUL: still path and token
     peer.reply(XsType.READ, 1, b"fresh")
     assert peer.client.read("/r") == "fresh"
-    assert peer.client.pending_events() == 1 and list(peer.client._events) == [("/w/x", "tok")]
+    assert list(peer.client._events) == [("/w/x", "tok"), ("/w/y", "t2")]
+    assert peer.client.pending_events() == 2
 
 
 def test_gather_and_read_int(peer: Peer) -> None:
@@ -211,9 +216,9 @@ def test_watch_unwatch_and_dispatch(peer: Peer) -> None:
         xs.watch("/fe", "tok2", lambda p, t: None)
     assert set(xs._watches) == {"tok"}
     peer.reply(XsType.WATCH_EVENT, 0, b"/be\0tok\0")
-    peer.reply(XsType.UNWATCH, 3)
     xs._drain(1.0)
     assert xs.pending_events() == 1
+    peer.reply(XsType.UNWATCH, 3)
     xs.unwatch("/be", "tok")
     assert xs.pending_events() == 0 and xs._watches == {}
     assert [r[3] for r in peer.requests()] == [b"/be\0tok\0", b"/fe\0tok2\0", b"/be\0tok\0"]
@@ -240,18 +245,17 @@ def test_dispatch_errors_go_to_on_error_or_propagate(peer: Peer) -> None:
         xs.dispatch(1.0)
 
 
-def test_dispatch_waits_for_a_whole_message(peer: Peer) -> None:
+def test_dispatch_reassembles_a_message_sent_in_pieces(peer: Peer) -> None:
     xs = peer.client
     peer.reply(XsType.WATCH, 1)
     got: list[str] = []
     xs.watch("/a", "t", lambda p, t: got.append(p))
-    event = msg(XsType.WATCH_EVENT, 0, b"/a\0t\0")
-    peer.sock.sendall(event[:10])  # half a header
-    assert xs.dispatch(0.05) == 0
-    peer.sock.sendall(event[10:20])  # the header and part of the payload
-    assert xs.dispatch(0.05) == 0
-    peer.sock.sendall(event[20:])
-    assert xs.dispatch(1.0) == 1 and got == ["/a"]
+    event = msg(XsType.WATCH_EVENT, 0, b"/a\0t\0") + msg(XsType.WATCH_EVENT, 0, b"/b\0t\0")
+    peer.sock.sendall(event[:10])  # half a header now, the rest a little later
+    later = threading.Timer(0.2, peer.sock.sendall, [event[10:]])
+    later.start()
+    assert xs.dispatch(1.0) == 2 and got == ["/a", "/b"]
+    later.join()
     xs.close()
     assert xs.dispatch(0.0) == 0 and xs.fd == -1  # a closed client reads nothing
     xs.close()
@@ -292,3 +296,43 @@ def test_open_a_socket_or_the_xenbus_device(tmp_path, monkeypatch) -> None:
     xs2.close()
     conn.close()
     server.close()
+
+
+def test_a_client_on_fd_0_is_closed(peer: Peer) -> None:
+    saved = os.dup(0)
+    try:
+        os.dup2(peer.client.fd, 0)
+        os.close(peer.client.fd)
+        peer.client.fd = 0
+        peer.reply(XsType.READ, 1, b"zero")
+        assert peer.client.read("/z") == "zero"
+        peer.client.close()
+        assert peer.client.fd == -1
+        with pytest.raises(OSError):
+            os.fstat(0)
+        assert peer.client.dispatch() == 0
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+
+
+def test_dispatch_polls_without_waiting_unless_asked(peer: Peer, monkeypatch) -> None:
+    """select's timeout: the caller's for the first event only, then 0 (never block between
+    events); the default is a poll."""
+    timeouts: list[float] = []
+    real = xs_mod.select.select
+
+    def select(r, w, x, timeout):  # type: ignore[no-untyped-def]
+        timeouts.append(timeout)
+        return real(r, w, x, timeout)
+
+    monkeypatch.setattr(xs_mod, "select", type("S", (), {"select": staticmethod(select)}))
+    xs = peer.client
+    peer.reply(XsType.WATCH, 1)
+    xs.watch("/a", "t", lambda p, t: None)
+    assert xs.dispatch() == 0 and timeouts == [0.0]
+    timeouts.clear()
+    for _ in range(2):
+        peer.reply(XsType.WATCH_EVENT, 0, b"/a\0t\0")
+    assert xs.dispatch(0.7) == 2
+    assert timeouts[0] == 0.7 and set(timeouts[1:]) == {0.0} and len(timeouts) >= 3
