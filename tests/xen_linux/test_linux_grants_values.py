@@ -182,6 +182,7 @@ def test_elements_xen_answers_without_copying(kernel: FakeXenKernel) -> None:
     port.arena.view(3)[:] = b"\xee" * PAGE
     args = copy_batch([
         ((refs[0], g.domid, 0), (FRAME, 5, 0), 8, src),  # local side not DOMID_SELF
+        ((refs[0], g.domid, 0), (FRAME, 0x7FF2, 0), 8, src | 4),  # nor DOMID_IO, unknown bit
         ((refs[0], g.domid, 0), (FRAME + 4, self_, 0), 8, src),  # not a page of the port
         ((FRAME - 1, self_, 0), (refs[0], g.domid, 0), 8, dst),
         ((refs[0], g.domid, 4000), (FRAME, self_, 0), 97, src),  # gref side past its page
@@ -189,9 +190,10 @@ def test_elements_xen_answers_without_copying(kernel: FakeXenKernel) -> None:
         ((refs[0], g.domid, 0), (FRAME, self_, 0), 0, src | 4),  # len 0: okay, nothing checked
         ((refs[0], g.domid, 4000), (FRAME + 2, self_, 4000), 96, src | 4),  # an unknown bit
     ])  # fmt: skip
-    assert port.grants.call(gnttab.GNTTABOP_copy, args, 7) == 0
-    statuses = [_COPY.read_field(args, i * _COPY.size, "status") for i in range(7)]
-    assert statuses == [gnttab.GNTST_permission_denied, gnttab.GNTST_bad_page,
+    assert port.grants.call(gnttab.GNTTABOP_copy, args, 8) == 0
+    statuses = [_COPY.read_field(args, i * _COPY.size, "status") for i in range(8)]
+    assert statuses == [gnttab.GNTST_permission_denied, gnttab.GNTST_permission_denied,
+                        gnttab.GNTST_bad_page,
                         gnttab.GNTST_bad_page, gnttab.GNTST_bad_copy_arg,
                         gnttab.GNTST_bad_copy_arg, 0, 0]  # fmt: skip
     assert bytes(port.arena.view(3)) == b"\xee" * PAGE  # nothing went past page 2
@@ -204,14 +206,17 @@ def test_elements_xen_answers_without_copying(kernel: FakeXenKernel) -> None:
 
 def test_no_ioctl_when_nothing_is_sent(kernel: FakeXenKernel) -> None:
     port = Port()
-    port.arena.view(0)[:3] = b"abc"
+    port.arena.view(0)[:10] = b"0123456abc"
     self_ = gnttab.DOMID_SELF
-    args = copy_batch([((FRAME, self_, 0), (FRAME + 1, self_, 100), 3, 0),
-                       ((FRAME, self_, 0), (FRAME + 1, self_, 0), 0, 0)])  # fmt: skip
-    assert port.grants.call(gnttab.GNTTABOP_copy, args, 2) == 0
-    assert [_COPY.read_field(args, i * _COPY.size, "status") for i in range(2)] == [0, 0]
-    assert bytes(port.arena.view(1)[100:103]) == b"abc" and dict(port.grants.ioctls) == {}
-    assert (port.counters.copy_ops, port.counters.bytes_copied) == (1, 3)
+    args = copy_batch([((FRAME, self_, 7), (FRAME + 1, self_, 100), 3, 0),
+                       ((FRAME, self_, 0), (FRAME + 1, self_, 9), 0, 0),  # len 0: not counted
+                       ((FRAME, self_, 0), (FRAME + 2, self_, 4091), 5, 0),
+                       ((FRAME, self_, 1), (FRAME + 3, self_, 0), 2, 0)])  # fmt: skip
+    assert port.grants.call(gnttab.GNTTABOP_copy, args, 4) == 0
+    assert [_COPY.read_field(args, i * _COPY.size, "status") for i in range(4)] == [0] * 4
+    assert bytes(port.arena.view(2)[4091:]) == b"01234" and bytes(port.arena.view(3)[:3]) == b"12\0"
+    assert bytes(port.arena.view(1)[99:104]) == b"\0abc\0" and dict(port.grants.ioctls) == {}
+    assert (port.counters.copy_ops, port.counters.bytes_copied) == (3, 10)
     assert kernel.calls("gntdev") == []
 
 

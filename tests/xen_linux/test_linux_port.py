@@ -13,6 +13,7 @@ import pytest
 from fake_kernel import FakeXenKernel
 from fake_xenstored import FakeXenstored
 
+from blkswap.back import frames
 from blkswap.back.grantops import map_grants, unmap_grants
 from blkswap.xen.linux import port as port_mod
 from blkswap.xen.linux import xenstore as xs_mod
@@ -202,6 +203,7 @@ def test_defaults_reach_xenstored_and_size_the_arena(
 
 
 def test_a_mapping_at_the_lowest_mapping_va(lp: LinuxPort, kernel: FakeXenKernel) -> None:
+    assert MAPPING_BASE_VA == frames.MAPPING_BASE_VA == 1 << 40  # where the backend maps grants
     g = kernel.guest()
     gfn = g.alloc_page()
     g.write(gfn, 0, b"low")
