@@ -812,4 +812,160 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
         "a default in a typing Protocol's signature: never called, every port defines its own"
     ),
+    # --- xen/linux/memory.py ---
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: + gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: ^ gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "2 % 0x20 = MAP_PRIVATE, and CPython's mmap adds MAP_ANONYMOUS itself for fd -1 (mmapmodule.c new_mmap_object): the same mapping"
+    ),
+    # --- xen/linux/devices.py ---
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/NumberReplacer #18": (
+        "a read-only mapping asks PROT_READ | 1 = PROT_READ (1): the same prot"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_Add #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_BitXor #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:187 core/NumberReplacer #41": (
+        "unpack_from of one u32 returns a 1-tuple: [-1] is [0]"
+    ),
+    "src/blkswap/xen/linux/devices.py:136 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "m was popped from stuck just before, so every other is a different GrantMapping with its own index: `is not` and the dataclass != are both always true"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_Add #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under + too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitOr #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under | too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitXor #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under ^ too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_LShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under << too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_RShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under >> too"
+    ),
+    # --- xen/linux/grants.py ---
+    "src/blkswap/xen/linux/grants.py:75 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:75 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: cmd <= 0 only for map"
+    ),
+    "src/blkswap/xen/linux/grants.py:77 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:77 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: past the map test, cmd <= 1 only for unmap"
+    ),
+    "src/blkswap/xen/linux/grants.py:94 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "a group has at least one element: <= 1 is == 1"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #21": (
+        "the group has exactly one element here: elems[-1] is elems[0]"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #22": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #23": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:97 core/ReplaceTrueWithFalse #0": (
+        "refs is built from elems one for one: the lengths are always equal"
+    ),
+    "src/blkswap/xen/linux/grants.py:101 core/NumberReplacer #28": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:101 core/NumberReplacer #29": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:116 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "_answer gets GNTST_okay (0) or GNTST_general_error (-1): >= 0 is == 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:116 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "_answer gets the GNTST_okay object itself or general_error: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:137 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "a region's count of mapped pages is decremented once per page unmapped: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:166 core/NumberReplacer #64": (
+        "the segment's status in: gntdev writes GNTST_okay into it before copying (gntdev_grant_copy_seg put_user) and it is not read when the ioctl fails"
+    ),
+    "src/blkswap/xen/linux/grants.py:166 core/NumberReplacer #65": (
+        "the segment's status in: gntdev writes GNTST_okay into it before copying (gntdev_grant_copy_seg put_user) and it is not read when the ioctl fails"
+    ),
+    "src/blkswap/xen/linux/grants.py:170 core/ReplaceComparisonOperator_Eq_GtE #5": (
+        "GNTST_* statuses are all <= 0: >= okay is == okay"
+    ),
+    "src/blkswap/xen/linux/grants.py:170 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "_precheck returns the GNTST_okay object itself or another status: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:175 core/ReplaceComparisonOperator_Eq_GtE #6": (
+        "GNTST_* statuses (from Xen through gntdev) are all <= 0: >= okay is == okay"
+    ),
+    "src/blkswap/xen/linux/grants.py:175 core/ReplaceComparisonOperator_Eq_Is #4": (
+        "statuses are int16 values, small ints CPython caches: `is` 0 is == 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:184 core/ReplaceComparisonOperator_Eq_LtE #7": (
+        "n is a list length: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:202 core/ReplaceComparisonOperator_Eq_LtE #8": (
+        "len is a uint16 field: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "frame addresses are page aligned and doff + len <= 4096 was checked just above: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "frame addresses are page aligned and doff + len <= 4096 was checked just above: ^ is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitOr #5": (
+        "frame addresses are page aligned and soff + len <= 4096 was checked just above: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitXor #5": (
+        "frame addresses are page aligned and soff + len <= 4096 was checked just above: ^ is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: ^ is +"
+    ),
 }
