@@ -97,7 +97,7 @@ TESTS: dict[str, list[str]] = {
                             "tests/xen/test_gnttab_transfer_values.py", _B],
     "xen/ops_table.py": ["tests/xen/test_gnttab_table.py", "tests/xen/test_gnttab_table_values.py",
                          "tests/xen/test_gnttab_swap.py", _B],
-    "xen/ops_common.py": _GNT,
+    "xen/ops_common.py": [*_GNT, "tests/xen/test_ops_common_values.py"],
     "xen/gnttab_op.py": _GNT,
     "xen/grant_table.py": _GNT,
     "xen/guest_grants.py": [*_GNT, "tests/xen/test_guest_grants_values.py"],

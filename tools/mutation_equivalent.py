@@ -1022,4 +1022,14 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/guest_grants.py:132 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
         "an accept entry holds 2, 2|committed (6) or 2|committed|completed (14): // 8 and & 8 agree on all three"
     ),
+    # --- src/blkswap/xen/lifecycle.py ---
+    "src/blkswap/xen/lifecycle.py:42 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "domids grow by one from 0 and creation stops at DOMID_FIRST_RESERVED, so domid never exceeds it: >= == =="
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/NumberReplacer #14": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/ReplaceComparisonOperator_GtE_Gt #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
 }
