@@ -1032,4 +1032,48 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/lifecycle.py:65 core/ReplaceComparisonOperator_GtE_Gt #1": (
         "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
     ),
+    # --- src/blkswap/xen/xenstore_watch.py ---
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "an unprivileged domain's watch count never exceeds max_per_domain: add refuses at equality and the quota is fixed, so >= == =="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_LtE #10": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_Is #10": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    # --- src/blkswap/xen/xenstore_paths.py ---
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #5": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #6": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "domids are never negative (clients check 0..0x7FEF): <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "a perm is one of r, w, b, n (normalise_perms), and only b is <= 'b': <= == =="
+    ),
 }
