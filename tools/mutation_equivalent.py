@@ -1076,4 +1076,7 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_LtE #5": (
         "a perm is one of r, w, b, n (normalise_perms), and only b is <= 'b': <= == =="
     ),
+    "src/blkswap/xen/xenstore_paths.py:172 core/NumberReplacer #37": (
+        "the owner entry perms[0] is decided before the loop: a domid equal to its d has returned True already, so scanning it changes nothing"
+    ),
 }

@@ -5,10 +5,12 @@ write-only entry asked to read."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from fake_xen import FakeXen
 
-from blkswap.xen.xenstore import XenStore, XenstoreError
+from blkswap.xen.xenstore import XenStore, XenstoreError, XenstoreQuota
 from blkswap.xen.xenstore_paths import can_access, is_child, normalise_perms, resolve_path
 
 
@@ -81,3 +83,48 @@ def test_a_store_owner_above_256_reads_its_node():
     assert errno_of(lambda: st.client(301).read("/n")) == "EACCES"  # write-only
     st.client(301).write("/n", "w")
     assert dom0.read("/n") == "w"
+
+
+def test_path_length_limits_and_the_truncated_path_in_the_error():
+    long_abs = "/" + "a" * 3071  # XENSTORE_ABS_PATH_MAX = 3072
+    assert resolve_path(1, long_abs) == (long_abs, False)
+    with pytest.raises(XenstoreError, match="path over 3072 B") as info:
+        resolve_path(1, long_abs + "b")
+    assert info.value.path == long_abs[:64] + "…"
+    rel = "r" * 2048  # XENSTORE_REL_PATH_MAX = 2048
+    assert resolve_path(1, rel) == ("/local/domain/1/" + rel, True)
+    with pytest.raises(XenstoreError, match="relative path over 2048 B") as info:
+        resolve_path(1, rel + "s")
+    assert info.value.path == "r" * 64 + "…"
+
+
+def test_a_special_word_is_a_relative_node_unless_allowed():
+    assert resolve_path(2, "@releaseDomain") == ("/local/domain/2/@releaseDomain", True)
+    assert resolve_path(2, "@x", allow_special=True) == ("@x", False)
+
+
+def test_an_error_without_detail_names_the_errno():
+    assert str(XenstoreError("ENOENT", "/x")) == "ENOENT: '/x': no such node"
+    assert str(XenstoreError("EBUSY", "/x", "held")) == "EBUSY: '/x': held"
+    assert str(XenstoreError("EFOO", "/x")) == "EFOO: '/x': EFOO"
+
+
+def test_quota_defaults_are_xenstoreds_and_frozen():
+    q = XenstoreQuota()
+    assert (q.max_nodes_per_domain, q.max_value_size, q.max_watches_per_domain) == (1000, 2048, 128)
+    assert (q.max_transactions_per_domain, q.max_perms_per_node) == (10, 5)
+    assert q.max_nodes_per_transaction == 1024
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        q.max_value_size = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("domid", ["1", True, 1.0, None])
+def test_a_perm_domid_must_be_a_plain_int(domid):
+    with pytest.raises(XenstoreError, match="not in 0..65535"):
+        normalise_perms([(domid, "r")], "/p")
+
+
+def test_the_first_entry_for_a_domid_wins():
+    perms = normalise_perms([(0, "n"), (5, "r"), (5, "n"), (5, "w")], "/p")
+    assert can_access(5, perms, "r") and not can_access(5, perms, "w")
+    assert can_access(5, ((5, "n"), (5, "n")), "w")  # the owner, whatever follows
