@@ -40,6 +40,7 @@ def test_2l_port_range_is_1_to_4095():
 
 
 def test_max_ports_is_keyword_only():
+    assert EventChannels(FakeXen(), max_ports=8).max_ports == 8
     with pytest.raises(TypeError):
         EventChannels(FakeXen(), 8)  # type: ignore[misc]
 
