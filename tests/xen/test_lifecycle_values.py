@@ -34,12 +34,14 @@ def test_memory_check_counts_pages_plus_the_grant_frame_and_leaks_nothing():
     assert xen.arena.free_frames == 0 and d.tot_pages == free - 1
 
 
-@pytest.mark.parametrize("pages", [1, 2])
+@pytest.mark.parametrize("pages", [1, 2, 6])
 def test_smallest_domains_are_accepted(pages):
     xen = Xen(frames=64)
     d = xen.create_domain(pages=pages)
-    assert d.tot_pages == pages and d.max_pages == pages
+    assert d.tot_pages == pages and d.max_pages == pages and d.free_pages == pages
     assert [d.alloc_page() for _ in range(pages)] == list(range(pages))
+    with pytest.raises(OutOfMemoryError):
+        d.alloc_page()
 
 
 @pytest.mark.parametrize(
