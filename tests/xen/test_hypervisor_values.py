@@ -173,3 +173,27 @@ def test_run_pending_runs_fifo_up_to_the_limit():
     fwd = Xen(frames=64, deliver=seen.append)
     fwd.deliver(print)
     assert seen == [print] and len(fwd.pending) == 0
+
+
+def test_optional_subsystems_absent_or_broken(monkeypatch):
+    import importlib
+
+    real = importlib.import_module
+
+    def missing(name, *a):
+        if name == "blkswap.xen.evtchn":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real(name, *a)
+
+    monkeypatch.setattr(importlib, "import_module", missing)
+    xen = Xen(frames=64)
+    assert xen.evtchn is None and xen.store is not None
+
+    def broken(name, *a):
+        if name == "blkswap.xen.xenstore":
+            raise ModuleNotFoundError("No module named 'somedep'", name="somedep")
+        return real(name, *a)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="somedep"):
+        Xen(frames=64)
