@@ -812,4 +812,124 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
         "a default in a typing Protocol's signature: never called, every port defines its own"
     ),
+    # ===== mut-back (issue 14): back/ survivors no test can tell from the original =====
+    # --- back/datapaths/grant_map.py ---
+    "src/blkswap/back/datapaths/grant_map.py:20 core/NumberReplacer #0": (
+        "REPLACED only has to differ from every GNTST code (all <= 0): finish compares with the same constant and unmap_grants skips any status != 0, so 2 acts as 1"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:49 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:49 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:54 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:54 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:60 core/ReplaceTrueWithFalse #1": (
+        "map_grants returns one Mapping per segment: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:70 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:70 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:78 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "at finish a mapping's status is GNTST_okay 0 or REPLACED 1 (prepare raised on any failed map): >= 1 is == 1"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:78 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "REPLACED is the small int 1 (one object in CPython): is == =="
+    ),
+    # --- back/datapaths/transfer.py ---
+    "src/blkswap/back/datapaths/transfer.py:77 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "BLKIF statuses are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/transfer.py:77 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:84 core/ReplaceTrueWithFalse #1": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:90 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "GNTTABOP_transfer answers okay, general_error, bad_domain, bad_gntref or bad_page (-9) (xen/ops_transfer.py, Xen gnttab_transfer): nothing below -9, so > -9 is != -9"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:90 core/ReplaceTrueWithFalse #2": (
+        "transfer_statuses returns one status per frame: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:91 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "GNTTABOP_transfer answers nothing below GNTST_bad_page (-9): <= -9 is == -9"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:91 core/ReplaceTrueWithFalse #3": (
+        "transfer_statuses returns one status per frame: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:96 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/transfer.py:96 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    # --- back/datapaths/grant_swap.py ---
+    "src/blkswap/back/datapaths/grant_swap.py:84 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:84 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "BLKIF_RSP_OKAY is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:103 core/ReplaceTrueWithFalse #1": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:108 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:108 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:121 core/ReplaceTrueWithFalse #3": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:124 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:124 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    # --- back/rings.py ---
+    "src/blkswap/back/rings.py:23 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/rings.py:38 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/rings.py:42 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "negotiate gives every queue at least one ring-ref (none is refused there): <= 1 is == 1"
+    ),
+    # --- back/io.py ---
+    "src/blkswap/back/io.py:47 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:47 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "the effective op of a validated request is 0 (READ) to 5 (DISCARD), never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/io.py:50 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "the effective op is never above DISCARD 5 (validate turns INDIRECT 6 into READ/WRITE): >= 5 is == 5"
+    ),
+    "src/blkswap/back/io.py:50 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "EOPNOTSUPP (95) is a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "ops are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "the effective op is never above DISCARD 5 (validate turns INDIRECT 6 into READ/WRITE): < 5 is != 5"
+    ),
+    "src/blkswap/back/io.py:91 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "EOPNOTSUPP (95) is a small int (one object in CPython): is not == !="
+    ),
 }

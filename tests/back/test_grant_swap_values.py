@@ -6,9 +6,9 @@ refuses fails the request and counts once."""
 from __future__ import annotations
 
 import pytest
-from lab_rig import HoldIo, Rig, get_segments, pattern
+from lab_rig import HoldIo, Rig, get_segments, pattern, store_bytes
 
-from blkswap.abi import blkif
+from blkswap.abi import X86_64, blkif, gnttab
 from blkswap.back.datapaths.base import DataPathOptions
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
@@ -64,3 +64,39 @@ def test_a_swap_xen_refuses_fails_the_read_and_counts_once():
     io.release()
     rig.pump()
     assert w.status == OK and path.swap_failures == 1
+
+
+class FailingCopies:
+    """dom0's port, except that every GNTTABOP_copy element fails (GNTST_general_error) and
+    copies nothing: a copy-back that Xen refuses after the swap went through."""
+
+    def __init__(self, port) -> None:
+        self._port = port
+
+    def __getattr__(self, name: str):
+        return getattr(self._port, name)
+
+    def grant_table_op(self, cmd: int, args: bytearray, count: int) -> int:
+        if cmd != gnttab.GNTTABOP_copy:
+            return self._port.grant_table_op(cmd, args, count)
+        st = X86_64.struct("gnttab_copy").st
+        for i in range(count):
+            vals = list(st.unpack_from(args, i * st.size))
+            vals[-1] = gnttab.GNTST_general_error  # status, the last field
+            st.pack_into(args, i * st.size, *vals)
+        return 0
+
+
+@pytest.mark.foreign_bytes_expected
+def test_a_failed_copy_back_fails_the_write():
+    """With ``swap_copyback`` and the copy refused, the WRITE is answered ERROR (the swap itself
+    succeeded: ``swap_failures`` stays 0). The guest keeps the reserve frame it was swapped,
+    which the copy-back was to overwrite and nobody scrubbed (marked: foreign bytes expected)."""
+    rig = Rig("swap", options=DataPathOptions(swap_copyback=True))
+    g = rig.guest()
+    path = rig.ring().datapath
+    path.ctx.port = FailingCopies(path.ctx.port)
+    w = rig.bio(g, WRITE, 0, [(0, 7)], pattern(4096, 4))
+    rig.submit(g, w)
+    assert w.status == ERR and path.swap_failures == 0
+    assert store_bytes(g.store, 0, 4096) == bytes(4096)  # nothing written

@@ -318,3 +318,21 @@ def test_perform_without_a_ring_moves_bytes_and_a_fenced_ring_moves_none():
     assert perform(_req(WRITE, 0, pattern(4096, 8), Fenced()), store) == ERR
     assert perform(_req(FLUSH, ring=Fenced()), store) == ERR and store.flushes == 0
     assert store_bytes(store, 0, 4096) == pattern(4096, 7)
+
+
+@pytest.mark.row("E3")
+@pytest.mark.parametrize("delta", [-512, 512])
+def test_perform_a_store_that_miscounts_the_bytes_moved_is_an_error(delta: int):
+    """readv/writev must move exactly the request's bytes: a count short or beyond it (a broken
+    store) is ERROR, never OKAY."""
+
+    class Miscounting(RamStore):
+        def readv(self, offset, bufs):
+            return super().readv(offset, bufs) + delta
+
+        def writev(self, offset, bufs):
+            return super().writev(offset, bufs) + delta
+
+    store = Miscounting(DISK)
+    assert perform(_req(WRITE, 0, pattern(4096, 1)), store) == ERR
+    assert perform(_req(READ, 0, bytes(4096)), store) == ERR
