@@ -832,6 +832,9 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/datapaths/grant_map.py:60 core/ReplaceTrueWithFalse #1": (
         "map_grants returns one Mapping per segment: the lengths are equal, strict never fires"
     ),
+    "src/blkswap/back/datapaths/grant_map.py:69 core/NumberReplacer #9": (
+        "unmap_and_replace is given one item here, so its status list has one element: [-1] is [0]"
+    ),
     "src/blkswap/back/datapaths/grant_map.py:70 core/ReplaceComparisonOperator_Eq_GtE #0": (
         "GNTST codes are 0 or negative: >= 0 is == 0"
     ),
