@@ -196,3 +196,56 @@ def test_every_segment_must_be_a_whole_logical_block():
         check_segments(halves, logical_sectors=8)
     assert err.value.status == blkif.BLKIF_RSP_ERROR
     assert check_segments((Segment(8, 0, 7),), logical_sectors=8) == 8
+
+
+# --- values found by mutation testing (tools/mutation.py) ----------------------------------------
+
+
+def test_range_alignment_checks_the_length_as_a_multiple_not_one_block():
+    """16 sectors at sector 16 on a 4 KiB-sector disk is two whole blocks: accepted; 12 is not."""
+    lim = VbdLimits(sectors=8192, logical_sectors=8)
+    check_range(16, 16, lim)
+    check_range(0, 24, lim)
+    with pytest.raises(RequestError, match=r"sector 8\+12 not aligned to 4096 bytes"):
+        check_range(8, 12, lim)
+
+
+def test_an_empty_request_is_not_range_checked():
+    """LB xen_vbd_translate checks the range only when nr_sects is non-zero: an empty flush may
+    carry any sector, aligned or not."""
+    check_range(10**9, 0, LIM)
+    check_range(3, 0, VbdLimits(sectors=8192, logical_sectors=8))
+    flush = Request(blkif.BLKIF_OP_FLUSH_DISKCACHE, 0, 0, 1, 10**9, ())
+    assert validate(flush, LIM) == (blkif.BLKIF_OP_FLUSH_DISKCACHE, 0)
+
+
+@pytest.mark.parametrize("off", ["feature_flush", "feature_barrier"])
+def test_withdrawing_flush_or_barrier_leaves_reads_and_writes_alone(off: str):
+    lim = VbdLimits(sectors=8192, **{off: False})
+    for op in (blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE):
+        assert validate(rw(op, 2), lim) == (op, 2)
+    other = (
+        blkif.BLKIF_OP_WRITE_BARRIER if off == "feature_flush" else blkif.BLKIF_OP_FLUSH_DISKCACHE
+    )
+    assert validate(rw(other, 0), lim) == (other, 0)
+
+
+def test_the_refusal_reasons_name_the_values():
+    cases = [
+        (rw(blkif.BLKIF_OP_READ, 12), LIM, "nr_segments 12 out of range"),
+        (rw(9, 1), LIM, "unknown operation 9"),
+        (indirect(blkif.BLKIF_OP_READ, 300), LIM, "indirect nr_segments 300 out of range"),
+        (indirect(7, 3), LIM, "indirect_op 7 is not READ or WRITE"),
+        (discard(8190, 8), LIM, "discard beyond the device: 8190+8"),
+        (rw(blkif.BLKIF_OP_WRITE, 1), VbdLimits(64, readonly=True), "write to a read-only VBD"),
+    ]
+    for req, lim, why in cases:
+        with pytest.raises(RequestError) as err:
+            validate(req, lim)
+        assert err.value.reason == why and str(err.value) == why
+    with pytest.raises(RequestError) as err:
+        check_range(8190, 8, LIM)
+    assert err.value.reason == "access beyond the device: sectors 8190+8 > 8192"
+    with pytest.raises(RequestError) as err:
+        check_segments((Segment(5, 3, 2),))
+    assert err.value.reason == "bad segment gref=5 first_sect=3 last_sect=2"
