@@ -1,0 +1,120 @@
+"""back/loop.py by value (found by mutation testing, tools/mutation.py): pool admission (a request
+that can never fit, parking and waking, a pool shrunk under a waiter), ``hold``, responses and
+statistics, a ring broken by an impossible producer index (LB blkback.c "Frontend provided bogus
+ring requests"), and removing a ring with parked requests."""
+
+from __future__ import annotations
+
+from lab_rig import HoldIo, Rig, pattern
+from test_lab_bad_front import RawFront, rw
+
+from blkswap.abi import blkif
+
+OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
+READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
+
+
+def test_a_request_larger_than_the_pool_fails_at_once():
+    rig = Rig("copy", pool_frames=2)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(3)]
+    (rsp,) = f.push(rw(WRITE, 1, 0, refs))
+    assert (rsp.id, rsp.status) == (1, ERR)
+    ring = rig.ring()
+    assert ring.stats["errors"] == 1 and ring.stats["frame_waits"] == 0
+    assert ring.in_flight == 0 and rig.pool.in_use == 0
+    (rsp,) = f.push(rw(WRITE, 2, 0, refs[:2]))
+    assert rsp.status == OK
+
+
+def test_a_request_short_of_frames_parks_the_ring_until_they_come_back():
+    io = HoldIo()
+    rig = Rig("copy", pool_frames=3, io=io)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(4)]
+    ring = rig.ring()
+    assert (
+        f.push(rw(WRITE, 1, 0, refs[:2]), rw(WRITE, 2, 8, refs[2:]), rw(READ, 3, 0, refs[:1])) == []
+    )
+    assert (ring.in_flight, ring.parked, ring.stats["frame_waits"]) == (2, 1, 1)
+    assert len(io.held) == 1 and rig.pool.waiting == 1
+    assert io.release() == 1
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1]
+    assert (ring.parked, len(io.held), rig.pool.waiting) == (0, 2, 0)  # 2 and then 3 went on
+    io.release()
+    rig.pump()
+    assert sorted(r.id for r in f.responses()) == [2, 3]
+    assert ring.in_flight == 0 and rig.pool.in_use == 0 and rig.pool.stats.wakeups == 1
+
+
+def test_a_pool_shrunk_below_a_parked_request_answers_it_error():
+    io = HoldIo()
+    rig = Rig("copy", pool_frames=4, io=io)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(4)]
+    f.push(rw(WRITE, 1, 0, refs[:1]), rw(WRITE, 2, 8, refs))  # 1 + 4 > 4: the second parks
+    ring = rig.ring()
+    assert ring.parked == 1
+    rig.back.resize_pool("default", 3)
+    rig.pump()
+    (rsp,) = f.responses()
+    assert (rsp.id, rsp.status) == (2, ERR)
+    assert ring.parked == 0 and ring.stats["errors"] == 1 and ring.in_flight == 1
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1]
+
+
+def test_hold_takes_nothing_new_and_answers_what_is_in_flight():
+    io = HoldIo()
+    rig = Rig("copy", io=io)
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    loop = rig.ring().loop
+    f.push(rw(WRITE, 1, 0, [ref]))
+    loop.hold = True
+    f.push(rw(WRITE, 2, 8, [ref]))
+    assert len(io.held) == 1
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1] and loop.responses == 1
+    loop.hold = False
+    loop.notify(rig.ring())
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [2]
+    assert loop.responses == 2 and rig.ring().stats["responses"] == 2
+
+
+def test_an_impossible_producer_index_breaks_the_ring_only():
+    rig = Rig("copy", ("x86_64-abi", "x86_64-abi"))
+    f = RawFront(rig)
+    ring = rig.ring()
+    f.q.ring.sring._idx[0] = 1000  # req_prod far beyond rsp_prod + 32
+    f.g.port.evtchn_send(f.q.evtchn)
+    rig.pump()
+    assert ring.broken and ring.broken_reason == "req_prod - rsp_prod_pvt exceeds the ring size"
+    assert ring.stats["broken"] == 1 and ring.stats["responses"] == 0
+    other = rig.guest(1)
+    assert rig.write(other, 0, pattern(4096, 1)).status == OK
+
+
+def test_detaching_a_device_with_a_parked_request_withdraws_its_wait():
+    io = HoldIo()
+    rig = Rig("copy", ("x86_64-abi", "x86_64-abi"), pool_frames=2, io=io)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(2)]
+    f.push(rw(WRITE, 1, 0, refs), rw(WRITE, 2, 8, refs[:1]))  # the second waits for a frame
+    assert rig.ring().parked == 1 and rig.pool.waiting == 1
+    rig.back.detach(f.g.domid, 51712)
+    assert rig.pool.waiting == 0
+    io.release()
+    rig.pump()
+    assert rig.pool.in_use == 0
+    other = rig.guest(1)
+    w = rig.bio(other, WRITE, 0, [(0, 7)], pattern(4096, 2))
+    rig.submit(other, w)
+    io.release()
+    rig.pump()
+    assert w.status == OK
