@@ -118,3 +118,21 @@ def test_detaching_a_device_with_a_parked_request_withdraws_its_wait():
     io.release()
     rig.pump()
     assert w.status == OK
+
+
+def test_a_short_pool_takes_back_just_the_missing_frames_from_idle_persistent_grants():
+    """Persistent grants hold 3 of the 4 pool frames idle; a request for 2 new grefs finds 1 free:
+    the loop reclaims exactly 2 - 1 = 1 grant (the least recently used) and goes on."""
+    rig = Rig("persistent", pool_frames=4)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(5)]
+    path = rig.ring().datapath
+    for i, ref in enumerate(refs[:3]):
+        (rsp,) = f.push(rw(WRITE, i, 8 * i, [ref]))
+        assert rsp.status == OK
+        rig.scheduler.advance(10)
+    assert rig.pool.available == 1 and path.idle_frames() == 3
+    (rsp,) = f.push(rw(WRITE, 9, 64, refs[3:]))
+    assert rsp.status == OK
+    assert path.purged == 1 and sorted(path.grants) == sorted(refs[1:])
+    assert rig.ring().stats["frame_waits"] == 0 and rig.pool.available == 0
