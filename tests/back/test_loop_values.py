@@ -5,10 +5,15 @@ ring requests"), and removing a ring with parked requests."""
 
 from __future__ import annotations
 
+import pytest
 from lab_rig import HoldIo, Rig, pattern
 from test_lab_bad_front import RawFront, rw
 
 from blkswap.abi import blkif
+from blkswap.abi.blkif import DiscardRequest
+from blkswap.back.io import SyncIo
+from blkswap.back.loop import BackendLoop
+from blkswap.back.sched import InlineScheduler
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
 READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
@@ -136,3 +141,30 @@ def test_a_short_pool_takes_back_just_the_missing_frames_from_idle_persistent_gr
     assert rsp.status == OK
     assert path.purged == 1 and sorted(path.grants) == sorted(refs[1:])
     assert rig.ring().stats["frame_waits"] == 0 and rig.pool.available == 0
+
+
+def test_a_discard_carries_only_the_secure_bit_of_its_flag_to_the_storage():
+    io = HoldIo()
+    rig = Rig("copy", io=io)
+    f = RawFront(rig)
+    reqs = [DiscardRequest(blkif.BLKIF_OP_DISCARD, flag, 0, 10 + flag, 8, 8) for flag in range(4)]
+    f.push(*reqs)
+    held = {req.id: req for req, _store, _done in io.held}
+    assert {i: (r.op, r.request.discard_secure, r.segments) for i, r in held.items()} == {
+        10: (blkif.BLKIF_OP_DISCARD, False, ()),
+        11: (blkif.BLKIF_OP_DISCARD, True, ()),
+        12: (blkif.BLKIF_OP_DISCARD, False, ()),
+        13: (blkif.BLKIF_OP_DISCARD, True, ()),
+    }
+    io.release()
+    rig.pump()
+    assert sorted((r.id, r.status) for r in f.responses()) == [(i, OK) for i in range(10, 14)]
+    assert rig.ring().stats["ds_req"] == 4
+
+
+def test_a_loops_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        BackendLoop(object(), SyncIo())  # type: ignore[arg-type, misc]
+    loop = BackendLoop(object(), io=SyncIo(), name="tapdisk7")  # type: ignore[arg-type]
+    assert (loop.name, loop.hold, loop.responses, loop.has_work) == ("tapdisk7", False, 0, False)
+    assert loop.hazard.policy == "none" and isinstance(loop.scheduler, InlineScheduler)
