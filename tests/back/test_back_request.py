@@ -7,7 +7,15 @@ import pytest
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
-from blkswap.back.request import RequestError, VbdLimits, check_range, check_segments, validate
+from blkswap.back.request import (
+    BlkRequest,
+    PendingReq,
+    RequestError,
+    VbdLimits,
+    check_range,
+    check_segments,
+    validate,
+)
 
 OK, ERR, NOTSUPP = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR, blkif.BLKIF_RSP_EOPNOTSUPP
 LIM = VbdLimits(sectors=8192, max_indirect_segments=256)
@@ -249,3 +257,28 @@ def test_the_refusal_reasons_name_the_values():
     with pytest.raises(RequestError) as err:
         check_segments((Segment(5, 3, 2),))
     assert err.value.reason == "bad segment gref=5 first_sect=3 last_sect=2"
+
+
+def test_a_pending_request_reads_its_fields_through_and_shows_them_once():
+    """PendingReq copies the request's fields for the hot path; repr shows them once (inside
+    the BlkRequest), eq compares the request itself."""
+    segs = (Segment(3, 0, 7), Segment(4, 2, 5))
+    r = BlkRequest(9, blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_WRITE, 16, 12, segs)
+    p = PendingReq(None, r)  # type: ignore[arg-type]
+    assert (p.id, p.operation, p.op, p.sector_number, p.nr_sectors, p.segments) == (
+        9, blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_WRITE, 16, 12, segs,
+    )  # fmt: skip
+    assert (p.nbytes, p.is_write, r.nbytes, r.is_write) == (6144, True, 6144, True)
+    text = repr(p)
+    for name in ("id", "operation", "op", "sector_number", "nr_sectors", "segments"):
+        assert text.count(f" {name}=") + text.count(f"({name}=") == 1, name
+    assert p == PendingReq(None, r)  # type: ignore[arg-type]
+    assert p != PendingReq(None, r._replace(id=10))  # type: ignore[arg-type]
+    assert (p.status, p.rsp_extra, p.token, p.hazard_since, p.hazard_attempts) == (
+        0,
+        b"",
+        None,
+        None,
+        0,
+    )
+    assert p.bufs == p.pool_frames == p.frames == p.page_vas == p.replaced == []
