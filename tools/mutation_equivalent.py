@@ -935,4 +935,86 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/io.py:91 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
         "EOPNOTSUPP (95) is a small int (one object in CPython): is not == !="
     ),
+    # --- back/request.py ---
+    "src/blkswap/back/request.py:32 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/request.py:70 core/ReplaceTrueWithFalse #5": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one to a PendingReq"
+    ),
+    "src/blkswap/back/request.py:102 core/ReplaceFalseWithTrue #4": (
+        "id is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:103 core/ReplaceFalseWithTrue #7": (
+        "operation is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:104 core/ReplaceFalseWithTrue #10": (
+        "op is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:105 core/ReplaceFalseWithTrue #13": (
+        "sector_number is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:106 core/ReplaceFalseWithTrue #16": (
+        "nr_sectors is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:107 core/ReplaceFalseWithTrue #19": (
+        "segments is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "nr_sectors is a u64 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_Eq #1": (
+        "Python ints do not wrap: end = start + nr >= start, and nr 0 was refused before, so end < start, end == start and end <= start are all False here"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_Is #1": (
+        "Python ints do not wrap: end = start + nr > start (nr 0 refused before), so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "Python ints do not wrap: end = start + nr > start (nr 0 refused before), so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:176 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "max_indirect_segments is a count: negotiate takes min(caps, configured) and the configs keep it in 0..256, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:183 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "an indirect request's nr_segments is a u16 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:190 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "op is one of RW_OPS (0..3) here and FLUSH_DISKCACHE is 3, the largest: >= 3 is == 3"
+    ),
+    "src/blkswap/back/request.py:190 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/request.py:192 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/request.py:195 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "nr_segments is a u8 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:197 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "effective ops are >= 0 and READ is 0: > 0 is != 0"
+    ),
+    "src/blkswap/back/request.py:197 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "ops are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/request.py:204 core/ReplaceComparisonOperator_Eq_LtE #6": (
+        "nr_sectors is a sum of segment sector counts (or a u64), never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_Eq #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so <, == and <= are all False"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_Is #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so <, == and <= are all False"
+    ),
+    "src/blkswap/back/request.py:213 core/NumberReplacer #35": (
+        "with ls = 1 both remainders are 0: > 0 adds only a check that never fires"
+    ),
+    "src/blkswap/back/request.py:213 core/ReplaceComparisonOperator_Gt_GtE #4": (
+        "with ls = 1 both remainders are 0: >= 1 adds only a check that never fires"
+    ),
+    "src/blkswap/back/request.py:213 core/ReplaceComparisonOperator_Gt_NotEq #4": (
+        "logical_sectors is sector_size // 512 >= 1 (sector sizes are >= 512): != 1 is > 1"
+    ),
 }

@@ -3,6 +3,8 @@ dispatch_rw_block_io, xen_vbd_translate; xen-abi.md §3.4, §3.5, §5.1): every 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from blkswap.abi import blkif
@@ -282,3 +284,18 @@ def test_a_pending_request_reads_its_fields_through_and_shows_them_once():
         0,
     )
     assert p.bufs == p.pool_frames == p.frames == p.page_vas == p.replaced == []
+
+
+def test_limits_defaults_are_frozen_and_a_1k_sector_disk_is_checked_too():
+    lim = VbdLimits(100)
+    assert (lim.readonly, lim.max_indirect_segments, lim.logical_sectors) == (False, 0, 1)
+    assert (lim.feature_flush, lim.feature_barrier, lim.feature_discard) == (True, True, True)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lim.sectors = 5  # type: ignore[misc]
+    assert status_of(validate, indirect(blkif.BLKIF_OP_READ, 1), lim) == NOTSUPP
+    check_range(3, 1, lim)  # 512-byte sectors: any sector
+    k1 = VbdLimits(100, logical_sectors=2)  # 1 KiB logical blocks
+    check_range(2, 4, k1)
+    with pytest.raises(RequestError, match="not aligned to 1024 bytes"):
+        check_range(3, 2, k1)
+    assert BlkRequest(1, 0, 0, 0, 8).discard_secure is False
