@@ -168,3 +168,33 @@ def test_a_loops_options_are_keyword_only():
     loop = BackendLoop(object(), io=SyncIo(), name="tapdisk7")  # type: ignore[arg-type]
     assert (loop.name, loop.hold, loop.responses, loop.has_work) == ("tapdisk7", False, 0, False)
     assert loop.hazard.policy == "none" and isinstance(loop.scheduler, InlineScheduler)
+
+
+def test_two_rings_short_of_frames_share_one_wait_and_are_served_in_order():
+    """One loop, one pool: both rings park a request; the loop keeps ONE wait registered with
+    the pool (for the head), the second request waits behind it and both go on in turn."""
+    io = HoldIo()
+    rig = Rig("copy", ("x86_64-abi", "x86_64-abi"), pool_frames=2, io=io)
+    f0, f1 = RawFront(rig, 0), RawFront(rig, 1)
+    a = [f0.page(i)[1] for i in range(2)]
+    b = [f1.page(i)[1] for i in range(2)]
+    f0.push(rw(WRITE, 1, 0, a))  # takes both frames, held by the storage
+    f0.push(rw(WRITE, 2, 8, a[:1]))
+    f1.push(rw(WRITE, 3, 0, b))
+    assert (rig.ring(0).parked, rig.ring(1).parked) == (1, 1)
+    assert rig.pool.waiting == 1 and rig.pool.stats.waits == 1
+    for expect in ([1], [2], [3]):
+        assert io.release() == 1
+        rig.pump()
+        got = [r.id for r in f0.responses() + f1.responses()]
+        assert got == expect
+    assert rig.pool.stats.waits == 2 and rig.pool.in_use == 0
+
+
+def test_sectors_are_counted_per_direction():
+    rig = Rig("copy")
+    g = rig.guest()
+    rig.write(g, 0, pattern(8192, 1))
+    rig.read(g, 0, 4096)
+    s = rig.ring().stats
+    assert (s["wr_req"], s["wr_sect"], s["rd_req"], s["rd_sect"]) == (1, 16, 1, 8)
