@@ -271,6 +271,8 @@ def test_a_pending_request_reads_its_fields_through_and_shows_them_once():
         9, blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_WRITE, 16, 12, segs,
     )  # fmt: skip
     assert (p.nbytes, p.is_write, r.nbytes, r.is_write) == (6144, True, 6144, True)
+    odd = BlkRequest(1, 0, 0, 0, 7, (Segment(3, 1, 6), Segment(4, 3, 3)))
+    assert (odd.nbytes, odd.is_write) == ((6 + 1) * 512, False)
     text = repr(p)
     for name in ("id", "operation", "op", "sector_number", "nr_sectors", "segments"):
         assert text.count(f" {name}=") + text.count(f"({name}=") == 1, name
