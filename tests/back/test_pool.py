@@ -220,3 +220,53 @@ def test_shrink_then_grow_cancels_the_pending_release(port):
     pool.give(held, "a")  # one frame released, three kept
     assert pool.available == 3 and port.free_pages == before + 1
     assert pool.refill() == 0
+
+
+class Holder:
+    """Idle frames another backend holds and gives back on request (persistent grants)."""
+
+    def __init__(self, pool: FramePool, owner: str, n: int) -> None:
+        self.pool, self.owner = pool, owner
+        self.frames = pool.take(n, owner) or []
+        self.asked: list[int] = []
+
+    def reclaim(self, n: int) -> int:
+        self.asked.append(n)
+        back, self.frames = self.frames[:n], self.frames[n:]
+        self.pool.give(back, self.owner)
+        return len(back)
+
+    def idle(self) -> int:
+        return len(self.frames)
+
+
+@pytest.mark.parametrize(
+    "frames,idle,busy,need,asked,served",
+    [
+        (4, 3, 1, 2, [2], True),  # 0 free + 1 in flight < 2: ask for the 2 missing
+        (4, 1, 2, 2, [], False),  # 1 free + 2 in flight will do: nobody is asked
+        (4, 1, 1, 4, [2], False),  # 2 free + 1 in flight < 4: ask for 4 - 2 (only 1 comes)
+        (3, 1, 1, 2, [], False),  # 1 free + 1 in flight = 2: enough
+    ],
+)
+def test_a_stalled_waiter_takes_only_the_missing_frames_from_idle_holders(
+    port, frames, idle, busy, need, asked, served
+):
+    pool = FramePool(port, "p", frames)
+    x = Holder(pool, "x", idle)
+    pool.add_reclaimer("x", x.reclaim, x.idle)
+    pool.take(busy, "y")
+    got: list[object] = []
+    pool.wait(need, "z", got.append)
+    assert x.asked == asked
+    assert len(got) == served
+    pool.remove_reclaimer(x.reclaim)
+    assert pool._reclaimers == []
+
+
+def test_the_waiters_own_idle_frames_are_not_reclaimed_for_it(port):
+    pool = FramePool(port, "p", 2)
+    x = Holder(pool, "x", 2)
+    pool.add_reclaimer("x", x.reclaim, x.idle)
+    assert pool.wait(1, "x", lambda f: None) is not None  # its own backend reclaims, not the pool
+    assert x.asked == []
