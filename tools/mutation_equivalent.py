@@ -1017,4 +1017,119 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/request.py:213 core/ReplaceComparisonOperator_Gt_NotEq #4": (
         "logical_sectors is sector_size // 512 >= 1 (sector sizes are >= 512): != 1 is > 1"
     ),
+    # --- back/grantops.py ---
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Is #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Is #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Is #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:47 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/grantops.py:98 core/ReplaceTrueWithFalse #1": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: + is |"
+    ),
+    "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: ^ is |"
+    ),
+    "src/blkswap/back/grantops.py:67 core/ReplaceBinaryOperator_Mul_LShift #0": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:164 core/ReplaceBinaryOperator_Mul_LShift #13": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:164 core/ReplaceBinaryOperator_Mul_Pow #13": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #6": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #7": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #8": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #10": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #12": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #13": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #14": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #15": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #16": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #17": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:82 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/back/grantops.py:82 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #20": (
+        "the backend maps with GNTMAP_host_map only: Xen reads an unmap's dev_bus_addr only for device mappings (ops_map._unmap_common, Xen unmap_common)"
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #22": (
+        "status is an output Xen writes for every unmap element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #23": (
+        "status is an output Xen writes for every unmap element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #24": (
+        "_explain only reaches dev_bus_addr when host_addr fits, and 1 fits: the named field is the same"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #26": (
+        "status comes after handle, the last input that can fail to fit: _explain stops before it"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #27": (
+        "status comes after handle, the last input that can fail to fit: _explain stops before it"
+    ),
+    "src/blkswap/back/grantops.py:121 core/NumberReplacer #32": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:121 core/NumberReplacer #33": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:123 core/NumberReplacer #34": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:123 core/NumberReplacer #35": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
 }

@@ -176,6 +176,8 @@ def test_values_that_do_not_fit_the_abi_are_named(host) -> None:
     bad = Mapping(-4096, 3, gnttab.GNTST_okay, 0, 0)
     with pytest.raises(AbiError, match=r"gnttab_unmap_grant_ref\.host_addr: -4096 does not fit"):
         unmap_grants(p0, [bad])
+    with pytest.raises(AbiError, match=r"gnttab_unmap_grant_ref\.handle: 4294967296 does not fit"):
+        unmap_grants(p0, [Mapping(4096, 3, gnttab.GNTST_okay, 2**32, 0)])
     with pytest.raises(AbiError, match=r"gnttab_copy\.len: 70000 does not fit"):
         grant_copy(p0, [CopyOp(1, 1, 0, 5, 0, 70000, to_guest=True)])
     with pytest.raises(AbiError, match=r"gnttab_copy\.source\.offset: -1 does not fit"):
