@@ -11,6 +11,7 @@ from test_lab_bad_front import RawFront, rw
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest
+from blkswap.abi.xenbus import XenbusState
 from blkswap.back.io import SyncIo
 from blkswap.back.loop import BackendLoop
 from blkswap.back.sched import InlineScheduler
@@ -101,6 +102,9 @@ def test_an_impossible_producer_index_breaks_the_ring_only():
     rig.pump()
     assert ring.broken and ring.broken_reason == "req_prod - rsp_prod_pvt exceeds the ring size"
     assert ring.stats["broken"] == 1 and ring.stats["responses"] == 0
+    f.g.port.evtchn_send(f.q.evtchn)  # a broken ring is not looked at again
+    rig.pump()
+    assert ring.stats["broken"] == 1
     other = rig.guest(1)
     assert rig.write(other, 0, pattern(4096, 1)).status == OK
 
@@ -290,3 +294,41 @@ def test_removing_a_ring_whose_request_waits_behind_anothers_leaves_that_wait():
     io.release()
     rig.pump()
     assert [r.id for r in fb.responses()] == [2] and rig.pool.in_use == 0
+
+
+def test_a_closing_ring_takes_no_new_request():
+    """The frontend goes to Closing with a request in flight: the backend answers it, reads
+    nothing new meanwhile (LB xen_blkif_disconnect waits for in-flight requests), then closes."""
+    io = HoldIo()
+    rig = Rig("copy", io=io)
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    f.push(rw(WRITE, 1, 0, [ref]))
+    ring = rig.ring()
+    fe = f"/local/domain/{f.g.domid}/device/vbd/51712"
+    f.g.port.store.write(f"{fe}/state", str(int(XenbusState.Closing)))
+    rig.pump()
+    assert ring.closing and ring.in_flight == 1
+    f.push(rw(WRITE, 2, 8, [ref]))
+    assert len(io.held) == 1
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1]
+    assert rig.back.vbd(f.g.domid, 51712) is None and io.held == []
+
+
+def test_a_ring_parked_for_frames_is_read_again_once_they_arrive():
+    """Frames arrive by a pool resize, not by a completion on this ring: the parked request
+    starts and the ring is read again, so the request queued behind it starts too."""
+    io = HoldIo()
+    rig = Rig("copy", pool_frames=2, io=io)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(2)]
+    f.push(rw(WRITE, 1, 0, refs), rw(WRITE, 2, 8, refs[:1]), rw(WRITE, 3, 16, refs[:1]))
+    assert [req.id for req, _s, _d in io.held] == [1] and rig.ring().parked == 1
+    rig.back.resize_pool("default", 4)
+    rig.pump()
+    assert [req.id for req, _s, _d in io.held] == [1, 2, 3]
+    io.release()
+    rig.pump()
+    assert sorted(r.id for r in f.responses()) == [1, 2, 3]
