@@ -177,3 +177,25 @@ def test_audit_names_each_broken_link(st: XenStore) -> None:
         "domain 0 owner count "
         f"{st.tree.owned(0)} != {sum(1 for n in nodes.values() if n.perms[0][0] == 0)}",
     ]
+
+
+def test_quota_and_remove_home_are_keyword_only() -> None:
+    from blkswap.xen.xenstore import XenstoreQuota
+
+    quota = XenstoreQuota(max_value_size=8)
+    store = XenStore(FakeXen(), quota=quota)
+    assert store.quota is quota and store.watches.max_per_domain == 128
+    with pytest.raises(TypeError):
+        XenStore(FakeXen(), quota)  # type: ignore[misc]
+    store.introduce_domain(3)
+    store.release_domain(3, remove_home=False)
+    assert store.client(0).exists("/local/domain/3")
+    with pytest.raises(TypeError):
+        store.release_domain(3, False)  # type: ignore[misc]
+
+
+def test_releasing_a_higher_domid_leaves_lower_domids_transactions_open(st: XenStore) -> None:
+    tx0 = st.client(0).transaction_start()
+    tx1 = st.client(1).transaction_start()
+    st.release_domain(2)
+    assert (tx0.state, tx1.state) == ("open", "open") and st.open_transactions() == [tx0, tx1]
