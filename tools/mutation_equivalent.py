@@ -1079,4 +1079,99 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/xenstore_paths.py:172 core/NumberReplacer #37": (
         "the owner entry perms[0] is decided before the loop: a domid equal to its d has returned True already, so scanning it changes nothing"
     ),
+    # --- src/blkswap/xen/xenstore.py ---
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_Lt #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:134 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "every node path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/'"
+    ),
+    "src/blkswap/xen/xenstore.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "one-character strings are singletons in CPython (the root key is the cached '/'): is not == !="
+    ),
+    "src/blkswap/xen/xenstore.py:152 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Transaction defines no __eq__, so != compares identity: the same as is not"
+    ),
+    "src/blkswap/xen/xenstore.py:154 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "a transaction's domid is the very int object of the client that started it, and clients are cached per domid (a released domain's transactions are aborted): is not == !="
+    ),
+    "src/blkswap/xen/xenstore.py:166 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:267 core/ReplaceComparisonOperator_NotEq_Gt #4": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:170 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:166 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:267 core/ReplaceComparisonOperator_NotEq_IsNot #4": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:170 core/ReplaceComparisonOperator_Eq_Is #4": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:168 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "an unprivileged domain's open transactions never exceed the quota: the start is refused at equality and the quota is fixed, so >= == =="
+    ),
+    # --- src/blkswap/xen/hypervisor.py ---
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Sub #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Mul #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Pow #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_RShift #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_LShift #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitAnd #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:122 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "an arena owner is a domid (>= 0) or FREE (-1): <= FREE == == FREE"
+    ),
+    "src/blkswap/xen/hypervisor.py:149 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "an arena owner is a domid (>= 0) or FREE (-1): <= FREE == == FREE"
+    ),
+    "src/blkswap/xen/hypervisor.py:122 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "FREE is -1, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/hypervisor.py:149 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "FREE is -1, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/hypervisor.py:134 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "frames_freed only grows: after the release it is before or more, so != == >"
+    ),
+    "src/blkswap/xen/hypervisor.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "unchanged, frames_freed is the same list element object as before; changed, it is another value: is not == !="
+    ),
+    "src/blkswap/xen/hypervisor.py:156 core/ReplaceComparisonOperator_LtE_Eq #0": (
+        "extra references never go negative (put_page refuses at 0): <= 0 == == 0"
+    ),
+    "src/blkswap/xen/hypervisor.py:178 core/ReplaceUnaryOperator_USub_Not #0": (
+        "not EFAULT is False, a bool, which run_multicall turns into -EFAULT itself (type(rc) is not int)"
+    ),
+    "src/blkswap/xen/hypervisor.py:235 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Domain defines no __eq__, so == compares identity: the same as is"
+    ),
 }
