@@ -233,3 +233,18 @@ def test_audit_owner_counts_above_256_and_too_high(st: XenStore) -> None:
         b"", st.tree.nodes["/many"].perms, st.tree.nodes["/many"].children[:-1]
     )
     assert st.audit() == [f"domain 0 owner count {n} != {n - 1}"]
+
+
+def test_transaction_ids_start_at_1_and_eagain_names_the_first_conflict(st: XenStore) -> None:
+    dom0 = st.client(0)
+    dom0.write("/a", "1")
+    dom0.write("/b", "1")
+    tx = dom0.transaction_start()
+    assert tx.id == 1 and dom0.transaction_start().id == 2  # 0 means "no transaction"
+    dom0.read("/b", tx)
+    dom0.read("/a", tx)
+    dom0.write("/a", "2")
+    dom0.write("/b", "2")
+    with pytest.raises(XenstoreError, match="changed since read by transaction 1") as info:
+        dom0.transaction_end(tx)
+    assert info.value.path == "/b" and tx.state == "failed"
