@@ -1174,4 +1174,7 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/hypervisor.py:235 core/ReplaceComparisonOperator_Is_Eq #0": (
         "Domain defines no __eq__, so == compares identity: the same as is"
     ),
+    "src/blkswap/xen/hypervisor.py:200 core/NumberReplacer #39": (
+        "need is an int: when it is negative, range(max(need, -1)) is range(-1), as empty as range(0)"
+    ),
 }

@@ -129,6 +129,7 @@ def test_multicall_grant_table_op_runs_the_op():
     assert xen.multicall(0, [e]) == [0]
     assert d.counters.hypercalls == 1 and d.counters.multicalls == 1
     assert xen.counters.multicalls == 1 and d.counters.grant_op_calls["query_size"] == 1
+    assert xen.counters.hypercalls == 1  # one hypercall for the whole multicall
 
 
 def test_count_and_count_op_add_to_host_and_domain():
