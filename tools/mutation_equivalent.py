@@ -1177,4 +1177,20 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/hypervisor.py:200 core/NumberReplacer #39": (
         "need is an int: when it is negative, range(max(need, -1)) is range(-1), as empty as range(0)"
     ),
+    # --- src/blkswap/xen/xenstore_tree.py ---
+    "src/blkswap/xen/xenstore_tree.py:130 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "accessed keeps the very generation object of the node it saw: unchanged, the live node holds that same object; changed, another value (and None is one object): is not == !="
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_Delete_USub #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_Not #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_UAdd #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
 }
