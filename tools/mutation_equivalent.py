@@ -1193,4 +1193,20 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_UAdd #0": (
         "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
     ),
+    # --- src/blkswap/xen/domain.py ---
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Eq #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Gt #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Is #2": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceOrWithAnd #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:143 core/ReplaceBreakWithContinue #0": (
+        "the exit condition stays true once met (out, tot_pages and free frames only move when a hole is populated), so continuing populates nothing more"
+    ),
 }
