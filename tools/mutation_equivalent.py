@@ -1209,4 +1209,31 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/domain.py:143 core/ReplaceBreakWithContinue #0": (
         "the exit condition stays true once met (out, tot_pages and free frames only move when a hole is populated), so continuing populates nothing more"
     ),
+    "src/blkswap/xen/domain.py:76 core/NumberReplacer #10": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:76 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:144 core/NumberReplacer #24": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:144 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:183 core/NumberReplacer #30": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:183 core/ReplaceComparisonOperator_GtE_Gt #5": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:189 core/NumberReplacer #32": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:189 core/ReplaceComparisonOperator_GtE_Gt #6": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:95 core/ReplaceComparisonOperator_GtE_Eq #2": (
+        "tot_pages never exceeds max_pages (populate refuses at it and is the only way up besides transfer, which checks too): >= == =="
+    ),
 }
