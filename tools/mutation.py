@@ -75,7 +75,7 @@ _GNT = [
 _XS = ["tests/xen/test_xenstore.py", "tests/xen/test_xenstore_tx.py", "tests/xen/test_xenstore_quota.py",
        "tests/xen/test_xenstore_watch.py", "tests/hostile/test_c_xenstore.py",
        "tests/xen/test_xenstore_watch_values.py", "tests/xen/test_xenstore_paths_values.py",
-       "tests/xen/test_xenstore_values.py"]  # fmt: skip
+       "tests/xen/test_xenstore_values.py", "tests/xen/test_xenstore_tree_values.py"]  # fmt: skip
 _BACK = ["tests/back", "tests/hostile/test_a_ring.py", "tests/hostile/test_c10_negotiation.py"]
 #: the end-to-end runs of every data path: the lab's and the hostile rows that drive a backend
 #: (the slow ones -- state machines, fault runs, fuzz, the lab facade -- are left out: ~40 s)

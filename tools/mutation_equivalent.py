@@ -1555,4 +1555,161 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/grantops.py:123 core/NumberReplacer #35": (
         "status is an output Xen writes for every copy element: its initial value is never read"
     ),
+    # --- src/blkswap/xen/xenstore.py ---
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_Lt #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:120 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "redundant clause: for prefix '/', the third test ('/'.rstrip('/') + '/' == '/') already takes every path, so prefix == '/' never decides"
+    ),
+    "src/blkswap/xen/xenstore.py:134 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "every node path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/'"
+    ),
+    "src/blkswap/xen/xenstore.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "one-character strings are singletons in CPython (the root key is the cached '/'): is not == !="
+    ),
+    "src/blkswap/xen/xenstore.py:152 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Transaction defines no __eq__, so != compares identity: the same as is not"
+    ),
+    "src/blkswap/xen/xenstore.py:154 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "a transaction's domid is the very int object of the client that started it, and clients are cached per domid (a released domain's transactions are aborted): is not == !="
+    ),
+    "src/blkswap/xen/xenstore.py:166 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:267 core/ReplaceComparisonOperator_NotEq_Gt #4": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:170 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "domids are 0 .. 0x7FEF (XenStore.client checks), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore.py:166 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:267 core/ReplaceComparisonOperator_NotEq_IsNot #4": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:170 core/ReplaceComparisonOperator_Eq_Is #4": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore.py:168 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "an unprivileged domain's open transactions never exceed the quota: the start is refused at equality and the quota is fixed, so >= == =="
+    ),
+    # --- src/blkswap/xen/hypervisor.py ---
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Sub #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Mul #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_Pow #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_RShift #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_LShift #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitOr #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitAnd #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:204 core/ReplaceBinaryOperator_Add_BitXor #0": (
+        "GrantTable.grow ignores its nr_frames argument (it appends owner_frames and derives the entry count from its frame list), so no value of it changes anything"
+    ),
+    "src/blkswap/xen/hypervisor.py:122 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "an arena owner is a domid (>= 0) or FREE (-1): <= FREE == == FREE"
+    ),
+    "src/blkswap/xen/hypervisor.py:149 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "an arena owner is a domid (>= 0) or FREE (-1): <= FREE == == FREE"
+    ),
+    "src/blkswap/xen/hypervisor.py:122 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "FREE is -1, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/hypervisor.py:149 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "FREE is -1, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/hypervisor.py:134 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "frames_freed only grows: after the release it is before or more, so != == >"
+    ),
+    "src/blkswap/xen/hypervisor.py:134 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "unchanged, frames_freed is the same list element object as before; changed, it is another value: is not == !="
+    ),
+    "src/blkswap/xen/hypervisor.py:156 core/ReplaceComparisonOperator_LtE_Eq #0": (
+        "extra references never go negative (put_page refuses at 0): <= 0 == == 0"
+    ),
+    "src/blkswap/xen/hypervisor.py:178 core/ReplaceUnaryOperator_USub_Not #0": (
+        "not EFAULT is False, a bool, which run_multicall turns into -EFAULT itself (type(rc) is not int)"
+    ),
+    "src/blkswap/xen/hypervisor.py:235 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Domain defines no __eq__, so == compares identity: the same as is"
+    ),
+    "src/blkswap/xen/hypervisor.py:200 core/NumberReplacer #39": (
+        "need is an int: when it is negative, range(max(need, -1)) is range(-1), as empty as range(0)"
+    ),
+    # --- src/blkswap/xen/xenstore_tree.py ---
+    "src/blkswap/xen/xenstore_tree.py:130 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "accessed keeps the very generation object of the node it saw: unchanged, the live node holds that same object; changed, another value (and None is one object): is not == !="
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_Delete_USub #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_Invert #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_Not #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    "src/blkswap/xen/xenstore_tree.py:140 core/ReplaceUnaryOperator_USub_UAdd #0": (
+        "removals only pop the node and decrement its owner's count (Tree.put(path, None)): the order in which they run changes nothing"
+    ),
+    # --- src/blkswap/xen/domain.py ---
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Eq #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Gt #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceComparisonOperator_GtE_Is #2": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:142 core/ReplaceOrWithAnd #4": (
+        "redundant early exit: tot_pages counts the populated gfns of the max_pages ones, so at tot_pages == max_pages (it never exceeds it) no hole is left for the loop to populate anyway"
+    ),
+    "src/blkswap/xen/domain.py:143 core/ReplaceBreakWithContinue #0": (
+        "the exit condition stays true once met (out, tot_pages and free frames only move when a hole is populated), so continuing populates nothing more"
+    ),
+    "src/blkswap/xen/domain.py:76 core/NumberReplacer #10": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:76 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:144 core/NumberReplacer #24": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:144 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:183 core/NumberReplacer #30": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:183 core/ReplaceComparisonOperator_GtE_Gt #5": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:189 core/NumberReplacer #32": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:189 core/ReplaceComparisonOperator_GtE_Gt #6": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree, as do >= 0, >= 1 and > 0"
+    ),
+    "src/blkswap/xen/domain.py:95 core/ReplaceComparisonOperator_GtE_Eq #2": (
+        "tot_pages never exceeds max_pages (populate refuses at it and is the only way up besides transfer, which checks too): >= == =="
+    ),
 }

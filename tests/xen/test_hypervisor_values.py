@@ -93,6 +93,8 @@ def test_grow_grant_table_rules():
     assert xen.grow_grant_table(d, 64) == g.GNTST_general_error  # 61 more: 53 free
     assert xen.grow_grant_table(d, 3 + xen.arena.free_frames) == g.GNTST_okay
     assert xen.arena.free_frames == 0 and d.counters.hypercalls == 4
+    with pytest.raises(TypeError):
+        xen.grow_grant_table(d, 3, False)  # type: ignore[misc]
 
 
 def test_grant_table_op_counts_one_hypercall_and_refuses_unknown_callers():
@@ -127,6 +129,7 @@ def test_multicall_grant_table_op_runs_the_op():
     assert xen.multicall(0, [e]) == [0]
     assert d.counters.hypercalls == 1 and d.counters.multicalls == 1
     assert xen.counters.multicalls == 1 and d.counters.grant_op_calls["query_size"] == 1
+    assert xen.counters.hypercalls == 1  # one hypercall for the whole multicall
 
 
 def test_count_and_count_op_add_to_host_and_domain():
@@ -166,7 +169,7 @@ def test_run_pending_runs_fifo_up_to_the_limit():
     log: list[int] = []
     for i in range(4):
         xen.deliver(lambda i=i: log.append(i))
-    assert xen.run_pending(limit=0) == 0 and log == []
+    assert xen.run_pending(limit=0) == 0 and xen.run_pending(limit=-1) == 0 and log == []
     assert xen.run_pending(limit=3) == 3 and log == [0, 1, 2]
     assert xen.run_pending(limit=3) == 1 and xen.run_pending() == 0 and log == [0, 1, 2, 3]
     seen: list[object] = []
@@ -197,3 +200,21 @@ def test_optional_subsystems_absent_or_broken(monkeypatch):
     monkeypatch.setattr(importlib, "import_module", broken)
     with pytest.raises(ModuleNotFoundError, match="somedep"):
         Xen(frames=64)
+
+    def broken_low(name, *a):  # a dependency whose name sorts before blkswap.xen.*
+        if name == "blkswap.xen.xenstore":
+            raise ModuleNotFoundError("No module named 'attr'", name="attr")
+        return real(name, *a)
+
+    monkeypatch.setattr(importlib, "import_module", broken_low)
+    with pytest.raises(ModuleNotFoundError, match="attr"):
+        Xen(frames=64)
+
+
+def test_run_pending_stops_at_a_limit_above_256():
+    xen = Xen(frames=64)
+    log: list[int] = []
+    for i in range(300):
+        xen.deliver(lambda i=i: log.append(i))
+    assert xen.run_pending(limit=int("257")) == 257 and len(log) == 257
+    assert len(xen.pending) == 43

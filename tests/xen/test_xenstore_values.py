@@ -177,3 +177,74 @@ def test_audit_names_each_broken_link(st: XenStore) -> None:
         "domain 0 owner count "
         f"{st.tree.owned(0)} != {sum(1 for n in nodes.values() if n.perms[0][0] == 0)}",
     ]
+
+
+def test_quota_and_remove_home_are_keyword_only() -> None:
+    from blkswap.xen.xenstore import XenstoreQuota
+
+    quota = XenstoreQuota(max_value_size=8)
+    store = XenStore(FakeXen(), quota=quota)
+    assert store.quota is quota and store.watches.max_per_domain == 128
+    with pytest.raises(TypeError):
+        XenStore(FakeXen(), quota)  # type: ignore[misc]
+    store.introduce_domain(3)
+    store.release_domain(3, remove_home=False)
+    assert store.client(0).exists("/local/domain/3")
+    with pytest.raises(TypeError):
+        store.release_domain(3, False)  # type: ignore[misc]
+
+
+def test_releasing_a_higher_domid_leaves_lower_domids_transactions_open(st: XenStore) -> None:
+    tx0 = st.client(0).transaction_start()
+    tx1 = st.client(1).transaction_start()
+    st.release_domain(2)
+    assert (tx0.state, tx1.state) == ("open", "open") and st.open_transactions() == [tx0, tx1]
+
+
+def test_transactions_of_a_domid_above_256_by_value() -> None:
+    from blkswap.xen.xenstore import XenstoreQuota
+
+    st = XenStore(FakeXen(), quota=XenstoreQuota(max_transactions_per_domain=300))
+    c = st.client(300)
+    txs = [c.transaction_start() for _ in range(300)]
+    with pytest.raises(XenstoreError, match="domain 300 has 300 open"):
+        c.transaction_start()
+    assert st.open_transactions(int("300")) == txs
+    st.release_domain(int("300"))
+    assert st.open_transactions() == [] and {t.state for t in txs} == {"aborted"}
+
+
+def test_a_special_watch_can_be_removed(st: XenStore) -> None:
+    dom0 = st.client(0)
+    dom0.watch("@releaseDomain", "r", lambda p, t: None)
+    assert st.watches.count(0) == 1
+    dom0.unwatch("@releaseDomain", "r")
+    assert st.watches.count(0) == 0
+
+
+def test_audit_owner_counts_above_256_and_too_high(st: XenStore) -> None:
+    dom0 = st.client(0)
+    for i in range(300):
+        dom0.write(f"/many/n{i}", "")
+    assert st.tree.owned(0) > 256 and st.audit() == []
+    n = sum(1 for node in st.tree.nodes.values() if node.perms[0][0] == 0)
+    del st.tree.nodes["/many/n299"]  # the count still says n
+    st.tree.nodes["/many"] = st.tree.nodes["/many"].__class__(
+        b"", st.tree.nodes["/many"].perms, st.tree.nodes["/many"].children[:-1]
+    )
+    assert st.audit() == [f"domain 0 owner count {n} != {n - 1}"]
+
+
+def test_transaction_ids_start_at_1_and_eagain_names_the_first_conflict(st: XenStore) -> None:
+    dom0 = st.client(0)
+    dom0.write("/a", "1")
+    dom0.write("/b", "1")
+    tx = dom0.transaction_start()
+    assert tx.id == 1 and dom0.transaction_start().id == 2  # 0 means "no transaction"
+    dom0.read("/b", tx)
+    dom0.read("/a", tx)
+    dom0.write("/a", "2")
+    dom0.write("/b", "2")
+    with pytest.raises(XenstoreError, match="changed since read by transaction 1") as info:
+        dom0.transaction_end(tx)
+    assert info.value.path == "/b" and tx.state == "failed"
