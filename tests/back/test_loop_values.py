@@ -237,8 +237,11 @@ def test_removing_a_ring_keeps_the_other_rings_pending_work():
     fb.push(rw(WRITE, 2, 0, [rb]))  # both rings pending, nothing run yet
     assert io.held == [] and loop.has_work
     rig.back.detach(fa.g.domid, 51712)
-    loop.run_once()
+    assert loop.run_once() == 1  # requests handled
     assert [req.id for req, _s, _d in io.held] == [2]  # b was still served
+    io.release()
+    assert loop.run_once() == 1 and [r.id for r in fb.responses()] == [2]
+    assert loop.run_once() == 0 and not loop.has_work
 
 
 def test_removing_a_ring_keeps_another_rings_request_whose_frames_arrived():

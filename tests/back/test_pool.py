@@ -270,3 +270,36 @@ def test_the_waiters_own_idle_frames_are_not_reclaimed_for_it(port):
     pool.add_reclaimer("x", x.reclaim, x.idle)
     assert pool.wait(1, "x", lambda f: None) is not None  # its own backend reclaims, not the pool
     assert x.asked == []
+
+
+def test_per_owner_accounting_accumulates_and_is_given_back(port):
+    clock = [100]
+    pool = FramePool(port, "p", 8, clock=lambda: clock[0])
+    a1 = pool.take(1, "a")
+    a3 = pool.take(3, "a")
+    b2 = pool.take(2, "b")
+    assert pool.stats.taken == {"a": 4, "b": 2} and pool.stats.peak_by_owner == {"a": 4, "b": 2}
+    pool.give(a1 + a3, "a")
+    pool.lose(b2, "b")
+    again = pool.take(3, "a")
+    pool.take(1, "b")
+    assert pool.stats.taken == {"a": 7, "b": 3}
+    assert pool.stats.peak_by_owner == {"a": 4, "b": 2}  # 3 and 1 in use now: no new peak
+    got: list[object] = []
+    pool.wait(6, "c", got.append)  # 4 in use of 8, 2 lost and not refilled yet: it waits
+    clock[0] = 350
+    pool.give(again, "a")
+    assert len(got) == 0
+    pool.refill()
+    assert len(got) == 1 and pool.stats.wait_ns == [250]
+
+
+def test_refill_after_a_shrink_replaces_only_the_frames_still_wanted(port):
+    pool = FramePool(port, "p", 4)
+    held = pool.take(4, "a")
+    pool.resize(2)  # nothing free: 2 frames to release as they come back
+    pool.lose(held[:3], "a")  # 3 frames left dom0 (transferred)
+    assert pool.refill() == 3
+    assert pool.available == 1 and pool.stats.refills == 1  # 3 lost - 2 owed to the shrink
+    pool.give(held[3:], "a")
+    assert pool.available == 2 == pool.frames and pool.in_use == 0
