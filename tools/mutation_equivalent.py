@@ -901,9 +901,6 @@ EQUIVALENT: dict[str, str] = {
         "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
     ),
     # --- back/rings.py ---
-    "src/blkswap/back/rings.py:23 core/ReplaceTrueWithFalse #0": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
-    ),
     "src/blkswap/back/rings.py:38 core/ReplaceComparisonOperator_NotEq_Lt #0": (
         "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
     ),
@@ -938,9 +935,6 @@ EQUIVALENT: dict[str, str] = {
     # --- back/request.py ---
     "src/blkswap/back/request.py:32 core/ReplaceTrueWithFalse #1": (
         "frozen=True already refuses every attribute set: slots only changes the memory layout"
-    ),
-    "src/blkswap/back/request.py:70 core/ReplaceTrueWithFalse #5": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one to a PendingReq"
     ),
     "src/blkswap/back/request.py:102 core/ReplaceFalseWithTrue #4": (
         "id is copied from request, which eq already compares: comparing the copy too changes no result"
@@ -1044,12 +1038,6 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Lt #2": (
         "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
-    ),
-    "src/blkswap/back/grantops.py:47 core/ReplaceTrueWithFalse #0": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
-    ),
-    "src/blkswap/back/grantops.py:98 core/ReplaceTrueWithFalse #1": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
     ),
     "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_Add #0": (
         "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: + is |"
