@@ -335,3 +335,28 @@ def test_a_ring_parked_for_frames_is_read_again_once_they_arrive():
     io.release()
     rig.pump()
     assert sorted(r.id for r in f.responses()) == [1, 2, 3]
+
+
+def test_a_broken_ring_in_the_queue_does_not_stop_the_others_being_served():
+    rig, io, fa, fb, loop = two_guests_one_lazy_loop(pool_frames=8)
+    rb = fb.page(2)[1]
+    fa.q.ring.sring._idx[0] = 1000  # a's producer index is impossible
+    fa.g.port.evtchn_send(fa.q.evtchn)
+    rig.pump()
+    assert rig.ring(0).broken
+    loop.scheduler = LazyScheduler()
+    fa.g.port.evtchn_send(fa.q.evtchn)  # a is queued again, first
+    fb.push(rw(WRITE, 2, 0, [rb]))
+    loop.run_once()
+    assert [req.id for req, _s, _d in io.held] == [2] and rig.ring(0).stats["broken"] == 1
+
+
+def test_a_flush_that_succeeds_withdraws_nothing():
+    rig = Rig("copy")
+    f = RawFront(rig)
+    (rsp,) = f.push(rw(blkif.BLKIF_OP_FLUSH_DISKCACHE, 1, 0, [], nseg=0))
+    assert rsp.status == OK
+    limits = rig.back.vbd(f.g.domid, 51712).limits
+    assert (limits.feature_flush, limits.feature_barrier) == (True, True)
+    be = f"/local/domain/0/backend/vbd/{f.g.domid}/51712"
+    assert rig.port0.store.read(f"{be}/feature-flush-cache") == "1"
