@@ -77,6 +77,8 @@ def test_a_gref_never_granted_fails_the_request_once(flavour: str, op: int):
     assert (rsp.id, rsp.status) == (4, ERR)
     assert path.copy_failures == 1 and rig.pool.in_use == 0
     assert path.ctx.va.in_use == ring_vas
+    # a WRITE fails in prepare (counted by the loop), a READ after its I/O, in finish
+    assert rig.ring().stats["errors"] == (1 if op == WRITE else 0)
     (rsp,) = f.push(Request(op, 1, 0, 5, 0, (Segment(good, 0, 7),)))
     assert rsp.status == OK and path.copy_failures == 1
 

@@ -360,3 +360,63 @@ def test_a_flush_that_succeeds_withdraws_nothing():
     assert (limits.feature_flush, limits.feature_barrier) == (True, True)
     be = f"/local/domain/0/backend/vbd/{f.g.domid}/51712"
     assert rig.port0.store.read(f"{be}/feature-flush-cache") == "1"
+
+
+class Meter:
+    def __init__(self) -> None:
+        self.charged: list[tuple[str, int]] = []
+
+    def charge(self, cause: str, amount: int) -> None:
+        self.charged.append((cause, amount))
+
+
+def test_each_request_taken_is_charged_once_and_a_failed_prepare_counts_an_error():
+    rig = Rig("copy")
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    loop = rig.ring().loop
+    loop.meter = Meter()
+    f.push(rw(WRITE, 1, 0, [ref]), rw(WRITE, 2, 8, [200]))  # 200: never granted
+    assert loop.meter.charged == [("request", 1), ("request", 1)]
+    assert rig.ring().stats["errors"] == 1 and rig.ring().last_error == ""  # not the guest's text
+
+
+def test_a_barrier_waits_for_every_earlier_request():
+    """blkif.h: writes before a barrier complete before it (LBB xen_blk_drain_io): with two
+    writes in flight the barrier starts only when the second one is answered."""
+    io = HoldIo()
+    rig = Rig("copy", io=io)
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    f.push(
+        rw(WRITE, 1, 0, [ref]),
+        rw(WRITE, 2, 8, [ref]),
+        rw(blkif.BLKIF_OP_WRITE_BARRIER, 3, 16, [ref]),
+    )
+    assert [req.id for req, _s, _d in io.held] == [1, 2]
+    io.release(1)
+    rig.pump()
+    assert [req.id for req, _s, _d in io.held] == [2]  # one write still in flight: no barrier
+    io.release(1)
+    rig.pump()
+    assert [req.id for req, _s, _d in io.held] == [3]
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1, 2, 3]
+
+
+def test_removing_a_ring_returns_the_frames_of_its_ready_request():
+    io = HoldIo()
+    rig = Rig("copy", pool_frames=2, io=io)
+    f = RawFront(rig)
+    refs = [f.page(i)[1] for i in range(2)]
+    f.push(rw(WRITE, 1, 0, refs), rw(WRITE, 2, 8, refs[:1]))
+    loop = rig.ring().loop
+    loop.scheduler = LazyScheduler()
+    rig.back.resize_pool("default", 3)  # request 2 gets its frame: ready, not yet run
+    assert rig.pool.in_use == 3
+    rig.back.detach(f.g.domid, 51712)
+    assert rig.pool.in_use == 2  # the ready request's frame came back at once
+    io.release()
+    loop.run_once()
+    assert rig.pool.in_use == 0 and not loop.has_work
