@@ -1120,4 +1120,86 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/grantops.py:123 core/NumberReplacer #35": (
         "status is an output Xen writes for every copy element: its initial value is never read"
     ),
+    # --- back/loop.py ---
+    "src/blkswap/back/loop.py:100 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:104 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:107 core/ReplaceComparisonOperator_IsNot_NotEq #2": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:106 core/ReplaceComparisonOperator_Is_Eq #1": (
+        "BackendRing has no __eq__: == is identity, as is"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Gt #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Is #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:181 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:223 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:223 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "effective ops are >= 0 and READ is 0: <= 0 is == 0"
+    ),
+    "src/blkswap/back/loop.py:269 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "the queue was just appended to: len >= 1, so <= 1 is == 1"
+    ),
+    "src/blkswap/back/loop.py:299 core/NumberReplacer #44": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:299 core/NumberReplacer #45": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:309 core/NumberReplacer #46": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:309 core/NumberReplacer #47": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:320 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "BLKIF statuses are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:320 core/ReplaceComparisonOperator_Eq_LtE #3": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2 (the lowest): <= -2 is == -2"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceAndWithOr #3": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_GtE #4": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Is_Eq #2": (
+        "_RUNNING is a bare object(): no decoded request (a frozen dataclass of another type) ever compares equal to it, and it equals only itself: == is is"
+    ),
+    "src/blkswap/back/loop.py:334 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "in_flight is never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/loop.py:334 core/ReplaceComparisonOperator_IsNot_NotEq #3": (
+        "_RUNNING is a bare object(): no decoded request (a frozen dataclass of another type) ever compares equal to it, and it equals only itself: != is is not"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceAndWithOr #5": (
+        "on_idle (BlkBack._idle) re-checks that no ring of the device has requests in flight, and on_idle is set whenever closing is: calling it at in_flight > 0 does nothing"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceComparisonOperator_Eq_GtE #6": (
+        "on_idle (BlkBack._idle) re-checks that no ring of the device has requests in flight, and on_idle is set whenever closing is: calling it at in_flight > 0 does nothing"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceComparisonOperator_Eq_LtE #6": (
+        "in_flight is never negative: <= 0 is == 0"
+    ),
 }
