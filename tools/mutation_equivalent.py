@@ -1202,4 +1202,11 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/loop.py:339 core/ReplaceComparisonOperator_Eq_LtE #6": (
         "in_flight is never negative: <= 0 is == 0"
     ),
+    # --- back/datapaths/base.py ---
+    "src/blkswap/back/datapaths/base.py:150 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "first_sect is validated to 0..7 (check_segments): never negative, so > 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/base.py:150 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "last_sect is validated to be <= 7 (check_segments): < 7 is != 7"
+    ),
 }
