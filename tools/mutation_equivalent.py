@@ -812,6 +812,429 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/port.py:265 core/ReplaceTrueWithFalse #1": (
         "a default in a typing Protocol's signature: never called, every port defines its own"
     ),
+    # --- xen/linux/memory.py ---
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: + gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "MAP_PRIVATE (2) and MAP_ANONYMOUS (0x20) share no bit: ^ gives the same flags as |"
+    ),
+    "src/blkswap/xen/linux/memory.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "2 % 0x20 = MAP_PRIVATE, and CPython's mmap adds MAP_ANONYMOUS itself for fd -1 (mmapmodule.c new_mmap_object): the same mapping"
+    ),
+    # --- xen/linux/devices.py ---
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:76 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_Add #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:169 core/ReplaceBinaryOperator_BitOr_BitXor #4": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_Add #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #6": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:202 core/ReplaceBinaryOperator_BitOr_BitXor #7": (
+        "O_RDWR (2), O_NONBLOCK (0x800) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/NumberReplacer #18": (
+        "a read-only mapping asks PROT_READ | 1 = PROT_READ (1): the same prot"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:102 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_Add #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:188 core/ReplaceBinaryOperator_BitOr_BitXor #5": (
+        "PROT_READ (1) and PROT_WRITE (2) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/devices.py:187 core/NumberReplacer #41": (
+        "unpack_from of one u32 returns a 1-tuple: [-1] is [0]"
+    ),
+    "src/blkswap/xen/linux/devices.py:136 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "m was popped from stuck just before, so every other is a different GrantMapping with its own index: `is not` and the dataclass != are both always true"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_Add #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under + too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitOr #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under | too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_BitXor #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under ^ too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_LShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under << too"
+    ),
+    "src/blkswap/xen/linux/devices.py:253 core/ReplaceBinaryOperator_Sub_RShift #0": (
+        "/dev/xen/evtchn reads return whole ports only (evtchn_read truncates the count to a multiple of 4 and copies whole ports), so len(data) % 4 is 0 and the slice end is len(data) under >> too"
+    ),
+    # --- xen/linux/grants.py ---
+    "src/blkswap/xen/linux/grants.py:75 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:75 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: cmd <= 0 only for map"
+    ),
+    "src/blkswap/xen/linux/grants.py:77 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:77 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "cmd is 0, 1 or 5 here (other ops returned -ENOSYS above) and small ints are cached: past the map test, cmd <= 1 only for unmap"
+    ),
+    "src/blkswap/xen/linux/grants.py:94 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "a group has at least one element: <= 1 is == 1"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #21": (
+        "the group has exactly one element here: elems[-1] is elems[0]"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #22": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:95 core/NumberReplacer #23": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:97 core/ReplaceTrueWithFalse #0": (
+        "refs is built from elems one for one: the lengths are always equal"
+    ),
+    "src/blkswap/xen/linux/grants.py:101 core/NumberReplacer #28": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:101 core/NumberReplacer #29": (
+        "_answer uses the page index only for GNTST_okay; an error answer ignores it"
+    ),
+    "src/blkswap/xen/linux/grants.py:116 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "_answer gets GNTST_okay (0) or GNTST_general_error (-1): >= 0 is == 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:116 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "_answer gets the GNTST_okay object itself or general_error: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:137 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "a region's count of mapped pages is decremented once per page unmapped: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:166 core/NumberReplacer #64": (
+        "the segment's status in: gntdev writes GNTST_okay into it before copying (gntdev_grant_copy_seg put_user) and it is not read when the ioctl fails"
+    ),
+    "src/blkswap/xen/linux/grants.py:166 core/NumberReplacer #65": (
+        "the segment's status in: gntdev writes GNTST_okay into it before copying (gntdev_grant_copy_seg put_user) and it is not read when the ioctl fails"
+    ),
+    "src/blkswap/xen/linux/grants.py:170 core/ReplaceComparisonOperator_Eq_GtE #5": (
+        "GNTST_* statuses are all <= 0: >= okay is == okay"
+    ),
+    "src/blkswap/xen/linux/grants.py:170 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "_precheck returns the GNTST_okay object itself or another status: `is` is =="
+    ),
+    "src/blkswap/xen/linux/grants.py:175 core/ReplaceComparisonOperator_Eq_GtE #6": (
+        "GNTST_* statuses (from Xen through gntdev) are all <= 0: >= okay is == okay"
+    ),
+    "src/blkswap/xen/linux/grants.py:175 core/ReplaceComparisonOperator_Eq_Is #4": (
+        "statuses are int16 values, small ints CPython caches: `is` 0 is == 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:184 core/ReplaceComparisonOperator_Eq_LtE #7": (
+        "n is a list length: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:202 core/ReplaceComparisonOperator_Eq_LtE #8": (
+        "len is a uint16 field: never below 0"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitOr #4": (
+        "frame addresses are page aligned and doff + len <= 4096 was checked just above: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitXor #4": (
+        "frame addresses are page aligned and doff + len <= 4096 was checked just above: ^ is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitOr #5": (
+        "frame addresses are page aligned and soff + len <= 4096 was checked just above: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:215 core/ReplaceBinaryOperator_Add_BitXor #5": (
+        "frame addresses are page aligned and soff + len <= 4096 was checked just above: ^ is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitOr #6": (
+        "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: | is +"
+    ),
+    "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitXor #6": (
+        "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: ^ is +"
+    ),
+    # --- src/blkswap/xen/ops_transfer.py ---
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Div #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_LShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Mod #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Mul #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Pow #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_RShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_BitAnd #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_FloorDiv #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_LShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Mul #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Pow #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_RShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceOrWithAnd #1": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/NumberReplacer #5": (
+        "M2P -1 means the frame is in no P2M (arena.release and _set_p2m clear it), so ld.p2m[-1] (its last gfn) never holds it: gfn -1 is refused by the P2M half anyway"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceOrWithAnd #4": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:74 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "status is a GNTST code (0 .. -13: small ints, one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_transfer.py:74 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "status is GNTST_okay (0) or a negative GNTST code, never positive: < 0 == != 0"
+    ),
+    "src/blkswap/xen/ops_transfer.py:83 core/ReplaceComparisonOperator_GtE_Eq #1": (
+        "tot_pages never exceeds max_pages (populate, increase_reservation and transfer all stop at it): >= == =="
+    ),
+    "src/blkswap/xen/ops_transfer.py:89 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "GTF_accept_transfer is 2, a small int (one object in CPython): a flags value equal to it is the same object, is not == !="
+    ),
+    "src/blkswap/xen/ops_transfer.py:91 core/NumberReplacer #10": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, > 0 and >= 1 agree"
+    ),
+    "src/blkswap/xen/ops_transfer.py:91 core/ReplaceComparisonOperator_GtE_Gt #4": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, > 0 and >= 1 agree"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_BitAnd #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_FloorDiv #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_LShift #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Mod #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Mul #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Pow #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_RShift #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    # --- src/blkswap/xen/evtchn.py ---
+    "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_LtE #3": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "an unbound port's remote_port is 0 (never allocated: ports start at 1), so looking up its 'peer' finds nothing and changes nothing"
+    ),
+    "src/blkswap/xen/evtchn.py:158 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "port is a free port of domid and remote_port an allocated one of remote: when remote == domid they always differ, so the conjunction is never true either way"
+    ),
+    "src/blkswap/xen/evtchn.py:158 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "port is a free port of domid and remote_port an allocated one of remote: when remote == domid they always differ, so the conjunction is never true either way"
+    ),
+    # --- src/blkswap/xen/guest_grants.py ---
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GTF_reading and GTF_writing are distinct bits: + and ^ give the same 24 as |"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GTF_reading and GTF_writing are distinct bits: + and ^ give the same 24 as |"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "8 % 16 = GTF_reading: Xen never leaves GTF_writing without GTF_reading (pin_entry sets both, unpin clears reading only at pin 0, when writing is gone too), so & 8 decides as & 24"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "8 - 16 = -8 keeps bits 3 and up: a permit entry only ever holds permit/readonly (written here) and reading/writing (set by Xen), so & -8 decides as & 24"
+    ),
+    "src/blkswap/xen/guest_grants.py:43 core/ReplaceComparisonOperator_LtE_Eq #0": (
+        "nr_entries never falls below _ref_limit (8 at start, then assigned nr_entries itself, which only grows), so <= is == and, when equal, the same int object"
+    ),
+    "src/blkswap/xen/guest_grants.py:43 core/ReplaceComparisonOperator_LtE_Is #0": (
+        "nr_entries never falls below _ref_limit (8 at start, then assigned nr_entries itself, which only grows), so <= is == and, when equal, the same int object"
+    ),
+    "src/blkswap/xen/guest_grants.py:45 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "status is a GNTST code (0 or -1: small ints, one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/guest_grants.py:45 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "grow_grant_table returns GNTST_okay (0) or GNTST_general_error (-1), never positive: < 0 == != 0"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/NumberReplacer #8": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:96 core/NumberReplacer #12": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree"
+    ),
+    "src/blkswap/xen/guest_grants.py:96 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree"
+    ),
+    "src/blkswap/xen/guest_grants.py:132 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "an accept entry holds 2, 2|committed (6) or 2|committed|completed (14): // 8 and & 8 agree on all three"
+    ),
+    # --- src/blkswap/xen/lifecycle.py ---
+    "src/blkswap/xen/lifecycle.py:42 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "domids grow by one from 0 and creation stops at DOMID_FIRST_RESERVED, so domid never exceeds it: >= == =="
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/NumberReplacer #14": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/ReplaceComparisonOperator_GtE_Gt #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
+    # --- src/blkswap/xen/xenstore_watch.py ---
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "an unprivileged domain's watch count never exceeds max_per_domain: add refuses at equality and the quota is fixed, so >= == =="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_LtE #10": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_Is #10": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    # --- src/blkswap/xen/xenstore_paths.py ---
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #5": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #6": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "domids are never negative (clients check 0..0x7FEF): <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "a perm is one of r, w, b, n (normalise_perms), and only b is <= 'b': <= == =="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:172 core/NumberReplacer #37": (
+        "the owner entry perms[0] is decided before the loop: a domid equal to its d has returned True already, so scanning it changes nothing"
+    ),
     # ===== mut-back (issue 14): back/ survivors no test can tell from the original =====
     # --- back/datapaths/grant_map.py ---
     "src/blkswap/back/datapaths/grant_map.py:20 core/NumberReplacer #0": (

@@ -93,7 +93,7 @@ class Gntdev:
         head = L.STRUCTS["ioctl_gntdev_map_grant_ref"]
         ref_st = L.STRUCTS["ioctl_gntdev_grant_ref"]
         base = head.fields["refs"]
-        buf = bytearray(base + n * ref_st.size)
+        buf = bytearray(max(head.size, base + n * ref_st.size))  # refs[1]: 24 B at least
         head.pack_into(buf, 0, count=n)
         for i, ref in enumerate(refs):
             ref_st.st.pack_into(buf, base + i * ref_st.size, domid, ref)

@@ -12,7 +12,11 @@ element, as Xen would.
   munmapped and released (UNMAP_GRANT_REF) once all its pages are unmapped.
 * copy: one IOCTL_GNTDEV_GRANT_COPY per call. The backend's own side is ``DOMID_SELF`` + a frame
   number of this port's page arena (a dom0 process sees no machine frames; the port's frame
-  numbers stand for them), turned into a user address.
+  numbers stand for them), turned into a user address. Elements Xen answers without copying
+  (``len`` 0; a local side not DOMID_SELF or not a page of the port; a side past its page) are
+  answered here with Xen's status and not sent: gntdev would fail the whole ioctl for a gref
+  side past its page, and copy into the next page for a local one. Local to local (gntdev
+  refuses it) is a memmove here.
 
 Every call is counted in :class:`~blkswap.xen.counters.Counters` the way the emulated Xen counts
 it (one hypercall, one ``grant_op_calls`` per call, ``grant_ops`` per element), plus the gntdev
@@ -21,6 +25,7 @@ ioctls actually made (``ioctls``).
 
 from __future__ import annotations
 
+import ctypes
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +40,7 @@ _UNMAP = X86_64.struct("gnttab_unmap_grant_ref")
 _COPY = X86_64.struct("gnttab_copy")
 _SEG = L.STRUCTS["gntdev_grant_copy_segment"]
 ENOSYS = 38
+PAGE = 4096
 
 
 @dataclass
@@ -146,30 +152,75 @@ class GntdevGrants:
 
     # -- copy -------------------------------------------------------------------------------------
     def _copy(self, args: bytearray, count: int) -> None:
+        """Elements Xen would answer without copying through gntdev (see :meth:`_precheck`) get
+        their status here; the others go to gntdev in ONE ioctl, in order."""
+        sent: list[int] = []
         segs = bytearray(count * _SEG.size)
-        for i in range(count):
-            su, sdom, soff, du, ddom, doff, length, flags, _st = _COPY.st.unpack_from(
-                args, i * _COPY.size
-            )
-            src = self._side(su, sdom, soff, flags & gnttab.GNTCOPY_source_gref)
-            dst = self._side(du, ddom, doff, flags & gnttab.GNTCOPY_dest_gref)
-            _SEG.pack_values_into(segs, i * _SEG.size, (*src, *dst, length, flags, 0))
-        self.ioctls["copy"] += 1
-        try:
-            self.dev.grant_copy(segs, count)
-        except DeviceError:
-            for i in range(count):
-                _COPY.write_field(args, i * _COPY.size, "status", gnttab.GNTST_general_error)
-            return
         moved = ok = 0
         for i in range(count):
-            status = _SEG.read_field(segs, i * _SEG.size, "status")
+            row = _COPY.st.unpack_from(args, i * _COPY.size)
+            status = self._precheck(*row[:8])
+            if status is None:
+                src = self._side(*row[0:3], row[7] & gnttab.GNTCOPY_source_gref)
+                dst = self._side(*row[3:6], row[7] & gnttab.GNTCOPY_dest_gref)
+                _SEG.pack_values_into(segs, len(sent) * _SEG.size, (*src, *dst, *row[6:8], 0))
+                sent.append(i)
+                continue
             _COPY.write_field(args, i * _COPY.size, "status", status)
-            if status == gnttab.GNTST_okay:
+            if status == gnttab.GNTST_okay and row[6]:  # a local to local copy, done here
+                ok, moved = ok + 1, moved + row[6]
+        statuses = self._gntdev_copy(segs, len(sent))
+        for k, i in enumerate(sent):
+            _COPY.write_field(args, i * _COPY.size, "status", statuses[k])
+            if statuses[k] == gnttab.GNTST_okay:
                 moved += _COPY.read_field(args, i * _COPY.size, "len")
                 ok += 1
         self.counters.copy_ops += ok
         self.counters.bytes_copied += moved
+
+    def _gntdev_copy(self, segs: bytearray, n: int) -> list[int]:
+        """IOCTL_GNTDEV_GRANT_COPY of ``n`` segments: their statuses (general_error for all if
+        the ioctl fails)."""
+        if n == 0:
+            return []
+        self.ioctls["copy"] += 1
+        try:
+            self.dev.grant_copy(segs, n)
+        except DeviceError:
+            return [gnttab.GNTST_general_error] * n
+        return [_SEG.read_field(segs, k * _SEG.size, "status") for k in range(n)]
+
+    def _precheck(self, su: int, sdom: int, soff: int, du: int, ddom: int, doff: int,
+                  length: int, flags: int) -> int | None:  # fmt: skip
+        """The status of an element answered without gntdev, or None to send it. As Xen
+        (XG gnttab_copy_one; blkswap.xen.ops_copy): ``len`` 0 is okay with no checks; a local
+        side must be DOMID_SELF (permission_denied) and a page of this port (bad_page); a side
+        past its page is bad_copy_arg -- gntdev would fail the WHOLE ioctl (EINVAL) for a gref
+        side and copy into the next page for a local one. Local to local, which gntdev refuses,
+        is a memmove here. (Xen checks a gref side's ref before the offsets; a bad ref with a
+        bad offset answers bad_copy_arg here, not bad_gntref.)"""
+        if length == 0:
+            return gnttab.GNTST_okay
+        sides = ((su, sdom, flags & gnttab.GNTCOPY_source_gref),
+                 (du, ddom, flags & gnttab.GNTCOPY_dest_gref))  # fmt: skip
+        for u, dom, is_gref in sides:
+            if not is_gref and dom != gnttab.DOMID_SELF:
+                return gnttab.GNTST_permission_denied
+            if not is_gref and not self._own(u):
+                return gnttab.GNTST_bad_page
+        if soff + length > PAGE or doff + length > PAGE:
+            return gnttab.GNTST_bad_copy_arg
+        if sides[0][2] or sides[1][2]:
+            return None
+        ctypes.memmove(self.frame_address(du) + doff, self.frame_address(su) + soff, length)
+        return gnttab.GNTST_okay
+
+    def _own(self, frame: int) -> bool:
+        try:
+            self.frame_address(frame)
+        except ValueError:
+            return False
+        return True
 
     def _side(self, u: int, dom: int, offset: int, is_gref: int) -> tuple[int, int, int]:
         """A segment side as the (ref, offset, domid) values of gntdev's union."""

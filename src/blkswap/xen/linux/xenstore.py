@@ -214,7 +214,14 @@ class XsClient:
         """WRITE ``<path>|<value>`` (the value is not NUL-terminated)."""
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+        if isinstance(value, str):
+            data = value.encode("utf-8", "surrogateescape")
+        elif isinstance(value, bytes | bytearray | memoryview):
+            data = bytes(value)
+        else:  # as the emulated client (xen/xenstore.py _as_bytes): bytes(True) would be b"\0"
+            raise StoreError(
+                "EINVAL", path, f"value of type {type(value).__name__} is not str/bytes"
+            )
         self.request(XsType.WRITE, path.encode() + b"\0" + data, tx)
 
     def mkdir(self, path: str, tx: XsTransaction | None = None) -> None:
