@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -211,3 +213,10 @@ def test_fell_back_compares_the_names_not_their_order() -> None:
     caps = {"aa": Caps(frontend_feature="fa", fallback="zz"), "zz": Caps()}
     assert negotiate(base().get, LIMITS, "aa", caps).fell_back is True
     assert negotiate(base(**{"feature-fa": "1"}).get, LIMITS, "aa", caps).fell_back is False
+
+
+def test_negotiated_records_are_frozen() -> None:
+    got = run(base())
+    for obj, field in ((got, "datapath"), (got.queues[0], "event_channel"), (LIMITS, "max_queues")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, 1)
