@@ -1103,28 +1103,28 @@ EQUIVALENT: dict[str, str] = {
     ),
     # --- src/blkswap/xen/evtchn.py ---
     "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_Is #3": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_Lt #0": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_Gt #2": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_LtE #3": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_Gt #3": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_GtE #3": (
         "an unbound port's remote_port is 0 (never allocated: ports start at 1), so looking up its 'peer' finds nothing and changes nothing"
@@ -1631,5 +1631,24 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/back/datapaths/base.py:150 core/ReplaceComparisonOperator_NotEq_Lt #1": (
         "last_sect is validated to be <= 7 (check_segments): < 7 is != 7"
+    ),
+    # --- back/negotiate.py ---
+    "src/blkswap/back/negotiate.py:58 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:70 core/ReplaceTrueWithFalse #3": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:79 core/ReplaceTrueWithFalse #5": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:97 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "choose_datapath returns the asked string object itself unless a fallback replaced it with another name: is not == !="
+    ),
+    "src/blkswap/back/negotiate.py:127 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "_optional returns a parsed u32 or the default 0, never negative: > 0 is != 0"
+    ),
+    "src/blkswap/back/negotiate.py:188 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "nqueues was checked to be 1..max_queues above: <= 1 is == 1"
     ),
 }
