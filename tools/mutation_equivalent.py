@@ -1651,4 +1651,32 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/negotiate.py:188 core/ReplaceComparisonOperator_Eq_LtE #0": (
         "nqueues was checked to be 1..max_queues above: <= 1 is == 1"
     ),
+    # --- back/datapaths/grant_copy.py ---
+    "src/blkswap/back/datapaths/grant_copy.py:61 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:61 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "BLKIF_RSP_OKAY is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:74 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "the flavour is checked in __init__ to be gntcopy or blktap2, and 'blktap2' < 'gntcopy': >= is =="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:91 core/ReplaceTrueWithFalse #2": (
+        "req.frames is set by use_pool_frames in prepare, one frame per segment: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:94 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:94 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:107 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:107 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:112 core/ReplaceTrueWithFalse #3": (
+        "map_grants returns one Mapping per segment and use_pool_frames one buffer per segment: the lengths are equal, strict never fires"
+    ),
 }
