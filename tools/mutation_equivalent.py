@@ -1679,4 +1679,71 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/datapaths/grant_copy.py:112 core/ReplaceTrueWithFalse #3": (
         "map_grants returns one Mapping per segment and use_pool_frames one buffer per segment: the lengths are equal, strict never fires"
     ),
+    # --- back/pool.py ---
+    "src/blkswap/back/pool.py:42 core/ReplaceFalseWithTrue #0": (
+        "waiters are only ever compared by identity (is): a generated __eq__ is never called"
+    ),
+    "src/blkswap/back/pool.py:71 core/NumberReplacer #22": (
+        "with the default constant clock every wait lasts clock() - clock() = 0 ns, whatever the constant"
+    ),
+    "src/blkswap/back/pool.py:71 core/NumberReplacer #23": (
+        "with the default constant clock every wait lasts clock() - clock() = 0 ns, whatever the constant"
+    ),
+    "src/blkswap/back/pool.py:103 core/NumberReplacer #35": (
+        "delta 0 in the grow branch allocates 0 frames and cancels 0 releases; its extra _serve finds no new frame"
+    ),
+    "src/blkswap/back/pool.py:103 core/ReplaceComparisonOperator_Gt_GtE #0": (
+        "delta 0 in the grow branch allocates 0 frames and cancels 0 releases; its extra _serve finds no new frame"
+    ),
+    "src/blkswap/back/pool.py:108 core/NumberReplacer #36": (
+        "delta 0 in the shrink branch releases 0 frames and dooms no waiter (each needs <= the unchanged size)"
+    ),
+    "src/blkswap/back/pool.py:108 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "delta 0 in the shrink branch releases 0 frames and dooms no waiter (each needs <= the unchanged size)"
+    ),
+    "src/blkswap/back/pool.py:108 core/ReplaceComparisonOperator_Lt_NotEq #2": (
+        "delta > 0 took the grow branch above: != 0 is < 0 here"
+    ),
+    "src/blkswap/back/pool.py:165 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Waiter is eq=False: == is identity"
+    ),
+    "src/blkswap/back/pool.py:196 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Waiter is eq=False: != is identity"
+    ),
+    "src/blkswap/back/pool.py:241 core/NumberReplacer #67": (
+        "cur = frames in use by the owner + n >= 0: max(-1, cur) is max(0, cur)"
+    ),
+    "src/blkswap/back/pool.py:254 core/ReplaceComparisonOperator_Lt_NotEq #3": (
+        "out grows by one page or by what increase_reservation gives for the n - len(out) asked, never past n: != n is < n"
+    ),
+    "src/blkswap/back/pool.py:275 core/NumberReplacer #73": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Add #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_BitOr #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1, which (len | 1) never goes below: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Div #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_FloorDiv #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_LShift #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Mul #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Pow #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:277 core/NumberReplacer #78": (
+        "total is only a divisor of the shares, and with nothing taken there is no share to compute"
+    ),
+    "src/blkswap/back/pool.py:277 core/NumberReplacer #79": (
+        "total is only a divisor of the shares, and with nothing taken there is no share to compute"
+    ),
 }
