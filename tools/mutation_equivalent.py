@@ -1651,6 +1651,12 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/negotiate.py:188 core/ReplaceComparisonOperator_Eq_LtE #0": (
         "nqueues was checked to be 1..max_queues above: <= 1 is == 1"
     ),
+    "src/blkswap/back/negotiate.py:155 core/NumberReplacer #20": (
+        "the only valid protocols are 10 characters long: a cut at 62, 63 or 64 characters keeps them whole and leaves any longer word invalid"
+    ),
+    "src/blkswap/back/negotiate.py:155 core/NumberReplacer #21": (
+        "the only valid protocols are 10 characters long: a cut at 62, 63 or 64 characters keeps them whole and leaves any longer word invalid"
+    ),
     # --- back/datapaths/grant_copy.py ---
     "src/blkswap/back/datapaths/grant_copy.py:61 core/ReplaceComparisonOperator_Eq_GtE #0": (
         "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: >= 0 is == 0"
@@ -1745,5 +1751,12 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/back/pool.py:277 core/NumberReplacer #79": (
         "total is only a divisor of the shares, and with nothing taken there is no share to compute"
+    ),
+    # --- back/vbd.py ---
+    "src/blkswap/back/vbd.py:135 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/vbd.py:135 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "withdraw is only called for WRITE_BARRIER (2) or FLUSH_DISKCACHE (3) (loop._answer_req: op in _FLUSHLIKE): <= 2 is == 2"
     ),
 }
