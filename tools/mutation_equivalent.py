@@ -1759,4 +1759,23 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/vbd.py:135 core/ReplaceComparisonOperator_Eq_LtE #0": (
         "withdraw is only called for WRITE_BARRIER (2) or FLUSH_DISKCACHE (3) (loop._answer_req: op in _FLUSHLIKE): <= 2 is == 2"
     ),
+    # --- back/datapaths/persistent.py ---
+    "src/blkswap/back/datapaths/persistent.py:77 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/persistent.py:77 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:89 core/ReplaceComparisonOperator_Lt_NotEq #0": (
+        "grants are only added while the table is below the limit, so its size never exceeds it: != is <"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:139 core/NumberReplacer #19": (
+        "num_clean 0 or -1: the pass-2 loop breaks at its first step either way (len(victims) >= num_clean)"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:140 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "count > limit is already tested by the first clause: count >= limit adds nothing"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:149 core/ReplaceBreakWithContinue #0": (
+        "once the target is met every later step also meets it and continue skips the add: only extra iterations"
+    ),
 }
