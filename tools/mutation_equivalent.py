@@ -1746,6 +1746,9 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Pow #12": (
         "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
     ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_BitXor #12": (
+        "len ^ 1 is len + 1 or len - 1, never below the index int(p / 100 * len) <= len - 1 for p in 50, 90, 99: the min() bound never binds"
+    ),
     "src/blkswap/back/pool.py:277 core/NumberReplacer #78": (
         "total is only a divisor of the shares, and with nothing taken there is no share to compute"
     ),
