@@ -1103,28 +1103,28 @@ EQUIVALENT: dict[str, str] = {
     ),
     # --- src/blkswap/xen/evtchn.py ---
     "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_Is #3": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
-        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+        'a port\'s state is one of the interned literals "unbound" / "interdomain" (one object each): is / is not == == / !='
     ),
     "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_Lt #0": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_Gt #2": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_LtE #3": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_Gt #3": (
-        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+        'a port\'s state is "unbound" or "interdomain", and "interdomain" < "unbound": on these two values the order comparisons agree with == / !='
     ),
     "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_GtE #3": (
         "an unbound port's remote_port is 0 (never allocated: ports start at 1), so looking up its 'peer' finds nothing and changes nothing"
@@ -1324,9 +1324,6 @@ EQUIVALENT: dict[str, str] = {
         "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
     ),
     # --- back/rings.py ---
-    "src/blkswap/back/rings.py:23 core/ReplaceTrueWithFalse #0": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
-    ),
     "src/blkswap/back/rings.py:38 core/ReplaceComparisonOperator_NotEq_Lt #0": (
         "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
     ),
@@ -1361,9 +1358,6 @@ EQUIVALENT: dict[str, str] = {
     # --- back/request.py ---
     "src/blkswap/back/request.py:32 core/ReplaceTrueWithFalse #1": (
         "frozen=True already refuses every attribute set: slots only changes the memory layout"
-    ),
-    "src/blkswap/back/request.py:70 core/ReplaceTrueWithFalse #5": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one to a PendingReq"
     ),
     "src/blkswap/back/request.py:102 core/ReplaceFalseWithTrue #4": (
         "id is copied from request, which eq already compares: comparing the copy too changes no result"
@@ -1467,12 +1461,6 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Lt #2": (
         "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
-    ),
-    "src/blkswap/back/grantops.py:47 core/ReplaceTrueWithFalse #0": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
-    ),
-    "src/blkswap/back/grantops.py:98 core/ReplaceTrueWithFalse #1": (
-        "slots only changes memory layout and forbids new attributes; no code path adds one"
     ),
     "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_Add #0": (
         "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: + is |"
@@ -1711,5 +1699,243 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/xen/domain.py:95 core/ReplaceComparisonOperator_GtE_Eq #2": (
         "tot_pages never exceeds max_pages (populate refuses at it and is the only way up besides transfer, which checks too): >= == =="
+    ),
+    # --- back/loop.py ---
+    "src/blkswap/back/loop.py:100 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:104 core/ReplaceComparisonOperator_IsNot_NotEq #1": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:107 core/ReplaceComparisonOperator_IsNot_NotEq #2": (
+        "BackendRing has no __eq__: != is identity, as is not"
+    ),
+    "src/blkswap/back/loop.py:106 core/ReplaceComparisonOperator_Is_Eq #1": (
+        "BackendRing has no __eq__: == is identity, as is"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Gt #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:164 core/ReplaceComparisonOperator_GtE_Is #0": (
+        "in_flight never exceeds max_pending (32 slots a page, the ring's own size): each taken request counts once until answered, and request_cons_overflow stops the loop at the same point, so >=, >, == and is stop alike"
+    ),
+    "src/blkswap/back/loop.py:181 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:223 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:223 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "effective ops are >= 0 and READ is 0: <= 0 is == 0"
+    ),
+    "src/blkswap/back/loop.py:269 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "the queue was just appended to: len >= 1, so <= 1 is == 1"
+    ),
+    "src/blkswap/back/loop.py:299 core/NumberReplacer #44": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:299 core/NumberReplacer #45": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:309 core/NumberReplacer #46": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:309 core/NumberReplacer #47": (
+        "the count _run_ready returns is never read (run_once ignores it)"
+    ),
+    "src/blkswap/back/loop.py:320 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "BLKIF statuses are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:320 core/ReplaceComparisonOperator_Eq_LtE #3": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2 (the lowest): <= -2 is == -2"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceAndWithOr #3": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_GtE #4": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_LtE #4": (
+        "while the drained barrier runs (_RUNNING) it is the only request in flight on its ring (it starts only at in_flight 0 and the ring is not read meanwhile), so the answered op is always BARRIER there"
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/loop.py:332 core/ReplaceComparisonOperator_Is_Eq #2": (
+        "_RUNNING is a bare object(): no decoded request (a frozen dataclass of another type) ever compares equal to it, and it equals only itself: == is is"
+    ),
+    "src/blkswap/back/loop.py:334 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "in_flight is never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/loop.py:334 core/ReplaceComparisonOperator_IsNot_NotEq #3": (
+        "_RUNNING is a bare object(): no decoded request (a frozen dataclass of another type) ever compares equal to it, and it equals only itself: != is is not"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceAndWithOr #5": (
+        "on_idle (BlkBack._idle) re-checks that no ring of the device has requests in flight, and on_idle is set whenever closing is: calling it at in_flight > 0 does nothing"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceComparisonOperator_Eq_GtE #6": (
+        "on_idle (BlkBack._idle) re-checks that no ring of the device has requests in flight, and on_idle is set whenever closing is: calling it at in_flight > 0 does nothing"
+    ),
+    "src/blkswap/back/loop.py:339 core/ReplaceComparisonOperator_Eq_LtE #6": (
+        "in_flight is never negative: <= 0 is == 0"
+    ),
+    # --- back/datapaths/base.py ---
+    "src/blkswap/back/datapaths/base.py:150 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "first_sect is validated to 0..7 (check_segments): never negative, so > 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/base.py:150 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "last_sect is validated to be <= 7 (check_segments): < 7 is != 7"
+    ),
+    # --- back/negotiate.py ---
+    "src/blkswap/back/negotiate.py:58 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:70 core/ReplaceTrueWithFalse #3": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:79 core/ReplaceTrueWithFalse #5": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/negotiate.py:97 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "choose_datapath returns the asked string object itself unless a fallback replaced it with another name: is not == !="
+    ),
+    "src/blkswap/back/negotiate.py:127 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "_optional returns a parsed u32 or the default 0, never negative: > 0 is != 0"
+    ),
+    "src/blkswap/back/negotiate.py:188 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "nqueues was checked to be 1..max_queues above: <= 1 is == 1"
+    ),
+    "src/blkswap/back/negotiate.py:155 core/NumberReplacer #20": (
+        "the only valid protocols are 10 characters long: a cut at 62, 63 or 64 characters keeps them whole and leaves any longer word invalid"
+    ),
+    "src/blkswap/back/negotiate.py:155 core/NumberReplacer #21": (
+        "the only valid protocols are 10 characters long: a cut at 62, 63 or 64 characters keeps them whole and leaves any longer word invalid"
+    ),
+    # --- back/datapaths/grant_copy.py ---
+    "src/blkswap/back/datapaths/grant_copy.py:61 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:61 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "BLKIF_RSP_OKAY is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:74 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "the flavour is checked in __init__ to be gntcopy or blktap2, and 'blktap2' < 'gntcopy': >= is =="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:91 core/ReplaceTrueWithFalse #2": (
+        "req.frames is set by use_pool_frames in prepare, one frame per segment: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:94 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:94 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:107 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:107 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_copy.py:112 core/ReplaceTrueWithFalse #3": (
+        "map_grants returns one Mapping per segment and use_pool_frames one buffer per segment: the lengths are equal, strict never fires"
+    ),
+    # --- back/pool.py ---
+    "src/blkswap/back/pool.py:42 core/ReplaceFalseWithTrue #0": (
+        "waiters are only ever compared by identity (is): a generated __eq__ is never called"
+    ),
+    "src/blkswap/back/pool.py:71 core/NumberReplacer #22": (
+        "with the default constant clock every wait lasts clock() - clock() = 0 ns, whatever the constant"
+    ),
+    "src/blkswap/back/pool.py:71 core/NumberReplacer #23": (
+        "with the default constant clock every wait lasts clock() - clock() = 0 ns, whatever the constant"
+    ),
+    "src/blkswap/back/pool.py:103 core/NumberReplacer #35": (
+        "delta 0 in the grow branch allocates 0 frames and cancels 0 releases; its extra _serve finds no new frame"
+    ),
+    "src/blkswap/back/pool.py:103 core/ReplaceComparisonOperator_Gt_GtE #0": (
+        "delta 0 in the grow branch allocates 0 frames and cancels 0 releases; its extra _serve finds no new frame"
+    ),
+    "src/blkswap/back/pool.py:108 core/NumberReplacer #36": (
+        "delta 0 in the shrink branch releases 0 frames and dooms no waiter (each needs <= the unchanged size)"
+    ),
+    "src/blkswap/back/pool.py:108 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "delta 0 in the shrink branch releases 0 frames and dooms no waiter (each needs <= the unchanged size)"
+    ),
+    "src/blkswap/back/pool.py:108 core/ReplaceComparisonOperator_Lt_NotEq #2": (
+        "delta > 0 took the grow branch above: != 0 is < 0 here"
+    ),
+    "src/blkswap/back/pool.py:165 core/ReplaceComparisonOperator_Is_Eq #0": (
+        "Waiter is eq=False: == is identity"
+    ),
+    "src/blkswap/back/pool.py:196 core/ReplaceComparisonOperator_IsNot_NotEq #0": (
+        "Waiter is eq=False: != is identity"
+    ),
+    "src/blkswap/back/pool.py:241 core/NumberReplacer #67": (
+        "cur = frames in use by the owner + n >= 0: max(-1, cur) is max(0, cur)"
+    ),
+    "src/blkswap/back/pool.py:254 core/ReplaceComparisonOperator_Lt_NotEq #3": (
+        "out grows by one page or by what increase_reservation gives for the n - len(out) asked, never past n: != n is < n"
+    ),
+    "src/blkswap/back/pool.py:275 core/NumberReplacer #73": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Add #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_BitOr #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1, which (len | 1) never goes below: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Div #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_FloorDiv #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_LShift #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Mul #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_Pow #12": (
+        "the index int(p / 100 * len) for p in 50, 90, 99 is at most len - 1: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:275 core/ReplaceBinaryOperator_Sub_BitXor #12": (
+        "len ^ 1 is len + 1 or len - 1, never below the index int(p / 100 * len) <= len - 1 for p in 50, 90, 99: the min() bound never binds"
+    ),
+    "src/blkswap/back/pool.py:277 core/NumberReplacer #78": (
+        "total is only a divisor of the shares, and with nothing taken there is no share to compute"
+    ),
+    "src/blkswap/back/pool.py:277 core/NumberReplacer #79": (
+        "total is only a divisor of the shares, and with nothing taken there is no share to compute"
+    ),
+    # --- back/vbd.py ---
+    "src/blkswap/back/vbd.py:135 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/vbd.py:135 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "withdraw is only called for WRITE_BARRIER (2) or FLUSH_DISKCACHE (3) (loop._answer_req: op in _FLUSHLIKE): <= 2 is == 2"
+    ),
+    # --- back/datapaths/persistent.py ---
+    "src/blkswap/back/datapaths/persistent.py:77 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/persistent.py:77 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:89 core/ReplaceComparisonOperator_Lt_NotEq #0": (
+        "grants are only added while the table is below the limit, so its size never exceeds it: != is <"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:139 core/NumberReplacer #19": (
+        "num_clean 0 or -1: the pass-2 loop breaks at its first step either way (len(victims) >= num_clean)"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:140 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "count > limit is already tested by the first clause: count >= limit adds nothing"
+    ),
+    "src/blkswap/back/datapaths/persistent.py:149 core/ReplaceBreakWithContinue #0": (
+        "once the target is met every later step also meets it and continue skips the add: only extra iterations"
     ),
 }

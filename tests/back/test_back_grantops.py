@@ -222,3 +222,12 @@ def test_unmap_and_replace_returns_each_status_in_one_hypercall(host) -> None:
     p0.clear_va(maps[0].va)
     p0.restore(copy)
     unmap_grants(p0, [maps[1]])
+
+
+def test_grant_records_have_fixed_fields() -> None:
+    m = Mapping(4096, 3, 0, 1, 7)
+    op = CopyOp(1, 1, 0, 5, 0, 512, to_guest=True)
+    with pytest.raises(AttributeError):
+        m.stauts = 0  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        op.lenght = 1  # type: ignore[attr-defined]

@@ -301,3 +301,9 @@ def test_limits_defaults_are_frozen_and_a_1k_sector_disk_is_checked_too():
     with pytest.raises(RequestError, match="not aligned to 1024 bytes"):
         check_range(3, 2, k1)
     assert BlkRequest(1, 0, 0, 0, 8).discard_secure is False
+
+
+def test_a_pending_request_has_fixed_fields():
+    p = PendingReq(None, BlkRequest(1, 0, 0, 0, 8))  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        p.stauts = 0  # type: ignore[attr-defined]  # a typo must not create a field

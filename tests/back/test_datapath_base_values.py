@@ -118,3 +118,13 @@ def test_use_pool_frames_slices_each_frame_and_names_its_machine_frame_and_addre
     assert req.frames == [120, 123] and req.page_vas == [40 << 12, 41 << 12]
     req.bufs[1][:] = b"x" * 1024
     assert c.port.pages[41 << 12][1024:2048] == bytearray(b"x" * 1024)
+
+
+def test_context_has_fixed_fields_and_pool_frames_must_match_the_segments():
+    c = ctx()
+    with pytest.raises(AttributeError):
+        c.pool_name = "x"  # type: ignore[attr-defined]
+    req = PendingReq(None, BlkRequest(1, 0, 0, 0, 16, (Segment(5, 0, 7), Segment(6, 0, 7))))  # type: ignore[arg-type]
+    req.pool_frames = [40]  # one frame for two segments: a caller's bug, refused
+    with pytest.raises(ValueError):
+        use_pool_frames(c, req)

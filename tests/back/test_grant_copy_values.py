@@ -14,6 +14,7 @@ from blkswap.abi.blkif import Request, Segment
 from blkswap.back.datapaths.base import BackendContext, DataPathOptions
 from blkswap.back.datapaths.grant_copy import FLAVOURS, CopyPath
 from blkswap.back.frames import VaSpace
+from blkswap.back.request import BlkRequest, PendingReq, RequestError
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
 READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
@@ -77,6 +78,8 @@ def test_a_gref_never_granted_fails_the_request_once(flavour: str, op: int):
     assert (rsp.id, rsp.status) == (4, ERR)
     assert path.copy_failures == 1 and rig.pool.in_use == 0
     assert path.ctx.va.in_use == ring_vas
+    # a WRITE fails in prepare (counted by the loop), a READ after its I/O, in finish
+    assert rig.ring().stats["errors"] == (1 if op == WRITE else 0)
     (rsp,) = f.push(Request(op, 1, 0, 5, 0, (Segment(good, 0, 7),)))
     assert rsp.status == OK and path.copy_failures == 1
 
@@ -95,3 +98,35 @@ def test_a_read_only_grant_serves_writes_and_refuses_reads(flavour: str):
     (r,) = f.push(Request(READ, 1, 0, 2, 24, (Segment(ref, 0, 7),)))
     assert r.status == ERR and path.copy_failures == 1
     assert rig.pool.in_use == 0 and path.ctx.va.in_use == ring_vas
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_write_whose_copy_fails_in_prepare_gives_its_frames_back_itself(flavour: str):
+    """The path returns the pool frames of a WRITE it could not copy before raising (a caller
+    other than the loop finds nothing left to release); a READ failing in finish is answered
+    ERROR and releases once."""
+    rig = rig_for(flavour)
+    path = rig.ring().datapath
+    segs = (Segment(200, 0, 7),)  # never granted
+    req = PendingReq(rig.ring(), BlkRequest(1, WRITE, WRITE, 0, 8, segs))
+    req.pool_frames = rig.pool.take(1)
+    with pytest.raises(RequestError):
+        path.prepare(req)
+    assert req.pool_frames == [] and req.token is None and rig.pool.in_use == 0
+    read = PendingReq(rig.ring(), BlkRequest(2, READ, READ, 0, 8, segs))
+    read.pool_frames = rig.pool.take(1)
+    path.prepare(read)
+    path.finish(read)
+    assert read.status == ERR and read.pool_frames == [] and rig.pool.in_use == 0
+    assert path.copy_failures == 2
+
+
+def test_the_flavour_is_compared_by_value():
+    """A flavour name built at run time (a config file's string) selects the same path."""
+    flavour = "".join(["gnt", "copy"])
+    rig = Rig("copy", options=DataPathOptions(copy_flavour=flavour))
+    g = rig.guest()
+    before = rig.xen.counters.snapshot()
+    assert rig.write(g, 0, pattern(4096, 2)).status == OK
+    d = rig.xen.counters.snapshot() - before
+    assert (d.grant_ops["copy"], d.grant_ops["map"]) == (1, 0)

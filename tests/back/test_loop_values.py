@@ -109,26 +109,6 @@ def test_an_impossible_producer_index_breaks_the_ring_only():
     assert rig.write(other, 0, pattern(4096, 1)).status == OK
 
 
-def test_detaching_a_device_with_a_parked_request_withdraws_its_wait():
-    io = HoldIo()
-    rig = Rig("copy", ("x86_64-abi", "x86_64-abi"), pool_frames=2, io=io)
-    f = RawFront(rig)
-    refs = [f.page(i)[1] for i in range(2)]
-    f.push(rw(WRITE, 1, 0, refs), rw(WRITE, 2, 8, refs[:1]))  # the second waits for a frame
-    assert rig.ring().parked == 1 and rig.pool.waiting == 1
-    rig.back.detach(f.g.domid, 51712)
-    assert rig.pool.waiting == 0
-    io.release()
-    rig.pump()
-    assert rig.pool.in_use == 0
-    other = rig.guest(1)
-    w = rig.bio(other, WRITE, 0, [(0, 7)], pattern(4096, 2))
-    rig.submit(other, w)
-    io.release()
-    rig.pump()
-    assert w.status == OK
-
-
 def test_a_short_pool_takes_back_just_the_missing_frames_from_idle_persistent_grants():
     """Persistent grants hold 3 of the 4 pool frames idle; a request for 2 new grefs finds 1 free:
     the loop reclaims exactly 2 - 1 = 1 grant (the least recently used) and goes on."""
@@ -204,98 +184,6 @@ def test_sectors_are_counted_per_direction():
     assert (s["wr_req"], s["wr_sect"], s["rd_req"], s["rd_sect"]) == (1, 16, 1, 8)
 
 
-class LazyScheduler:
-    """Runs nothing on wake (a busy dom0 vCPU): the test calls ``run_once`` itself."""
-
-    def __init__(self) -> None:
-        self.woken = 0
-
-    def now(self) -> int:
-        return 0
-
-    def after(self, delay_ns: float, fn) -> None:
-        raise AssertionError("no timers here")
-
-    def wake(self, loop) -> None:
-        self.woken += 1
-
-
-def two_guests_one_lazy_loop(pool_frames: int = 2):
-    io = HoldIo()
-    rig = Rig("copy", ("x86_64-abi", "x86_64-abi"), pool_frames=pool_frames, io=io)
-    fa, fb = RawFront(rig, 0), RawFront(rig, 1)
-    loop = rig.ring(0).loop
-    assert rig.ring(1).loop is loop
-    return rig, io, fa, fb, loop
-
-
-def test_removing_a_ring_keeps_the_other_rings_pending_work():
-    rig, io, fa, fb, loop = two_guests_one_lazy_loop(pool_frames=8)
-    ra, rb = fa.page(1)[1], fb.page(2)[1]
-    loop.scheduler = LazyScheduler()
-    fa.push(rw(WRITE, 1, 0, [ra]))
-    fb.push(rw(WRITE, 2, 0, [rb]))  # both rings pending, nothing run yet
-    assert io.held == [] and loop.has_work
-    rig.back.detach(fa.g.domid, 51712)
-    loop.run_once()
-    assert [req.id for req, _s, _d in io.held] == [2]  # b was still served
-
-
-def test_removing_a_ring_keeps_another_rings_request_whose_frames_arrived():
-    rig, io, fa, fb, loop = two_guests_one_lazy_loop(pool_frames=2)
-    a = [fa.page(i)[1] for i in range(2)]
-    rb = fb.page(5)[1]
-    fa.push(rw(WRITE, 1, 0, a))  # holds both frames
-    fb.push(rw(WRITE, 2, 0, [rb]))  # parks
-    assert rig.ring(1).parked == 1
-    loop.scheduler = LazyScheduler()
-    rig.back.resize_pool("default", 3)  # a frame arrives: b's request is ready, not yet run
-    assert rig.ring(1).parked == 0 and loop.has_work
-    rig.back.detach(fa.g.domid, 51712)
-    loop.run_once()
-    assert sorted(req.id for req, _s, _d in io.held) == [1, 2]
-    io.release()
-    loop.run_once()
-    assert [r.id for r in fb.responses()] == [2]
-
-
-def test_removing_a_ring_parked_behind_another_keeps_the_heads_wait():
-    rig, io, fa, fb, loop = two_guests_one_lazy_loop(pool_frames=2)
-    a = [fa.page(i)[1] for i in range(2)]
-    b = [fb.page(i)[1] for i in range(2)]
-    fa.push(rw(WRITE, 1, 0, a))  # holds both frames
-    fb.push(rw(WRITE, 2, 0, b))  # parks first: the head, with the pool's wait
-    fa.push(rw(WRITE, 3, 8, a[:1]))  # parks behind it
-    assert rig.pool.waiting == 1 and (rig.ring(0).parked, rig.ring(1).parked) == (1, 1)
-    io.release()  # a's first request completes: its frames go to b
-    rig.pump()
-    assert sorted(req.id for req, _s, _d in io.held) == [2]
-    rig.back.detach(fa.g.domid, 51712)  # a's parked request goes with its ring
-    assert rig.pool.waiting == 0
-    io.release()
-    rig.pump()
-    assert [r.id for r in fb.responses()] == [2] and rig.pool.in_use == 0
-
-
-def test_removing_a_ring_whose_request_waits_behind_anothers_leaves_that_wait():
-    rig, io, fa, fb, loop = two_guests_one_lazy_loop(pool_frames=2)
-    a = [fa.page(i)[1] for i in range(2)]
-    b = [fb.page(i)[1] for i in range(2)]
-    fa.push(rw(WRITE, 1, 0, a))  # holds both frames
-    fb.push(rw(WRITE, 2, 0, b))  # the head of the pool's queue
-    fa.push(rw(WRITE, 3, 8, a[:1]))  # behind it
-    waiter = rig.pool._waiters[0]
-    rig.back.detach(fa.g.domid, 51712)  # a fenced (1 in flight) and its parked request dropped
-    assert rig.pool.waiting == 1 and rig.pool._waiters[0] is waiter
-    assert rig.ring(1).parked == 1  # b's request still parked
-    io.release()  # a's late I/O is cancelled; its frames come back and go to b
-    rig.pump()
-    assert sorted(req.id for req, _s, _d in io.held) == [2]
-    io.release()
-    rig.pump()
-    assert [r.id for r in fb.responses()] == [2] and rig.pool.in_use == 0
-
-
 def test_a_closing_ring_takes_no_new_request():
     """The frontend goes to Closing with a request in flight: the backend answers it, reads
     nothing new meanwhile (LB xen_blkif_disconnect waits for in-flight requests), then closes."""
@@ -332,3 +220,57 @@ def test_a_ring_parked_for_frames_is_read_again_once_they_arrive():
     io.release()
     rig.pump()
     assert sorted(r.id for r in f.responses()) == [1, 2, 3]
+
+
+def test_a_flush_that_succeeds_withdraws_nothing():
+    rig = Rig("copy")
+    f = RawFront(rig)
+    (rsp,) = f.push(rw(blkif.BLKIF_OP_FLUSH_DISKCACHE, 1, 0, [], nseg=0))
+    assert rsp.status == OK
+    limits = rig.back.vbd(f.g.domid, 51712).limits
+    assert (limits.feature_flush, limits.feature_barrier) == (True, True)
+    be = f"/local/domain/0/backend/vbd/{f.g.domid}/51712"
+    assert rig.port0.store.read(f"{be}/feature-flush-cache") == "1"
+
+
+class Meter:
+    def __init__(self) -> None:
+        self.charged: list[tuple[str, int]] = []
+
+    def charge(self, cause: str, amount: int) -> None:
+        self.charged.append((cause, amount))
+
+
+def test_each_request_taken_is_charged_once_and_a_failed_prepare_counts_an_error():
+    rig = Rig("copy")
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    loop = rig.ring().loop
+    loop.meter = Meter()
+    f.push(rw(WRITE, 1, 0, [ref]), rw(WRITE, 2, 8, [200]))  # 200: never granted
+    assert loop.meter.charged == [("request", 1), ("request", 1)]
+    assert rig.ring().stats["errors"] == 1 and rig.ring().last_error == ""  # not the guest's text
+
+
+def test_a_barrier_waits_for_every_earlier_request():
+    """blkif.h: writes before a barrier complete before it (LBB xen_blk_drain_io): with two
+    writes in flight the barrier starts only when the second one is answered."""
+    io = HoldIo()
+    rig = Rig("copy", io=io)
+    f = RawFront(rig)
+    _, ref = f.page(1)
+    f.push(
+        rw(WRITE, 1, 0, [ref]),
+        rw(WRITE, 2, 8, [ref]),
+        rw(blkif.BLKIF_OP_WRITE_BARRIER, 3, 16, [ref]),
+    )
+    assert [req.id for req, _s, _d in io.held] == [1, 2]
+    io.release(1)
+    rig.pump()
+    assert [req.id for req, _s, _d in io.held] == [2]  # one write still in flight: no barrier
+    io.release(1)
+    rig.pump()
+    assert [req.id for req, _s, _d in io.held] == [3]
+    io.release()
+    rig.pump()
+    assert [r.id for r in f.responses()] == [1, 2, 3]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from blkswap.back import datapaths
+from blkswap.back.caps import Caps
 from blkswap.back.negotiate import (
     DEFAULT_PROTOCOL,
     BackendLimits,
@@ -185,8 +188,6 @@ def test_the_protocol_word_may_be_surrounded_by_blanks() -> None:
 
 
 def test_a_fallback_loop_is_refused_by_name() -> None:
-    from blkswap.back.caps import Caps
-
     caps = {
         "a": Caps(frontend_feature="fa", fallback="b"),
         "b": Caps(frontend_feature="fb", fallback="a"),
@@ -203,3 +204,19 @@ def test_indirect_is_capped_by_the_path_and_the_vbd() -> None:
     )
     assert run(base(), "copy", vbd_max_indirect=0).max_indirect_segments == 0
     assert run(base(), "map", vbd_max_indirect=300).max_indirect_segments == 300
+
+
+def test_fell_back_compares_the_names_not_their_order() -> None:
+    caps = {"zz": Caps(frontend_feature="fz", fallback="aa"), "aa": Caps()}
+    got = negotiate(base().get, LIMITS, "zz", caps)
+    assert (got.datapath, got.asked_datapath, got.fell_back) == ("aa", "zz", True)
+    caps = {"aa": Caps(frontend_feature="fa", fallback="zz"), "zz": Caps()}
+    assert negotiate(base().get, LIMITS, "aa", caps).fell_back is True
+    assert negotiate(base(**{"feature-fa": "1"}).get, LIMITS, "aa", caps).fell_back is False
+
+
+def test_negotiated_records_are_frozen() -> None:
+    got = run(base())
+    for obj, field in ((got, "datapath"), (got.queues[0], "event_channel"), (LIMITS, "max_queues")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, field, 1)

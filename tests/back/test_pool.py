@@ -247,6 +247,7 @@ class Holder:
         (4, 1, 2, 2, [], False),  # 1 free + 2 in flight will do: nobody is asked
         (4, 1, 1, 4, [2], False),  # 2 free + 1 in flight < 4: ask for 4 - 2 (only 1 comes)
         (3, 1, 1, 2, [], False),  # 1 free + 1 in flight = 2: enough
+        (3, 1, 2, 2, [], False),  # 0 free + 2 in flight = 2: enough
     ],
 )
 def test_a_stalled_waiter_takes_only_the_missing_frames_from_idle_holders(
@@ -257,7 +258,7 @@ def test_a_stalled_waiter_takes_only_the_missing_frames_from_idle_holders(
     pool.add_reclaimer("x", x.reclaim, x.idle)
     pool.take(busy, "y")
     got: list[object] = []
-    pool.wait(need, "z", got.append)
+    pool.wait(need, "a", got.append)  # "a" sorts before "x": owners compared for identity only
     assert x.asked == asked
     assert len(got) == served
     pool.remove_reclaimer(x.reclaim)
@@ -270,3 +271,111 @@ def test_the_waiters_own_idle_frames_are_not_reclaimed_for_it(port):
     pool.add_reclaimer("x", x.reclaim, x.idle)
     assert pool.wait(1, "x", lambda f: None) is not None  # its own backend reclaims, not the pool
     assert x.asked == []
+
+
+def test_per_owner_accounting_accumulates_and_is_given_back(port):
+    clock = [100]
+    pool = FramePool(port, "p", 8, clock=lambda: clock[0])
+    a1 = pool.take(1, "a")
+    a3 = pool.take(3, "a")
+    b2 = pool.take(2, "b")
+    assert pool.stats.taken == {"a": 4, "b": 2} and pool.stats.peak_by_owner == {"a": 4, "b": 2}
+    pool.give(a1 + a3, "a")
+    pool.lose(b2, "b")
+    again = pool.take(3, "a")
+    pool.take(1, "b")
+    assert pool.stats.taken == {"a": 7, "b": 3}
+    assert pool.stats.peak_by_owner == {"a": 4, "b": 2}  # 3 and 1 in use now: no new peak
+    got: list[object] = []
+    pool.wait(6, "c", got.append)  # 4 in use of 8, 2 lost and not refilled yet: it waits
+    clock[0] = 350
+    pool.give(again, "a")
+    assert len(got) == 0
+    pool.refill()
+    assert len(got) == 1 and pool.stats.wait_ns == [250]
+
+
+def test_refill_after_a_shrink_replaces_only_the_frames_still_wanted(port):
+    pool = FramePool(port, "p", 4)
+    held = pool.take(4, "a")
+    pool.resize(2)  # nothing free: 2 frames to release as they come back
+    pool.lose(held[:3], "a")  # 3 frames left dom0 (transferred)
+    assert pool.refill() == 3
+    assert pool.available == 1 and pool.stats.refills == 1  # 3 lost - 2 owed to the shrink
+    pool.give(held[3:], "a")
+    assert pool.available == 2 == pool.frames and pool.in_use == 0
+
+
+def test_sizes_resizes_and_refusals_at_the_edges(port):
+    assert default_frames(10**6) == 32768  # MAX_DEFAULT_FRAMES
+    empty = FramePool(port, "e", 0)
+    empty.resize(0)
+    assert empty.frames == 0 and empty.available == 0
+    pool = FramePool(port, "p", 4)
+    pool.resize(5)
+    assert pool.available == 5
+    pool.resize(4)
+    assert pool.available == 4
+    pool.resize(2)
+    assert pool.available == 2
+    held = pool.take(2, "a")
+    pool.resize(0)  # both in use: released as they come back
+    pool.give(held, "a")
+    assert pool.available == 0
+    pool.resize(3)
+    assert pool.available == 3  # nothing left owed to the shrink
+    more = pool.take(3, "a")
+    pool.resize(0)  # 3 owed
+    pool.resize(5)  # 3 cancelled, 2 new
+    assert pool.available == 2
+    pool.give(more, "a")
+    assert pool.available == 5
+
+
+def test_a_waiter_needing_exactly_the_new_size_is_kept(port):
+    pool = FramePool(port, "p", 4)
+    held = pool.take(4, "a")
+    got: list[object] = []
+    pool.wait(2, "b", got.append)
+    pool.resize(2)
+    assert got == [] and pool.waiting == 1
+    pool.give(held, "a")
+    assert len(got) == 1 and len(got[0]) == 2
+
+
+def test_reclaimers_are_removed_one_by_one_and_an_immediate_wait_asks_nobody(port):
+    pool = FramePool(port, "p", 4)
+    x, y = Holder(pool, "x", 1), Holder(pool, "y", 1)
+    pool.add_reclaimer("x", x.reclaim, x.idle)
+    pool.add_reclaimer("y", y.reclaim, y.idle)
+    assert pool.wait(1, "z", lambda f: None) is None  # frames free: served, nobody asked
+    assert x.asked == y.asked == []
+    pool.remove_reclaimer(x.reclaim)
+    assert [e[0] for e in pool._reclaimers] == ["y"]
+
+
+def test_lose_is_not_abandon_unless_said_and_takes_keywords_only(port):
+    pool = FramePool(port, "p", 4)
+    got = pool.take(3, "a")
+    pool.lose(got[:1], "a")
+    assert pool.stats.abandoned == 0
+    with pytest.raises(TypeError):
+        pool.lose(got[1:2], "a", True)  # type: ignore[misc]
+    pool.lose(got[1:], "a", abandoned=True)
+    assert pool.stats.abandoned == 2
+    assert pool.take(0, "z") == [] and pool.stats.peak_by_owner["z"] == 0
+
+
+def test_shares_are_rounded_to_four_places(port):
+    pool = FramePool(port, "p", 3)
+    pool.give(pool.take(1, "a"), "a")
+    pool.give(pool.take(2, "b"), "b")
+    assert pool.figures()["share"] == {"a": 0.3333, "b": 0.6667}
+
+
+def test_a_pool_larger_than_dom0s_free_pages_balloons_in_exactly_what_it_needs(port):
+    n = port.free_pages + 5
+    pool = FramePool(port, "p", n)
+    assert pool.available == n and pool.frames == n
+    with pytest.raises(PoolError, match=r"pool 'q': dom0 has no memory left for \d+ more frames"):
+        FramePool(port, "q", 100_000)

@@ -110,3 +110,13 @@ def test_an_event_channel_that_does_not_bind_names_it(host):
     assert (e.key, e.value) == ("queue-2/event-channel", "77")
     assert e.why.startswith("binding failed: ")
     assert released(front, refs, va)
+
+
+def test_a_mapped_ring_has_fixed_fields(host):
+    xen, back, front = host
+    refs = ring_pages(front, 1)
+    va = VaSpace()
+    m = map_ring(back, va, FRONT, QueueKeys(tuple(refs), front.evtchn_alloc_unbound(0), ""), X86_64)
+    with pytest.raises(AttributeError):
+        m.ring_ref = refs[0]  # type: ignore[attr-defined]
+    unmap_ring(back, va, m.maps, m.evtchn)

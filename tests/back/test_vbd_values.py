@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from lab_rig import DEVID, Rig, pattern
 
 from blkswap.abi import blkif
@@ -32,10 +33,10 @@ def test_stat_keys_follow_linux_sysfs_names():
 
 
 def test_ring_totals_sum_stats_scalars_and_nested_counters():
-    a = FakeRing({"rd_req": 2, "errors": 1}, {"hypercalls": 5, "grant_ops": {"map": 3}})
-    b = FakeRing({"rd_req": 4}, {"hypercalls": 7, "grant_ops": {"map": 1, "copy": 2}})
+    a = FakeRing({"rd_req": 3, "errors": 1}, {"hypercalls": 5, "grant_ops": {"map": 3}})
+    b = FakeRing({"rd_req": 5}, {"hypercalls": 7, "grant_ops": {"map": 1, "copy": 2}})
     stats, counters = ring_totals([a, b])
-    assert stats == {"rd_req": 6, "errors": 1}
+    assert stats == {"rd_req": 8, "errors": 1}
     assert counters == {"hypercalls": 12, "grant_ops": {"map": 4, "copy": 2}}
     assert ring_totals([]) == ({}, {})
 
@@ -87,3 +88,15 @@ def test_a_connected_ring_counts_its_own_work_and_slots():
     m = ring.mark()
     assert m is None and ring.counters == {}
     ring.settle(m)  # nothing to count without a source
+
+
+def test_records_have_fixed_fields_and_settle_needs_a_mark():
+    rig = Rig("copy")
+    ring = rig.ring()
+    vbd = rig.back.vbd(rig.guest().domid, DEVID)
+    for obj in (vbd, vbd.config):
+        with pytest.raises(AttributeError):
+            obj.nmae = "x"  # a typo must not create a field
+    before = ring.counters
+    ring.settle(None)  # no mark taken: nothing counted, nothing raised
+    assert ring.counters == before
