@@ -968,4 +968,44 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitXor #6": (
         "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: ^ is +"
     ),
+    # --- xen/linux/port.py ---
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "the prot becomes -1, which Linux maps as rwx (the unknown bits are ignored): the same page protection"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Sub #1": (
+        "the prot becomes -1, which Linux maps as rwx (the unknown bits are ignored): the same page protection"
+    ),
+    "src/blkswap/xen/linux/port.py:54 core/ReplaceAndWithOr #0": (
+        "os.sched_yield() returns None: None and None is None or None"
+    ),
+    "src/blkswap/xen/linux/port.py:115 core/NumberReplacer #20": (
+        "op() is None only for notify/unbind, whose value evtchn_send/evtchn_close drop; a bound port is never 0 (Xen reserves port 0)"
+    ),
+    "src/blkswap/xen/linux/port.py:115 core/NumberReplacer #21": (
+        "op() is None only for notify/unbind, whose value evtchn_send/evtchn_close drop; a bound port is never 0 (Xen reserves port 0)"
+    ),
+    "src/blkswap/xen/linux/port.py:117 core/NumberReplacer #28": (
+        "the key of EINVAL: an errno missing from the map answers EINVAL anyway (the get default), and 23 would answer EINVAL too"
+    ),
+    "src/blkswap/xen/linux/port.py:117 core/NumberReplacer #29": (
+        "the key of EINVAL: an errno missing from the map answers EINVAL anyway (the get default), and 21 would answer EINVAL too"
+    ),
+    "src/blkswap/xen/linux/port.py:118 core/NumberReplacer #32": (
+        "DeviceError always carries an errno (EIO when the OSError had none): the `or` operand is never used"
+    ),
+    "src/blkswap/xen/linux/port.py:118 core/NumberReplacer #33": (
+        "DeviceError always carries an errno (EIO when the OSError had none): the `or` operand is never used"
+    ),
 }
