@@ -243,7 +243,8 @@ def test_a_port_closed_by_its_handler_is_not_unmasked(lp: LinuxPort, kernel: Fak
     assert [op for op, _ in kernel.calls("evtchn")] == ["BIND_INTERDOMAIN", "read", "UNBIND"]
 
 
-def test_arguments_are_keyword_only(kernel: FakeXenKernel) -> None:
+def test_arguments_are_keyword_only(lp: LinuxPort, kernel: FakeXenKernel) -> None:
+    files = dict(kernel.files)
     with pytest.raises(TypeError):
-        LinuxPort(8)  # type: ignore[misc]
-    assert kernel.files == {}  # refused before opening any device
+        LinuxPort(8, lp.store)  # type: ignore[misc]
+    assert kernel.files == files  # refused before opening any device
