@@ -1,7 +1,7 @@
 """Build script. The package metadata lives in pyproject.toml; this file only adds the optional
 compiled build of the simulation kernel (docs/sim.md, "Two builds, one source").
 
-``blkswap.sim``'s core, events, conditions and resources are compiled with Cython in its "pure
+``blkswap.sim``'s heap, core, events, conditions and resources are compiled with Cython in its "pure
 Python mode": the .py files stay the one source, and the .pxd files beside them only declare
 types. Without Cython or a C compiler, or with ``BLKSWAP_PURE_PYTHON=1``, nothing is compiled
 and the package is plain Python (the extensions are ``optional``: a failed compile is a warning).

@@ -73,7 +73,9 @@ _GNT = [
     "tests/xen/test_gnttab_op_args.py", _B,
 ]  # fmt: skip
 _XS = ["tests/xen/test_xenstore.py", "tests/xen/test_xenstore_tx.py", "tests/xen/test_xenstore_quota.py",
-       "tests/xen/test_xenstore_watch.py", "tests/hostile/test_c_xenstore.py"]  # fmt: skip
+       "tests/xen/test_xenstore_watch.py", "tests/hostile/test_c_xenstore.py",
+       "tests/xen/test_xenstore_watch_values.py", "tests/xen/test_xenstore_paths_values.py",
+       "tests/xen/test_xenstore_values.py"]  # fmt: skip
 _BACK = ["tests/back", "tests/hostile/test_a_ring.py", "tests/hostile/test_c10_negotiation.py"]
 #: the end-to-end runs of every data path: the lab's and the hostile rows that drive a backend
 #: (the slow ones -- state machines, fault runs, fuzz, the lab facade -- are left out: ~40 s)
@@ -93,19 +95,22 @@ TESTS: dict[str, list[str]] = {
                         "tests/xen/test_pin_frame_checks.py",
                         "tests/xen/test_properties.py", _B],
     "xen/ops_swap.py": ["tests/xen/test_gnttab_swap.py", "tests/xen/test_gnttab_swap_values.py", _B],
-    "xen/ops_transfer.py": ["tests/xen/test_gnttab_transfer.py", _B],
+    "xen/ops_transfer.py": ["tests/xen/test_gnttab_transfer.py",
+                            "tests/xen/test_gnttab_transfer_values.py", _B],
     "xen/ops_table.py": ["tests/xen/test_gnttab_table.py", "tests/xen/test_gnttab_table_values.py",
                          "tests/xen/test_gnttab_swap.py", _B],
-    "xen/ops_common.py": _GNT,
+    "xen/ops_common.py": [*_GNT, "tests/xen/test_ops_common_values.py"],
     "xen/gnttab_op.py": _GNT,
     "xen/grant_table.py": _GNT,
-    "xen/guest_grants.py": _GNT,
+    "xen/guest_grants.py": [*_GNT, "tests/xen/test_guest_grants_values.py"],
     "xen/multicall.py": ["tests/xen/test_multicall.py"],
-    "xen/evtchn.py": ["tests/xen/test_evtchn.py", "tests/hostile/test_c10_negotiation.py"],
+    "xen/evtchn.py": ["tests/xen/test_evtchn.py", "tests/xen/test_evtchn_values.py",
+                       "tests/hostile/test_c10_negotiation.py"],
     "xen/arena.py": ["tests/xen", "tests/hostile/test_xen_rows.py", _B],
     "xen/audit.py": ["tests/xen/test_audit.py", "tests/xen/test_audit_messages.py"],
     "xen/domain.py": ["tests/xen", "tests/hostile/test_xen_rows.py", _B],
-    "xen/lifecycle.py": ["tests/xen/test_domain.py", "tests/hostile/test_d_f_lifecycle.py"],
+    "xen/lifecycle.py": ["tests/xen/test_domain.py", "tests/hostile/test_d_f_lifecycle.py",
+                         "tests/xen/test_lifecycle_values.py"],
     "xen/xenstore.py": _XS,
     "xen/xenstore_tree.py": _XS,
     "xen/xenstore_paths.py": _XS,

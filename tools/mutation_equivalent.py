@@ -1008,4 +1008,591 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/linux/port.py:118 core/NumberReplacer #33": (
         "DeviceError always carries an errno (EIO when the OSError had none): the `or` operand is never used"
     ),
+    # --- src/blkswap/xen/ops_transfer.py ---
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Div #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_FloorDiv #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_LShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Mod #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Mul #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_Pow #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitAnd_RShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_BitAnd #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_FloorDiv #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_LShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Mul #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Pow #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_RShift #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:52 core/ReplaceOrWithAnd #1": (
+        "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/NumberReplacer #5": (
+        "M2P -1 means the frame is in no P2M (arena.release and _set_p2m clear it), so ld.p2m[-1] (its last gfn) never holds it: gfn -1 is refused by the P2M half anyway"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:58 core/ReplaceOrWithAnd #4": (
+        "past the owner test, a frame with an M2P entry g sits at the donor's P2M[g] (_set_p2m keeps P2M and M2P in step; xen.audit checks it), so ld.p2m[gfn] == mfn whenever gfn >= 0: only the gfn < 0 half ever decides"
+    ),
+    "src/blkswap/xen/ops_transfer.py:74 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "status is a GNTST code (0 .. -13: small ints, one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/ops_transfer.py:74 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "status is GNTST_okay (0) or a negative GNTST code, never positive: < 0 == != 0"
+    ),
+    "src/blkswap/xen/ops_transfer.py:83 core/ReplaceComparisonOperator_GtE_Eq #1": (
+        "tot_pages never exceeds max_pages (populate, increase_reservation and transfer all stop at it): >= == =="
+    ),
+    "src/blkswap/xen/ops_transfer.py:89 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "GTF_accept_transfer is 2, a small int (one object in CPython): a flags value equal to it is the same object, is not == !="
+    ),
+    "src/blkswap/xen/ops_transfer.py:91 core/NumberReplacer #10": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, > 0 and >= 1 agree"
+    ),
+    "src/blkswap/xen/ops_transfer.py:91 core/ReplaceComparisonOperator_GtE_Gt #4": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, > 0 and >= 1 agree"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_BitAnd #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_FloorDiv #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_LShift #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Mod #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Mul #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_Pow #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:93 core/ReplaceBinaryOperator_BitOr_RShift #1": (
+        "line 98 overwrites these flags (committed|completed) before anything reads the entry: the lab runs the op in one step, so Xen's committed-only state, seen only by a concurrent guest vCPU, cannot be observed"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_Add #2": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_Add #3": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #2": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    "src/blkswap/xen/ops_transfer.py:98 core/ReplaceBinaryOperator_BitOr_BitXor #3": (
+        "eflags is exactly GTF_accept_transfer here (line 89) and accept_transfer, committed and completed are distinct bits: + and ^ give the same value as |"
+    ),
+    # --- src/blkswap/xen/evtchn.py ---
+    "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_Is #3": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "a port's state is one of the interned literals \"unbound\" / \"interdomain\" (one object each): is / is not == == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:151 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:177 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_LtE #3": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:283 core/ReplaceComparisonOperator_NotEq_Gt #3": (
+        "a port's state is \"unbound\" or \"interdomain\", and \"interdomain\" < \"unbound\": on these two values the order comparisons agree with == / !="
+    ),
+    "src/blkswap/xen/evtchn.py:189 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "an unbound port's remote_port is 0 (never allocated: ports start at 1), so looking up its 'peer' finds nothing and changes nothing"
+    ),
+    "src/blkswap/xen/evtchn.py:158 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "port is a free port of domid and remote_port an allocated one of remote: when remote == domid they always differ, so the conjunction is never true either way"
+    ),
+    "src/blkswap/xen/evtchn.py:158 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "port is a free port of domid and remote_port an allocated one of remote: when remote == domid they always differ, so the conjunction is never true either way"
+    ),
+    # --- src/blkswap/xen/guest_grants.py ---
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GTF_reading and GTF_writing are distinct bits: + and ^ give the same 24 as |"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GTF_reading and GTF_writing are distinct bits: + and ^ give the same 24 as |"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Mod #0": (
+        "8 % 16 = GTF_reading: Xen never leaves GTF_writing without GTF_reading (pin_entry sets both, unpin clears reading only at pin 0, when writing is gone too), so & 8 decides as & 24"
+    ),
+    "src/blkswap/xen/guest_grants.py:22 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "8 - 16 = -8 keeps bits 3 and up: a permit entry only ever holds permit/readonly (written here) and reading/writing (set by Xen), so & -8 decides as & 24"
+    ),
+    "src/blkswap/xen/guest_grants.py:43 core/ReplaceComparisonOperator_LtE_Eq #0": (
+        "nr_entries never falls below _ref_limit (8 at start, then assigned nr_entries itself, which only grows), so <= is == and, when equal, the same int object"
+    ),
+    "src/blkswap/xen/guest_grants.py:43 core/ReplaceComparisonOperator_LtE_Is #0": (
+        "nr_entries never falls below _ref_limit (8 at start, then assigned nr_entries itself, which only grows), so <= is == and, when equal, the same int object"
+    ),
+    "src/blkswap/xen/guest_grants.py:45 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "status is a GNTST code (0 or -1: small ints, one object each in CPython): is not == !="
+    ),
+    "src/blkswap/xen/guest_grants.py:45 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "grow_grant_table returns GNTST_okay (0) or GNTST_general_error (-1), never positive: < 0 == != 0"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/NumberReplacer #8": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:70 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "GTF_permit_access is 1 and GTF_readonly 4: 1 | 1, 1 + 0 / 1 + 4 and 1 ^ 0 / 1 ^ 4 equal 1 | 0 / 1 | 4"
+    ),
+    "src/blkswap/xen/guest_grants.py:96 core/NumberReplacer #12": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree"
+    ),
+    "src/blkswap/xen/guest_grants.py:96 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: < 0, < 1 and <= 0 agree"
+    ),
+    "src/blkswap/xen/guest_grants.py:132 core/ReplaceBinaryOperator_BitAnd_FloorDiv #1": (
+        "an accept entry holds 2, 2|committed (6) or 2|committed|completed (14): // 8 and & 8 agree on all three"
+    ),
+    # --- src/blkswap/xen/lifecycle.py ---
+    "src/blkswap/xen/lifecycle.py:42 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "domids grow by one from 0 and creation stops at DOMID_FIRST_RESERVED, so domid never exceeds it: >= == =="
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/NumberReplacer #14": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
+    "src/blkswap/xen/lifecycle.py:65 core/ReplaceComparisonOperator_GtE_Gt #1": (
+        "mfn 0 is reserved (never allocated), so a P2M entry is -1 or >= 1: >= 0, >= 1 and > 0 agree"
+    ),
+    # --- src/blkswap/xen/xenstore_watch.py ---
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_GtE_Eq #0": (
+        "an unprivileged domain's watch count never exceeds max_per_domain: add refuses at equality and the quota is fixed, so >= == =="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_LtE #10": (
+        "domids reaching the table are 0 .. 0x7FEF (XenStore.client checks them), never negative: != 0 == > 0 and <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_watch.py:93 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_watch.py:138 core/ReplaceComparisonOperator_Eq_Is #10": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is / is not == == / !="
+    ),
+    # --- src/blkswap/xen/xenstore_paths.py ---
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "every absolute path starts with '/', and any such string other than '/' sorts after it: != '/' == > '/' and <= '/' == == '/'"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:127 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:146 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #5": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_Is #6": (
+        "one-character strings are singletons in CPython (paths and perms are built from str ops that return the cached object): is / is not == == / !="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "PRIVILEGED_DOMID is 0, a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:169 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "domids are never negative (clients check 0..0x7FEF): <= 0 == == 0"
+    ),
+    "src/blkswap/xen/xenstore_paths.py:176 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "a perm is one of r, w, b, n (normalise_perms), and only b is <= 'b': <= == =="
+    ),
+    "src/blkswap/xen/xenstore_paths.py:172 core/NumberReplacer #37": (
+        "the owner entry perms[0] is decided before the loop: a domid equal to its d has returned True already, so scanning it changes nothing"
+    ),
+    # ===== mut-back (issue 14): back/ survivors no test can tell from the original =====
+    # --- back/datapaths/grant_map.py ---
+    "src/blkswap/back/datapaths/grant_map.py:20 core/NumberReplacer #0": (
+        "REPLACED only has to differ from every GNTST code (all <= 0): finish compares with the same constant and unmap_grants skips any status != 0, so 2 acts as 1"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:49 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:49 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:54 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:54 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:60 core/ReplaceTrueWithFalse #1": (
+        "map_grants returns one Mapping per segment: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:69 core/NumberReplacer #9": (
+        "unmap_and_replace is given one item here, so its status list has one element: [-1] is [0]"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:70 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:70 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:78 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "at finish a mapping's status is GNTST_okay 0 or REPLACED 1 (prepare raised on any failed map): >= 1 is == 1"
+    ),
+    "src/blkswap/back/datapaths/grant_map.py:78 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "REPLACED is the small int 1 (one object in CPython): is == =="
+    ),
+    # --- back/datapaths/transfer.py ---
+    "src/blkswap/back/datapaths/transfer.py:77 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "BLKIF statuses are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/transfer.py:77 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:84 core/ReplaceTrueWithFalse #1": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:90 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "GNTTABOP_transfer answers okay, general_error, bad_domain, bad_gntref or bad_page (-9) (xen/ops_transfer.py, Xen gnttab_transfer): nothing below -9, so > -9 is != -9"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:90 core/ReplaceTrueWithFalse #2": (
+        "transfer_statuses returns one status per frame: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:91 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "GNTTABOP_transfer answers nothing below GNTST_bad_page (-9): <= -9 is == -9"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:91 core/ReplaceTrueWithFalse #3": (
+        "transfer_statuses returns one status per frame: the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/transfer.py:96 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/transfer.py:96 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    # --- back/datapaths/grant_swap.py ---
+    "src/blkswap/back/datapaths/grant_swap.py:84 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "BLKIF statuses are OKAY 0, ERROR -1, EOPNOTSUPP -2: >= 0 is == 0"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:84 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "BLKIF_RSP_OKAY is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:103 core/ReplaceTrueWithFalse #1": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:108 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:108 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:121 core/ReplaceTrueWithFalse #3": (
+        "req.token is req.pool_frames, one frame per segment (frames_needed): the lengths are equal, strict never fires"
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:124 core/ReplaceComparisonOperator_NotEq_IsNot #1": (
+        "GNTST_okay is the small int 0 (one object in CPython): is not == !="
+    ),
+    "src/blkswap/back/datapaths/grant_swap.py:124 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    # --- back/rings.py ---
+    "src/blkswap/back/rings.py:23 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/rings.py:38 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "GNTST codes are 0 or negative (xen-abi.md §1.8; the lab never answers a positive one): < 0 is != 0"
+    ),
+    "src/blkswap/back/rings.py:42 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "negotiate gives every queue at least one ring-ref (none is refused there): <= 1 is == 1"
+    ),
+    # --- back/io.py ---
+    "src/blkswap/back/io.py:47 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:47 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "the effective op of a validated request is 0 (READ) to 5 (DISCARD), never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/io.py:50 core/ReplaceComparisonOperator_Eq_GtE #1": (
+        "the effective op is never above DISCARD 5 (validate turns INDIRECT 6 into READ/WRITE): >= 5 is == 5"
+    ),
+    "src/blkswap/back/io.py:50 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_Eq_Is #2": (
+        "EOPNOTSUPP (95) is a small int (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_NotEq_IsNot #2": (
+        "ops are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/io.py:58 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "the effective op is never above DISCARD 5 (validate turns INDIRECT 6 into READ/WRITE): < 5 is != 5"
+    ),
+    "src/blkswap/back/io.py:91 core/ReplaceComparisonOperator_NotEq_IsNot #3": (
+        "EOPNOTSUPP (95) is a small int (one object in CPython): is not == !="
+    ),
+    # --- back/request.py ---
+    "src/blkswap/back/request.py:32 core/ReplaceTrueWithFalse #1": (
+        "frozen=True already refuses every attribute set: slots only changes the memory layout"
+    ),
+    "src/blkswap/back/request.py:70 core/ReplaceTrueWithFalse #5": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one to a PendingReq"
+    ),
+    "src/blkswap/back/request.py:102 core/ReplaceFalseWithTrue #4": (
+        "id is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:103 core/ReplaceFalseWithTrue #7": (
+        "operation is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:104 core/ReplaceFalseWithTrue #10": (
+        "op is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:105 core/ReplaceFalseWithTrue #13": (
+        "sector_number is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:106 core/ReplaceFalseWithTrue #16": (
+        "nr_sectors is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:107 core/ReplaceFalseWithTrue #19": (
+        "segments is copied from request, which eq already compares: comparing the copy too changes no result"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Eq_LtE #0": (
+        "nr_sectors is a u64 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_Eq #1": (
+        "Python ints do not wrap: end = start + nr >= start, and nr 0 was refused before, so end < start, end == start and end <= start are all False here"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_Is #1": (
+        "Python ints do not wrap: end = start + nr > start (nr 0 refused before), so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:169 core/ReplaceComparisonOperator_Lt_LtE #1": (
+        "Python ints do not wrap: end = start + nr > start (nr 0 refused before), so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:176 core/ReplaceComparisonOperator_Eq_LtE #1": (
+        "max_indirect_segments is a count: negotiate takes min(caps, configured) and the configs keep it in 0..256, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:183 core/ReplaceComparisonOperator_Eq_LtE #2": (
+        "an indirect request's nr_segments is a u16 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:190 core/ReplaceComparisonOperator_Eq_GtE #3": (
+        "op is one of RW_OPS (0..3) here and FLUSH_DISKCACHE is 3, the largest: >= 3 is == 3"
+    ),
+    "src/blkswap/back/request.py:190 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/request.py:192 core/ReplaceComparisonOperator_Eq_Is #1": (
+        "ops are small ints (one object each in CPython): is == =="
+    ),
+    "src/blkswap/back/request.py:195 core/ReplaceComparisonOperator_Eq_LtE #5": (
+        "nr_segments is a u8 off the ring, never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:197 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "effective ops are >= 0 and READ is 0: > 0 is != 0"
+    ),
+    "src/blkswap/back/request.py:197 core/ReplaceComparisonOperator_NotEq_IsNot #0": (
+        "ops are small ints (one object each in CPython): is not == !="
+    ),
+    "src/blkswap/back/request.py:204 core/ReplaceComparisonOperator_Eq_LtE #6": (
+        "nr_sectors is a sum of segment sector counts (or a u64), never negative: <= 0 is == 0"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_Eq #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so <, == and <= are all False"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_Is #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so the test is False whatever the operator"
+    ),
+    "src/blkswap/back/request.py:207 core/ReplaceComparisonOperator_Lt_LtE #2": (
+        "Python ints do not wrap and nr_sectors > 0 here (0 returned above): end > start, so <, == and <= are all False"
+    ),
+    "src/blkswap/back/request.py:213 core/NumberReplacer #35": (
+        "with ls = 1 both remainders are 0: > 0 adds only a check that never fires"
+    ),
+    "src/blkswap/back/request.py:213 core/ReplaceComparisonOperator_Gt_GtE #4": (
+        "with ls = 1 both remainders are 0: >= 1 adds only a check that never fires"
+    ),
+    "src/blkswap/back/request.py:213 core/ReplaceComparisonOperator_Gt_NotEq #4": (
+        "logical_sectors is sector_size // 512 >= 1 (sector sizes are >= 512): != 1 is > 1"
+    ),
+    # --- back/grantops.py ---
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Gt #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Is #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:30 core/ReplaceComparisonOperator_NotEq_Lt #0": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Gt #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Is #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:32 core/ReplaceComparisonOperator_NotEq_Lt #1": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Gt #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Is #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:35 core/ReplaceComparisonOperator_NotEq_Lt #2": (
+        "an import-time consistency check of the ABI struct field order that holds: equal tuples are neither < nor > each other nor the same object, so the check stays silent as with !="
+    ),
+    "src/blkswap/back/grantops.py:47 core/ReplaceTrueWithFalse #0": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/grantops.py:98 core/ReplaceTrueWithFalse #1": (
+        "slots only changes memory layout and forbids new attributes; no code path adds one"
+    ),
+    "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: + is |"
+    ),
+    "src/blkswap/back/grantops.py:62 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "GNTMAP_host_map (2) and GNTMAP_readonly (4) are disjoint bits: ^ is |"
+    ),
+    "src/blkswap/back/grantops.py:67 core/ReplaceBinaryOperator_Mul_LShift #0": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:164 core/ReplaceBinaryOperator_Mul_LShift #13": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:164 core/ReplaceBinaryOperator_Mul_Pow #13": (
+        "the argument array only grows: Xen reads count elements from its start, the extra zero bytes are never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #6": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #7": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #8": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:70 core/NumberReplacer #10": (
+        "an output field the lab's Xen overwrites for every element (ops_map.map_grant_ref writes status, handle and dev_bus_addr back): its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #12": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #13": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #14": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #15": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #16": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:72 core/NumberReplacer #17": (
+        "_explain stops at the first value that does not fit, always an input field (host_addr, flags, ref, dom: pack_into failed on one of them); the output fields after them are never checked"
+    ),
+    "src/blkswap/back/grantops.py:82 core/ReplaceComparisonOperator_Eq_GtE #0": (
+        "GNTST codes are 0 or negative: >= 0 is == 0"
+    ),
+    "src/blkswap/back/grantops.py:82 core/ReplaceComparisonOperator_Eq_Is #0": (
+        "GNTST_okay is the small int 0 (one object in CPython): is == =="
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #20": (
+        "the backend maps with GNTMAP_host_map only: Xen reads an unmap's dev_bus_addr only for device mappings (ops_map._unmap_common, Xen unmap_common)"
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #22": (
+        "status is an output Xen writes for every unmap element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:90 core/NumberReplacer #23": (
+        "status is an output Xen writes for every unmap element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #24": (
+        "_explain only reaches dev_bus_addr when host_addr fits, and 1 fits: the named field is the same"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #26": (
+        "status comes after handle, the last input that can fail to fit: _explain stops before it"
+    ),
+    "src/blkswap/back/grantops.py:92 core/NumberReplacer #27": (
+        "status comes after handle, the last input that can fail to fit: _explain stops before it"
+    ),
+    "src/blkswap/back/grantops.py:121 core/NumberReplacer #32": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:121 core/NumberReplacer #33": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:123 core/NumberReplacer #34": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
+    "src/blkswap/back/grantops.py:123 core/NumberReplacer #35": (
+        "status is an output Xen writes for every copy element: its initial value is never read"
+    ),
 }

@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import pytest
 
-from blkswap.abi import gnttab
+from blkswap.abi import X86_64, gnttab
+from blkswap.abi.errors import AbiError
 from blkswap.back.frames import VaSpace
 from blkswap.back.grantops import (
     MAP_BATCH,
     CopyOp,
+    Mapping,
     grant_copy,
     map_grants,
+    pack_swaps,
+    pack_transfers,
+    transfer_statuses,
+    unmap_and_replace,
     unmap_grants,
+    unpack_swaps,
 )
 from blkswap.xen import Xen
 from blkswap.xen.emulated import EmulatedPort
@@ -154,3 +161,64 @@ def test_copy_into_readonly_grant_fails_that_element(host) -> None:
         ],
     )
     assert st[0] != gnttab.GNTST_okay and st[1] == gnttab.GNTST_okay
+
+
+# --- values found by mutation testing (tools/mutation.py) ----------------------------------------
+
+
+def test_values_that_do_not_fit_the_abi_are_named(host) -> None:
+    """A gref above u32 or a negative address never reaches the hypervisor: the AbiError names
+    the struct field (the ``_explain`` path after struct.error)."""
+    xen, p0, p1 = host
+    before = xen.counters.snapshot()
+    with pytest.raises(AbiError, match=r"gnttab_map_grant_ref\.ref: 4294967296 does not fit"):
+        map_grants(p0, 1, [2**32], VaSpace().take(1), readonly=False)
+    bad = Mapping(-4096, 3, gnttab.GNTST_okay, 0, 0)
+    with pytest.raises(AbiError, match=r"gnttab_unmap_grant_ref\.host_addr: -4096 does not fit"):
+        unmap_grants(p0, [bad])
+    with pytest.raises(AbiError, match=r"gnttab_unmap_grant_ref\.handle: 4294967296 does not fit"):
+        unmap_grants(p0, [Mapping(4096, 3, gnttab.GNTST_okay, 2**32, 0)])
+    with pytest.raises(AbiError, match=r"gnttab_copy\.len: 70000 does not fit"):
+        grant_copy(p0, [CopyOp(1, 1, 0, 5, 0, 70000, to_guest=True)])
+    with pytest.raises(AbiError, match=r"gnttab_copy\.source\.offset: -1 does not fit"):
+        grant_copy(p0, [CopyOp(1, 1, -1, 5, 0, 512, to_guest=False)])
+    assert (xen.counters.snapshot() - before).hypercalls == 0
+
+
+def test_swap_and_transfer_argument_arrays_round_trip() -> None:
+    args = pack_swaps([(0x1234, 7, 3), (0x99, 8, 3)])
+    assert len(args) == 2 * X86_64.struct("gnttab_swap").size
+    assert unpack_swaps(args, 2) == [(0, 0), (0, 0)]  # outputs start zeroed
+    sw = X86_64.struct("gnttab_swap")
+    assert (sw.read_field(args, sw.size, "frame"), sw.read_field(args, sw.size, "ref")) == (0x99, 8)
+    assert sw.read_field(args, 0, "dom") == 3 and sw.read_field(args, 0, "flags") == 0
+    sw.pack_into(args, sw.size, frame=0x99, ref=8, dom=3, status=-9, new_frame=0x4321)
+    assert unpack_swaps(args, 2) == [(0, 0), (-9, 0x4321)]
+    tr = X86_64.struct("gnttab_transfer")
+    targs = pack_transfers([(0x55, 4, 9), (0x66, 4, 10)])
+    assert len(targs) == 2 * tr.size
+    assert [tr.read_field(targs, i * tr.size, "mfn") for i in range(2)] == [0x55, 0x66]
+    assert [tr.read_field(targs, i * tr.size, "ref") for i in range(2)] == [9, 10]
+    assert tr.read_field(targs, tr.size, "domid") == 4
+    tr.pack_into(targs, tr.size, mfn=0x66, domid=4, ref=10, status=-3)
+    assert transfer_statuses(targs, 2) == [0, -3]
+
+
+def test_unmap_and_replace_returns_each_status_in_one_hypercall(host) -> None:
+    xen, p0, p1 = host
+    _, refs = granted(p1, 2)
+    maps = map_grants(p0, 1, refs, VaSpace().take(2), readonly=False)
+    p0.alloc_page()  # gfn 0: new_addr 0 would mean a plain unmap
+    copy = p0.alloc_page()
+    p0.page_view(copy << 12)[:] = b"c" * 4096
+    before = xen.counters.snapshot()
+    st = unmap_and_replace(
+        p0, [(maps[0].va, copy << 12, maps[0].handle), (maps[1].va, 0x7FFFF << 12, 999)]
+    )
+    d = xen.counters.snapshot() - before
+    assert st[0] == gnttab.GNTST_okay and st[1] != gnttab.GNTST_okay and len(st) == 2
+    assert d.grant_op_calls["unmap_and_replace"] == 1 and d.grant_ops["unmap_and_replace"] == 2
+    assert bytes(p0.page_view(maps[0].va)) == b"c" * 4096  # the copy now sits in the slot
+    p0.clear_va(maps[0].va)
+    p0.restore(copy)
+    unmap_grants(p0, [maps[1]])

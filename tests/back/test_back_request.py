@@ -3,11 +3,21 @@ dispatch_rw_block_io, xen_vbd_translate; xen-abi.md §3.4, §3.5, §5.1): every 
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import DiscardRequest, IndirectRequest, Request, Segment
-from blkswap.back.request import RequestError, VbdLimits, check_range, check_segments, validate
+from blkswap.back.request import (
+    BlkRequest,
+    PendingReq,
+    RequestError,
+    VbdLimits,
+    check_range,
+    check_segments,
+    validate,
+)
 
 OK, ERR, NOTSUPP = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR, blkif.BLKIF_RSP_EOPNOTSUPP
 LIM = VbdLimits(sectors=8192, max_indirect_segments=256)
@@ -196,3 +206,98 @@ def test_every_segment_must_be_a_whole_logical_block():
         check_segments(halves, logical_sectors=8)
     assert err.value.status == blkif.BLKIF_RSP_ERROR
     assert check_segments((Segment(8, 0, 7),), logical_sectors=8) == 8
+
+
+# --- values found by mutation testing (tools/mutation.py) ----------------------------------------
+
+
+def test_range_alignment_checks_the_length_as_a_multiple_not_one_block():
+    """16 sectors at sector 16 on a 4 KiB-sector disk is two whole blocks: accepted; 12 is not."""
+    lim = VbdLimits(sectors=8192, logical_sectors=8)
+    check_range(16, 16, lim)
+    check_range(0, 24, lim)
+    with pytest.raises(RequestError, match=r"sector 8\+12 not aligned to 4096 bytes"):
+        check_range(8, 12, lim)
+
+
+def test_an_empty_request_is_not_range_checked():
+    """LB xen_vbd_translate checks the range only when nr_sects is non-zero: an empty flush may
+    carry any sector, aligned or not."""
+    check_range(10**9, 0, LIM)
+    check_range(3, 0, VbdLimits(sectors=8192, logical_sectors=8))
+    flush = Request(blkif.BLKIF_OP_FLUSH_DISKCACHE, 0, 0, 1, 10**9, ())
+    assert validate(flush, LIM) == (blkif.BLKIF_OP_FLUSH_DISKCACHE, 0)
+
+
+@pytest.mark.parametrize("off", ["feature_flush", "feature_barrier"])
+def test_withdrawing_flush_or_barrier_leaves_reads_and_writes_alone(off: str):
+    lim = VbdLimits(sectors=8192, **{off: False})
+    for op in (blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE):
+        assert validate(rw(op, 2), lim) == (op, 2)
+    other = (
+        blkif.BLKIF_OP_WRITE_BARRIER if off == "feature_flush" else blkif.BLKIF_OP_FLUSH_DISKCACHE
+    )
+    assert validate(rw(other, 0), lim) == (other, 0)
+
+
+def test_the_refusal_reasons_name_the_values():
+    cases = [
+        (rw(blkif.BLKIF_OP_READ, 12), LIM, "nr_segments 12 out of range"),
+        (rw(9, 1), LIM, "unknown operation 9"),
+        (indirect(blkif.BLKIF_OP_READ, 300), LIM, "indirect nr_segments 300 out of range"),
+        (indirect(7, 3), LIM, "indirect_op 7 is not READ or WRITE"),
+        (discard(8190, 8), LIM, "discard beyond the device: 8190+8"),
+        (rw(blkif.BLKIF_OP_WRITE, 1), VbdLimits(64, readonly=True), "write to a read-only VBD"),
+    ]
+    for req, lim, why in cases:
+        with pytest.raises(RequestError) as err:
+            validate(req, lim)
+        assert err.value.reason == why and str(err.value) == why
+    with pytest.raises(RequestError) as err:
+        check_range(8190, 8, LIM)
+    assert err.value.reason == "access beyond the device: sectors 8190+8 > 8192"
+    with pytest.raises(RequestError) as err:
+        check_segments((Segment(5, 3, 2),))
+    assert err.value.reason == "bad segment gref=5 first_sect=3 last_sect=2"
+
+
+def test_a_pending_request_reads_its_fields_through_and_shows_them_once():
+    """PendingReq copies the request's fields for the hot path; repr shows them once (inside
+    the BlkRequest), eq compares the request itself."""
+    segs = (Segment(3, 0, 7), Segment(4, 2, 5))
+    r = BlkRequest(9, blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_WRITE, 16, 12, segs)
+    p = PendingReq(None, r)  # type: ignore[arg-type]
+    assert (p.id, p.operation, p.op, p.sector_number, p.nr_sectors, p.segments) == (
+        9, blkif.BLKIF_OP_INDIRECT, blkif.BLKIF_OP_WRITE, 16, 12, segs,
+    )  # fmt: skip
+    assert (p.nbytes, p.is_write, r.nbytes, r.is_write) == (6144, True, 6144, True)
+    odd = BlkRequest(1, 0, 0, 0, 7, (Segment(3, 1, 6), Segment(4, 3, 3)))
+    assert (odd.nbytes, odd.is_write) == ((6 + 1) * 512, False)
+    text = repr(p)
+    for name in ("id", "operation", "op", "sector_number", "nr_sectors", "segments"):
+        assert text.count(f" {name}=") + text.count(f"({name}=") == 1, name
+    assert p == PendingReq(None, r)  # type: ignore[arg-type]
+    assert p != PendingReq(None, r._replace(id=10))  # type: ignore[arg-type]
+    assert (p.status, p.rsp_extra, p.token, p.hazard_since, p.hazard_attempts) == (
+        0,
+        b"",
+        None,
+        None,
+        0,
+    )
+    assert p.bufs == p.pool_frames == p.frames == p.page_vas == p.replaced == []
+
+
+def test_limits_defaults_are_frozen_and_a_1k_sector_disk_is_checked_too():
+    lim = VbdLimits(100)
+    assert (lim.readonly, lim.max_indirect_segments, lim.logical_sectors) == (False, 0, 1)
+    assert (lim.feature_flush, lim.feature_barrier, lim.feature_discard) == (True, True, True)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        lim.sectors = 5  # type: ignore[misc]
+    assert status_of(validate, indirect(blkif.BLKIF_OP_READ, 1), lim) == NOTSUPP
+    check_range(3, 1, lim)  # 512-byte sectors: any sector
+    k1 = VbdLimits(100, logical_sectors=2)  # 1 KiB logical blocks
+    check_range(2, 4, k1)
+    with pytest.raises(RequestError, match="not aligned to 1024 bytes"):
+        check_range(3, 2, k1)
+    assert BlkRequest(1, 0, 0, 0, 8).discard_secure is False

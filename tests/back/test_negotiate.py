@@ -134,3 +134,72 @@ def test_parse_u32_refuses_out_of_range(n: int) -> None:
 def test_fallback_chain_is_followed() -> None:
     assert choose_datapath("persistent", datapaths.CAPS, frozenset()) == "map"
     assert choose_datapath("persistent", datapaths.CAPS, frozenset({"persistent"})) == "persistent"
+
+
+# --- values found by mutation testing (tools/mutation.py) ----------------------------------------
+
+
+def test_errors_say_what_was_wrong_with_which_value() -> None:
+    keys = base()
+    del keys["ring-ref"]
+    with pytest.raises(NegotiationError) as err:
+        run(keys)
+    assert str(err.value) == "ring-ref = absent: missing" and err.value.why == "missing"
+    with pytest.raises(NegotiationError) as err:
+        run(base(**{"event-channel": "z" * 40}))
+    assert str(err.value) == f"event-channel = {'z' * 32!r}: not a decimal number in 0..2^32-1"
+    with pytest.raises(NegotiationError) as err:
+        run(base(**{"multi-queue-num-queues": "5"}))
+    assert str(err.value) == "multi-queue-num-queues = '5': must be 1..4 (multi-queue-max-queues)"
+    with pytest.raises(NegotiationError) as err:
+        run(base(**{"ring-page-order": "5"}))
+    assert str(err.value) == "ring-page-order = '5': above max-ring-page-order 4"
+    with pytest.raises(NegotiationError) as err:
+        run(base(protocol="arm"))
+    assert str(err.value) == "protocol = 'arm': not one of x86_64-abi, x86_32-abi"
+
+
+def test_limits_edges_are_accepted() -> None:
+    """4 queues of max 4 and order 4 of max 4 are fine; u32 max is a number."""
+    keys = {"multi-queue-num-queues": "4", "ring-page-order": "4", "protocol": "x86_64-abi"}
+    for q in range(4):
+        keys |= {f"queue-{q}/ring-ref{i}": str(100 * q + i) for i in range(16)}
+        keys[f"queue-{q}/event-channel"] = str(q + 1)
+    got = run(keys)
+    assert len(got.queues) == 4 and got.nr_pages == 16 and got.ring_page_order == 4
+    assert got.queues[3].ring_refs == tuple(range(300, 316)) and got.queues[3].dir == "queue-3/"
+    assert run(base(**{"ring-page-order": "0", "ring-ref0": "9"})).nr_pages == 1
+    assert parse_u32("4294967295") == 2**32 - 1 and parse_u32("4294967296") is None
+    assert parse_u32(" 7") == 7 and parse_u32(None) is None and parse_u32("٣") is None
+    assert BackendLimits(max_queues=1) == BackendLimits(1, 4, 256)
+
+
+def test_features_are_offered_only_by_non_zero_numbers() -> None:
+    got = run(base(**{"feature-persistent": "1", "feature-swap": "0", "feature-transfer": "x"}))
+    assert got.frontend_features == frozenset({"persistent"})
+    assert run(base(**{"feature-swap": "3"})).frontend_features == frozenset({"swap"})
+
+
+def test_the_protocol_word_may_be_surrounded_by_blanks() -> None:
+    assert run(base(protocol="\tx86_64-abi\n")).protocol == "x86_64-abi"
+
+
+def test_a_fallback_loop_is_refused_by_name() -> None:
+    from blkswap.back.caps import Caps
+
+    caps = {
+        "a": Caps(frontend_feature="fa", fallback="b"),
+        "b": Caps(frontend_feature="fb", fallback="a"),
+    }
+    with pytest.raises(ValueError, match="data path fallbacks loop at 'a'"):
+        choose_datapath("a", caps, frozenset())
+    assert choose_datapath("a", caps, frozenset({"fb"})) == "b"
+    assert choose_datapath("a", caps, frozenset({"fa"})) == "a"
+
+
+def test_indirect_is_capped_by_the_path_and_the_vbd() -> None:
+    assert (
+        run(base(**{"feature-swap": "1"}), "swap", vbd_max_indirect=64).max_indirect_segments == 0
+    )
+    assert run(base(), "copy", vbd_max_indirect=0).max_indirect_segments == 0
+    assert run(base(), "map", vbd_max_indirect=300).max_indirect_segments == 300

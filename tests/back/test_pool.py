@@ -157,3 +157,116 @@ def test_cancel_withdraws_exactly_one_wait_and_a_served_wait_returns_none(port):
     assert pool.waiting == 1
     pool.give(held, "x")
     assert pool.waiting == 0 and second is not None
+
+
+# --- values found by mutation testing (tools/mutation.py) ----------------------------------------
+
+
+def test_pool_refusals_name_the_pool_and_the_numbers(port):
+    with pytest.raises(PoolError, match=r"pool 'p': size must be ≥ 0 frames, got -1"):
+        FramePool(port, "p", -1)
+    pool = FramePool(port, "p", 3)
+    with pytest.raises(PoolError, match=r"pool 'p': size must be ≥ 0 frames, got -2"):
+        pool.resize(-2)
+    with pytest.raises(PoolError, match=r"pool 'p': a request for 4 frames can never fit in 3"):
+        pool.wait(4, "a", lambda f: None)
+    pool.bind("vbd1")
+    pool.bind("vbd0")
+    with pytest.raises(PoolError, match=r"pool 'p': EBUSY, still bound to vbd0, vbd1"):
+        pool.destroy()
+    pool.unbind("vbd0")
+    pool.unbind("vbd1")
+    pool.unbind("never")  # unbinding twice is harmless
+    held = pool.take(1, "a")
+    with pytest.raises(PoolError, match=r"pool 'p': EBUSY, 1 frames still in use"):
+        pool.destroy()
+    pool.give(held, "a")
+    pool.destroy()
+    assert pool.frames == 0 and pool.destroyed
+    for op in (lambda: pool.take(1), lambda: pool.resize(2), lambda: pool.bind("x")):
+        with pytest.raises(PoolError, match=r"pool 'p': destroyed"):
+            op()
+
+
+def test_figures_percentiles_share_and_peaks_by_value(port):
+    pool = FramePool(port, "p", 3)
+    empty = pool.figures()
+    assert empty["wait_ns"] == {"p50": 0, "p90": 0, "p99": 0, "max": 0} and empty["share"] == {}
+    pool.stats.wait_ns = [10 * (i + 1) for i in reversed(range(10))]  # 100, 90, ... 10
+    assert pool.figures()["wait_ns"] == {"p50": 60, "p90": 100, "p99": 100, "max": 100}
+    pool.stats.wait_ns = list(range(200))
+    assert pool.figures()["wait_ns"] == {"p50": 100, "p90": 180, "p99": 198, "max": 199}
+    a = pool.take(3, "a")
+    pool.give(a[:1], "a")
+    pool.give(a[1:], "a")
+    b = pool.take(1, "b")
+    pool.give(b, "b")
+    fig = pool.figures()
+    assert fig["share"] == {"a": 0.75, "b": 0.25} and fig["peak_by_vbd"] == {"a": 3, "b": 1}
+    assert (fig["name"], fig["frames"], fig["frames_peak"], fig["frames_in_use"]) == ("p", 3, 3, 0)
+    assert (fig["abandoned_frames"], fig["refills"], fig["waits"], fig["wakeups"]) == (0, 0, 0, 0)
+    pool.bind("z")
+    pool.bind("y")
+    assert pool.figures()["bound"] == ["y", "z"]
+
+
+def test_shrink_then_grow_cancels_the_pending_release(port):
+    pool = FramePool(port, "p", 4)
+    held = pool.take(4, "a")
+    before = port.free_pages
+    pool.resize(1)  # 3 frames to release as they come back
+    pool.resize(3)  # 2 of those releases cancelled, no new allocation
+    assert port.free_pages == before and pool.frames == 3
+    pool.give(held, "a")  # one frame released, three kept
+    assert pool.available == 3 and port.free_pages == before + 1
+    assert pool.refill() == 0
+
+
+class Holder:
+    """Idle frames another backend holds and gives back on request (persistent grants)."""
+
+    def __init__(self, pool: FramePool, owner: str, n: int) -> None:
+        self.pool, self.owner = pool, owner
+        self.frames = pool.take(n, owner) or []
+        self.asked: list[int] = []
+
+    def reclaim(self, n: int) -> int:
+        self.asked.append(n)
+        back, self.frames = self.frames[:n], self.frames[n:]
+        self.pool.give(back, self.owner)
+        return len(back)
+
+    def idle(self) -> int:
+        return len(self.frames)
+
+
+@pytest.mark.parametrize(
+    "frames,idle,busy,need,asked,served",
+    [
+        (4, 3, 1, 2, [2], True),  # 0 free + 1 in flight < 2: ask for the 2 missing
+        (4, 1, 2, 2, [], False),  # 1 free + 2 in flight will do: nobody is asked
+        (4, 1, 1, 4, [2], False),  # 2 free + 1 in flight < 4: ask for 4 - 2 (only 1 comes)
+        (3, 1, 1, 2, [], False),  # 1 free + 1 in flight = 2: enough
+    ],
+)
+def test_a_stalled_waiter_takes_only_the_missing_frames_from_idle_holders(
+    port, frames, idle, busy, need, asked, served
+):
+    pool = FramePool(port, "p", frames)
+    x = Holder(pool, "x", idle)
+    pool.add_reclaimer("x", x.reclaim, x.idle)
+    pool.take(busy, "y")
+    got: list[object] = []
+    pool.wait(need, "z", got.append)
+    assert x.asked == asked
+    assert len(got) == served
+    pool.remove_reclaimer(x.reclaim)
+    assert pool._reclaimers == []
+
+
+def test_the_waiters_own_idle_frames_are_not_reclaimed_for_it(port):
+    pool = FramePool(port, "p", 2)
+    x = Holder(pool, "x", 2)
+    pool.add_reclaimer("x", x.reclaim, x.idle)
+    assert pool.wait(1, "x", lambda f: None) is not None  # its own backend reclaims, not the pool
+    assert x.asked == []

@@ -4,18 +4,26 @@ writes acknowledged before a completed flush survive a power cut; a seed replays
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 from lab_rig import Rig, pattern, store_bytes
 
 from blkswap.abi import blkif
+from blkswap.abi.blkif import Segment
+from blkswap.back.io import flush_supported, perform
+from blkswap.back.request import BlkRequest, PendingReq
 from blkswap.front.bio import Bio
 from blkswap.lab import Lab
 from blkswap.storage import RamStore
+from blkswap.storage.base import StorageError
 from blkswap.storage.durability import CachedDisk, lost_acknowledged_writes
 from blkswap.storage.faults import FaultPlan, FaultRule, FaultyStore
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
 READ, WRITE, FLUSH = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE, blkif.BLKIF_OP_FLUSH_DISKCACHE
+BARRIER, DISCARD = blkif.BLKIF_OP_WRITE_BARRIER, blkif.BLKIF_OP_DISCARD
+NOTSUPP = blkif.BLKIF_RSP_EOPNOTSUPP
 PATHS = ["map", "copy", "swap", "persistent", "transfer"]
 DISK = 4 << 20
 
@@ -207,3 +215,124 @@ def test_a_timed_run_passes_each_io_offset_to_the_timing_faults(tmp_path):
 
     assert injected(4 << 20) == 0
     assert injected(16384) == 2  # the 4 KiB writes at 16 and 20 KiB
+
+
+# --- back/io.py perform() by value (found by mutation testing, tools/mutation.py) --------------
+
+
+class ScriptedStore(RamStore):
+    """A RamStore whose flush/discard raise the next exception of a script (None: succeed)."""
+
+    def __init__(self, flush=(), discard=()) -> None:
+        super().__init__(DISK)
+        self.flush_script, self.discard_script = list(flush), list(discard)
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+        err = self.flush_script.pop(0) if self.flush_script else None
+        if err is not None:
+            raise err
+
+    def discard(self, offset: int, length: int) -> None:
+        err = self.discard_script.pop(0) if self.discard_script else None
+        if err is not None:
+            raise err
+        super().discard(offset, length)
+
+
+def _req(op: int, sector: int = 0, data: bytes = b"", ring: object = None) -> PendingReq:
+    """A validated request straight to perform() (one full-page segment per 4 KiB of data)."""
+    n = len(data) // 4096
+    segs = tuple(Segment(100 + i, 0, 7) for i in range(n))
+    nr = len(data) // 512 if op != DISCARD else 16
+    req = PendingReq(ring, BlkRequest(1, op, op, sector, nr, segs))  # type: ignore[arg-type]
+    req.bufs = [memoryview(bytearray(data[i * 4096 : (i + 1) * 4096])) for i in range(n)]
+    return req
+
+
+@pytest.mark.row("E6")
+@pytest.mark.parametrize("err", [errno.EIO, errno.ETIMEDOUT])  # below and above EOPNOTSUPP
+@pytest.mark.parametrize("exc", ["os", "storage"])
+def test_perform_latches_a_failed_flush_and_plain_writes_never_flush(err: int, exc: str):
+    """The first flush fails (an OSError other than EOPNOTSUPP, or a StorageError) and the store
+    would then succeed: every later flush or barrier is ERROR without asking the store; a plain
+    WRITE neither flushes nor fails."""
+    first = OSError(err, "flush failed") if exc == "os" else StorageError("flush failed")
+    store = ScriptedStore(flush=[first])
+    assert perform(_req(WRITE, 0, pattern(4096, 1)), store) == OK and store.flushes == 0
+    assert perform(_req(FLUSH), store) == ERR and store.flushes == 1
+    assert perform(_req(FLUSH), store) == ERR and store.flushes == 1  # latched: not asked
+    assert perform(_req(BARRIER, 8, pattern(4096, 2)), store) == ERR
+    assert store_bytes(store, 8 * 512, 4096) == bytes(4096)  # PREFLUSH failed: no data written
+    assert perform(_req(WRITE, 16, pattern(4096, 3)), store) == OK and store.flushes == 1
+    assert store_bytes(store, 16 * 512, 4096) == pattern(4096, 3)
+    assert flush_supported(store)
+
+
+@pytest.mark.row("D9")
+def test_perform_answers_eopnotsupp_for_a_store_without_flush_and_latches_nothing():
+    store = ScriptedStore(flush=[OSError(errno.EOPNOTSUPP, "no flush")] * 2)
+    assert perform(_req(FLUSH), store) == NOTSUPP
+    assert not flush_supported(store)
+    assert perform(_req(BARRIER, 8, pattern(4096, 2)), store) == NOTSUPP  # asked again
+    assert store.flushes == 2 and store_bytes(store, 8 * 512, 4096) == bytes(4096)
+    assert perform(_req(FLUSH), store) == OK and store.flushes == 3  # the store flushes now
+
+
+@pytest.mark.row("E8")
+@pytest.mark.parametrize("err", [errno.EOPNOTSUPP, errno.EIO])
+def test_perform_a_discard_the_store_refuses_is_an_error_and_says_nothing_of_flushes(err: int):
+    store = ScriptedStore(discard=[OSError(err, "no discard")])
+    assert perform(_req(WRITE, 0, pattern(16384, 4)), store) == OK
+    assert perform(_req(DISCARD, 8), store) == ERR
+    assert flush_supported(store) and store.flushes == 0
+    assert store_bytes(store, 0, 16384) == pattern(16384, 4)
+
+
+@pytest.mark.row("E8")
+def test_perform_discards_exactly_the_requested_sectors():
+    """DISCARD of sectors 8..23 (16 sectors): zeros there, the bytes around untouched, no flush."""
+    store = ScriptedStore()
+    data = pattern(32 * 512, 6)
+    assert perform(_req(WRITE, 0, data), store) == OK
+    assert perform(_req(DISCARD, 8), store) == OK
+    assert store_bytes(store, 0, 8 * 512) == data[: 8 * 512]
+    assert store_bytes(store, 8 * 512, 16 * 512) == bytes(16 * 512)
+    assert store_bytes(store, 24 * 512, 8 * 512) == data[24 * 512 :]
+    assert store.flushes == 0
+
+
+@pytest.mark.row("E1")
+def test_perform_without_a_ring_moves_bytes_and_a_fenced_ring_moves_none():
+    """A request whose ring object has no ``fenced`` flag is served; a fenced one is ERROR and
+    touches nothing (perform's contract for torn-down rings)."""
+    store = ScriptedStore()
+    assert perform(_req(WRITE, 0, pattern(4096, 7)), store) == OK
+    read = _req(READ, 0, bytes(4096))
+    assert perform(read, store) == OK and bytes(read.bufs[0]) == pattern(4096, 7)
+
+    class Fenced:
+        fenced = True
+
+    assert perform(_req(WRITE, 0, pattern(4096, 8), Fenced()), store) == ERR
+    assert perform(_req(FLUSH, ring=Fenced()), store) == ERR and store.flushes == 0
+    assert store_bytes(store, 0, 4096) == pattern(4096, 7)
+
+
+@pytest.mark.row("E3")
+@pytest.mark.parametrize("delta", [-512, 512])
+def test_perform_a_store_that_miscounts_the_bytes_moved_is_an_error(delta: int):
+    """readv/writev must move exactly the request's bytes: a count short or beyond it (a broken
+    store) is ERROR, never OKAY."""
+
+    class Miscounting(RamStore):
+        def readv(self, offset, bufs):
+            return super().readv(offset, bufs) + delta
+
+        def writev(self, offset, bufs):
+            return super().writev(offset, bufs) + delta
+
+    store = Miscounting(DISK)
+    assert perform(_req(WRITE, 0, pattern(4096, 1)), store) == ERR
+    assert perform(_req(READ, 0, bytes(4096)), store) == ERR

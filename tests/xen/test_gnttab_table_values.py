@@ -69,3 +69,18 @@ def test_query_size_returns_0_and_reports_the_table():
         64,
         0,
     )
+
+
+def test_a_failed_growth_writes_no_frame_list():
+    """setup_table past what the arena can give: general_error, the caller's frame list is left
+    as it was and the table keeps its size (ops_table.py:52 survivors: an exhausted arena)."""
+    xen, d0, (d1,) = host(frames=80, pages=32)  # 2 x (32 + 1 table frame): 13 frames left
+    list_gfn = d1.alloc_page()
+    d1.write(list_gfn, 0, b"\xee" * 64)
+    for nr in (20, 64):
+        rc, out = op(
+            d1, g.GNTTABOP_setup_table, [dict(dom=SELF, nr_frames=nr, frame_list=list_gfn << 12)]
+        )
+        assert rc == 0 and statuses(out) == [g.GNTST_general_error]
+        assert d1.read(list_gfn, 0, 64) == b"\xee" * 64 and len(d1.gt.frames) == 1
+    assert xen.arena.free_frames == 13

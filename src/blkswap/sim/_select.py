@@ -3,9 +3,9 @@ one source").
 
 The compiled modules sit beside their sources, and Python's import system prefers an extension
 module to a .py file. So ``blkswap.sim`` calls :func:`select` before importing its modules: the
-compiled build is used only if all four modules were compiled from exactly the sources now on
+compiled build is used only if all five modules were compiled from exactly the sources now on
 disk (setup.py records their digests in ``_built.json``); otherwise, or with
-``BLKSWAP_PURE_PYTHON=1`` set, an import hook loads the four from their .py files. The two
+``BLKSWAP_PURE_PYTHON=1`` set, an import hook loads the five from their .py files. The two
 builds never mix: the compiled modules share C-level types.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
-COMPILED = ("events", "conditions", "resources", "core")
+COMPILED = ("heap", "events", "conditions", "resources", "core")
 """The modules setup.py compiles (it reads this tuple and ``source_digest`` from this file)."""
 
 

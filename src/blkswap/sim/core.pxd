@@ -1,6 +1,7 @@
 # Compiled-build declarations for core.py (see events.pxd).
 cimport cython
 from blkswap.sim.events cimport Event, Timeout, _Initialize
+from blkswap.sim.heap cimport push as heappush, pop as heappop
 
 cdef class Environment:
     cdef public object _now

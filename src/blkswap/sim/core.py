@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from heapq import heappop, heappush
 from itertools import count
 from operator import attrgetter
 from typing import Any
@@ -27,6 +26,7 @@ from blkswap.sim.events import (
     Timeout,
     _Initialize,
 )
+from blkswap.sim.heap import heappop, heappush
 
 Infinity = float("inf")
 
@@ -109,8 +109,10 @@ class Environment:
         The hot path of most models: builds the Timeout without its constructor and schedules
         it with one heappush (or one append when it is due now), not through ``schedule``.
         """
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
+        if not delay >= 0:  # (also refuses NaN, which no heap can order)
+            raise ValueError(
+                f"negative delay {delay}" if delay < 0 else f"delay {delay} is not a time"
+            )
         event = Timeout.__new__(Timeout)
         event.env = self
         event.callbacks = []
@@ -147,8 +149,8 @@ class Environment:
         Events due now with priority URGENT or NORMAL skip the heap: each goes to the tail of
         its FIFO, which is where its (time, priority, seq) key would put it (see ``_pop``).
         """
-        if delay < 0:
-            raise ValueError(f"cannot schedule {event} in the past (delay {delay})")
+        if not delay >= 0:
+            raise ValueError(f"cannot schedule {event} in the past or at NaN (delay {delay})")
         at = self._now + delay
         if at == self._now and priority == NORMAL:
             self._normal.append(event)

@@ -3,6 +3,7 @@
 # Every attribute is ``public`` so that Python code reads and writes it as before; the typed
 # locals turn the hot paths' attribute reads into C struct reads. See docs/sim.md "Builds".
 cimport cython
+from blkswap.sim.heap cimport push as heappush
 
 cdef class Event:
     cdef public object env

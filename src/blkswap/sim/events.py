@@ -13,8 +13,9 @@ once the event has been processed. A failed event that no callback defuses crash
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
+
+from blkswap.sim.heap import heappush
 
 if TYPE_CHECKING:
     from blkswap.sim.conditions import Condition
@@ -163,8 +164,10 @@ class Timeout(Event):
     __slots__ = ("_delay",)
 
     def __init__(self, env: Environment, delay: float, value: Any = None) -> None:
-        if delay < 0:
-            raise ValueError(f"negative delay {delay}")
+        if not delay >= 0:  # (also refuses NaN, which no heap can order)
+            raise ValueError(
+                f"negative delay {delay}" if delay < 0 else f"delay {delay} is not a time"
+            )
         self.env = env
         self.callbacks = []
         self._delay = delay

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from blkswap.abi import gnttab as g
-from blkswap.xen.domain import GRANT, Domain
+from blkswap.xen.domain import Domain
 from blkswap.xen.errors import OutOfMemoryError, XenError
 from blkswap.xen.grant_table import pin_increment
 
@@ -81,11 +81,7 @@ def _release_mappings(xen: Xen, d: Domain) -> None:
     if not live:
         return
     xen.violations.append(f"d{d.domid} destroyed holding {len(live)} grant mappings")
-    for h in live:
-        if mt.va[h]:
-            e = d.vmap.get(mt.va[h] >> 12)
-            if e is not None and e[2] == GRANT:
-                del d.vmap[mt.va[h] >> 12]
+    # its grant PTEs go with the rest of its address space (destroy_domain's d.vmap.clear())
     xen.flush_tlb(d, d)
     for h in live:
         dec, gt, ref = pin_increment(mt.flags[h]), mt.gt[h], mt.ref[h]
