@@ -336,3 +336,18 @@ def test_dispatch_polls_without_waiting_unless_asked(peer: Peer, monkeypatch) ->
         peer.reply(XsType.WATCH_EVENT, 0, b"/a\0t\0")
     assert xs.dispatch(0.7) == 2
     assert timeouts[0] == 0.7 and set(timeouts[1:]) == {0.0} and len(timeouts) >= 3
+
+
+def test_a_partial_event_read_with_a_reply_waits_for_its_rest(peer: Peer) -> None:
+    """A reply read together with the first bytes of an event: dispatch does not block on the
+    rest (it polls), and delivers the event once the rest arrives."""
+    xs = peer.client
+    peer.reply(XsType.WATCH, 1)
+    got: list[str] = []
+    xs.watch("/a", "t", lambda p, t: got.append(p))
+    event = msg(XsType.WATCH_EVENT, 0, b"/a/b\0t\0")
+    peer.sock.sendall(msg(XsType.READ, 2, b"v") + event[:20])
+    assert xs.read("/r") == "v" and len(xs._buf) == 20
+    assert xs.dispatch(0.05) == 0 and got == []
+    peer.sock.sendall(event[20:])
+    assert xs.dispatch(1.0) == 1 and got == ["/a/b"]
