@@ -345,9 +345,18 @@ def test_a_partial_event_read_with_a_reply_waits_for_its_rest(peer: Peer) -> Non
     peer.reply(XsType.WATCH, 1)
     got: list[str] = []
     xs.watch("/a", "t", lambda p, t: got.append(p))
-    event = msg(XsType.WATCH_EVENT, 0, b"/a/b\0t\0")
-    peer.sock.sendall(msg(XsType.READ, 2, b"v") + event[:20])
-    assert xs.read("/r") == "v" and len(xs._buf) == 20
+    event = msg(XsType.WATCH_EVENT, 0, b"/a/0123456789abcd\0t\0")  # a 20-byte payload
+    peer.sock.sendall(msg(XsType.READ, 2, b"v") + event[:24])
+    assert xs.read("/r") == "v" and len(xs._buf) == 24
     assert xs.dispatch(0.05) == 0 and got == []
-    peer.sock.sendall(event[20:])
-    assert xs.dispatch(1.0) == 1 and got == ["/a/b"]
+    peer.sock.sendall(event[24:])
+    assert xs.dispatch(1.0) == 1 and got == ["/a/0123456789abcd"]
+
+
+def test_a_reply_arriving_in_two_parts_is_read_whole(peer: Peer) -> None:
+    reply = msg(XsType.READ, 1, b"0123456789abcdefghij")  # 20 bytes: 16 + 20, not 16 | 20
+    peer.sock.sendall(reply[:20])
+    later = threading.Timer(0.2, peer.sock.sendall, [reply[20:]])
+    later.start()
+    assert peer.client.read("/r") == "0123456789abcdefghij"
+    later.join()
