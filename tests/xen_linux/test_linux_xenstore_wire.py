@@ -360,3 +360,13 @@ def test_a_reply_arriving_in_two_parts_is_read_whole(peer: Peer) -> None:
     later.start()
     assert peer.client.read("/r") == "0123456789abcdefghij"
     later.join()
+
+
+def test_path_by_keyword_and_fd_keyword_only() -> None:
+    ours, theirs = socket.socketpair()
+    xs = XsClient(path="kw", fd=theirs.detach(), domid=3)
+    assert (xs.path, xs.domid) == ("kw", 3)
+    with pytest.raises(TypeError):
+        XsClient("kw", xs.fd)  # type: ignore[misc]
+    xs.close()
+    ours.close()
