@@ -370,3 +370,15 @@ def test_path_by_keyword_and_fd_keyword_only() -> None:
         XsClient("kw", xs.fd)  # type: ignore[misc]
     xs.close()
     ours.close()
+
+
+def test_dispatch_drops_a_stray_reply(peer: Peer) -> None:
+    """Only WATCH_EVENT messages become events; a reply nobody waits for (lower type numbers)
+    is dropped even if its payload looks like ``path\\0token\\0``."""
+    xs = peer.client
+    peer.reply(XsType.WATCH, 1)
+    got: list[str] = []
+    xs.watch("/x", "t", lambda p, t: got.append(p))
+    peer.reply(XsType.DIRECTORY, 9, b"/x\0t\0")
+    peer.reply(XsType.ERROR, 9, b"/x\0t\0")
+    assert xs.dispatch(0.2) == 0 and got == [] and xs.pending_events() == 0
