@@ -382,3 +382,25 @@ def test_dispatch_drops_a_stray_reply(peer: Peer) -> None:
     peer.reply(XsType.DIRECTORY, 9, b"/x\0t\0")
     peer.reply(XsType.ERROR, 9, b"/x\0t\0")
     assert xs.dispatch(0.2) == 0 and got == [] and xs.pending_events() == 0
+
+
+def test_unwatch_keeps_the_other_tokens_events(peer: Peer) -> None:
+    xs = peer.client
+    got: list[tuple[str, str]] = []
+    for i, tok in enumerate(("a", "b", "c")):
+        peer.reply(XsType.WATCH, i + 1)
+        xs.watch(f"/{tok}", tok, lambda p, t: got.append((p, t)))
+    for tok in ("c", "b", "a"):
+        peer.reply(XsType.WATCH_EVENT, 0, f"/{tok}\0{tok}\0".encode())
+    xs._drain(1.0)
+    assert xs.pending_events() == 3
+    peer.reply(XsType.UNWATCH, 4)
+    xs.unwatch("/b", "b")
+    assert xs.dispatch() == 2 and got == [("/c", "c"), ("/a", "a")]
+
+
+def test_a_reply_of_another_type_is_still_the_reply(peer: Peer) -> None:
+    """Any message with the request's id that is not ERROR answers it (xenstored replies with
+    the request's own type; the client does not check it)."""
+    peer.reply(XsType.RESUME, 1, b"odd")
+    assert peer.client.read("/r") == "odd"
