@@ -404,3 +404,21 @@ def test_a_reply_of_another_type_is_still_the_reply(peer: Peer) -> None:
     the request's own type; the client does not check it)."""
     peer.reply(XsType.RESUME, 1, b"odd")
     assert peer.client.read("/r") == "odd"
+
+
+def test_stale_replies_with_lower_or_large_ids(peer: Peer) -> None:
+    xs = peer.client
+    xs._req_id = 4
+    peer.reply(XsType.READ, 3, b"old")  # an older id: skipped too
+    peer.reply(XsType.READ, 5, b"new")
+    assert xs.read("/r") == "new"
+    xs._req_id = 999  # ids past CPython's small-int cache still match by value
+    peer.reply(XsType.READ, 1000, b"big")
+    assert xs.read("/r") == "big"
+
+
+def test_a_whole_empty_message_in_the_buffer_is_consumed_without_waiting(peer: Peer) -> None:
+    xs = peer.client
+    peer.sock.sendall(msg(XsType.READ, 1, b"v") + msg(XsType.WATCH_EVENT, 0, b""))
+    assert xs.read("/r") == "v" and len(xs._buf) == 16  # an empty event: a header alone
+    assert xs.dispatch(0.05) == 0 and xs._buf == bytearray()
