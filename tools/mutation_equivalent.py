@@ -1595,4 +1595,11 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/back/grantops.py:123 core/NumberReplacer #35": (
         "status is an output Xen writes for every copy element: its initial value is never read"
     ),
+    # --- xen/linux/xenstore.py ---
+    "src/blkswap/xen/linux/xenstore.py:53 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "O_RDWR (2) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/xenstore.py:53 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "O_RDWR (2) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
+    ),
 }
