@@ -306,6 +306,11 @@ def test_a_client_on_fd_0_is_closed(peer: Peer) -> None:
         peer.client.fd = 0
         peer.reply(XsType.READ, 1, b"zero")
         assert peer.client.read("/z") == "zero"
+        got: list[str] = []
+        peer.reply(XsType.WATCH, 2)
+        peer.client.watch("/z", "t", lambda p, t: got.append(p))
+        peer.reply(XsType.WATCH_EVENT, 0, b"/z\0t\0")
+        assert peer.client.dispatch(1.0) == 1 and got == ["/z"]  # events are read from fd 0
         peer.client.close()
         assert peer.client.fd == -1
         with pytest.raises(OSError):
