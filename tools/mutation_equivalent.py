@@ -968,6 +968,46 @@ EQUIVALENT: dict[str, str] = {
     "src/blkswap/xen/linux/grants.py:229 core/ReplaceBinaryOperator_Add_BitXor #6": (
         "frame addresses are page aligned and _precheck sent only offsets + len <= 4096: ^ is +"
     ),
+    # --- xen/linux/port.py ---
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Add #1": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: + gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_BitXor #1": (
+        "PROT_READ (1), PROT_WRITE (2) and PROT_EXEC (4) share no bit: ^ gives the same prot as |"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Sub #0": (
+        "the prot becomes -1, which Linux maps as rwx (the unknown bits are ignored): the same page protection"
+    ),
+    "src/blkswap/xen/linux/port.py:47 core/ReplaceBinaryOperator_BitOr_Sub #1": (
+        "the prot becomes -1, which Linux maps as rwx (the unknown bits are ignored): the same page protection"
+    ),
+    "src/blkswap/xen/linux/port.py:54 core/ReplaceAndWithOr #0": (
+        "os.sched_yield() returns None: None and None is None or None"
+    ),
+    "src/blkswap/xen/linux/port.py:115 core/NumberReplacer #20": (
+        "op() is None only for notify/unbind, whose value evtchn_send/evtchn_close drop; a bound port is never 0 (Xen reserves port 0)"
+    ),
+    "src/blkswap/xen/linux/port.py:115 core/NumberReplacer #21": (
+        "op() is None only for notify/unbind, whose value evtchn_send/evtchn_close drop; a bound port is never 0 (Xen reserves port 0)"
+    ),
+    "src/blkswap/xen/linux/port.py:117 core/NumberReplacer #28": (
+        "the key of EINVAL: an errno missing from the map answers EINVAL anyway (the get default), and 23 would answer EINVAL too"
+    ),
+    "src/blkswap/xen/linux/port.py:117 core/NumberReplacer #29": (
+        "the key of EINVAL: an errno missing from the map answers EINVAL anyway (the get default), and 21 would answer EINVAL too"
+    ),
+    "src/blkswap/xen/linux/port.py:118 core/NumberReplacer #32": (
+        "DeviceError always carries an errno (EIO when the OSError had none): the `or` operand is never used"
+    ),
+    "src/blkswap/xen/linux/port.py:118 core/NumberReplacer #33": (
+        "DeviceError always carries an errno (EIO when the OSError had none): the `or` operand is never used"
+    ),
     # --- src/blkswap/xen/ops_transfer.py ---
     "src/blkswap/xen/ops_transfer.py:51 core/ReplaceComparisonOperator_NotEq_Gt #0": (
         "subsumed by the P2M/M2P test below it: a frame in the donor's P2M is owned by it and is never SHARED (grant-table frames are in no P2M) or DYING (a release leaves the P2M first) (xen.audit invariants), so the owner and flag tests never decide alone"
@@ -1937,5 +1977,12 @@ EQUIVALENT: dict[str, str] = {
     ),
     "src/blkswap/back/datapaths/persistent.py:149 core/ReplaceBreakWithContinue #0": (
         "once the target is met every later step also meets it and continue skips the add: only extra iterations"
+    ),
+    # --- xen/linux/xenstore.py ---
+    "src/blkswap/xen/linux/xenstore.py:53 core/ReplaceBinaryOperator_BitOr_Add #0": (
+        "O_RDWR (2) and O_CLOEXEC (0x80000) share no bit: + gives the same open flags as |"
+    ),
+    "src/blkswap/xen/linux/xenstore.py:53 core/ReplaceBinaryOperator_BitOr_BitXor #0": (
+        "O_RDWR (2) and O_CLOEXEC (0x80000) share no bit: ^ gives the same open flags as |"
     ),
 }

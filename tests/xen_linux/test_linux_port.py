@@ -4,6 +4,7 @@ its page arena, the kernel-only operations it refuses, and what it holds and rel
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import shutil
 import tempfile
@@ -67,7 +68,9 @@ def test_frames_are_arena_pages_from_frame_base(lp: LinuxPort) -> None:
     assert frames == [FRAME_BASE, FRAME_BASE + 1, FRAME_BASE + 2] == [0x100, 0x101, 0x102]
     assert lp.free_pages == 5 and lp.gfn_to_mfn(0x101) == 0x101 and lp.page_refcount(0x101) == 0
     lp.page_view(0x101 << 12)[:3] = b"own"
-    assert bytes(lp.arena.view(1)[:3]) == b"own"
+    lp.page_view(0x100 << 12)[:4] = b"frst"  # the first frame: arena page 0
+    assert bytes(lp.arena.view(1)[:3]) == b"own" and bytes(lp.arena.view(0)[:4]) == b"frst"
+    assert lp._frame_address(0x100) == lp.arena.base
     assert lp._frame_address(0x102) == lp.arena.address(2)
     lp.free_page(0x101)
     assert lp.free_pages == 6 and lp.alloc_page() == 0x101
@@ -171,6 +174,13 @@ def test_fence_is_a_callable_barrier() -> None:
     fence = port_mod._fence_function()
     assert fence() is None
     assert bytes(fence._page[:4]) == b"\x0f\xae\xf0\xc3"  # mfence; ret
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(fence._page))
+    with open("/proc/self/maps") as f:
+        spans = [line.split()[:2] for line in f]
+    (perms,) = [
+        p for rng, p in spans if int(rng.split("-")[0], 16) <= addr < int(rng.split("-")[1], 16)
+    ]
+    assert perms.startswith("rwx")  # readable, writable, executable
 
 
 def test_fence_falls_back_to_a_system_call(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,6 +203,15 @@ def test_defaults_reach_xenstored_and_size_the_arena(
     try:
         lp = LinuxPort()
         assert lp.arena.pages == 4096 and lp.free_pages == 4096
+        frames = [lp.alloc_page() for _ in range(300)]  # past frame 0x1ff: 0x100 + 256 = 0x200
+        assert frames == list(range(0x100, 0x100 + 300))
+        lp.page_view(0x200 << 12)[:2] = b"hi"
+        assert bytes(lp.arena.view(0x100)[:2]) == b"hi"
+        lp.free_page(0x200)
+        assert lp.alloc_page() == 0x200
+        for bad in (0xFF, 0x100 + 4096):
+            with pytest.raises(ValueError, match="is not a page of this port"):
+                lp.free_page(bad)
         assert lp.store.path == f"{d}/socket"
         lp.store.write("/x", "1")
         assert daemon.store.dump("/x") == {"/x": "1"}
@@ -222,3 +241,10 @@ def test_a_port_closed_by_its_handler_is_not_unmasked(lp: LinuxPort, kernel: Fak
     lp.evtchn_bind_handler(port, lp.evtchn_close)
     assert lp.poll_events() == 1
     assert [op for op, _ in kernel.calls("evtchn")] == ["BIND_INTERDOMAIN", "read", "UNBIND"]
+
+
+def test_arguments_are_keyword_only(lp: LinuxPort, kernel: FakeXenKernel) -> None:
+    files = dict(kernel.files)
+    with pytest.raises(TypeError):
+        LinuxPort(8, lp.store)  # type: ignore[misc]
+    assert kernel.files == files  # refused before opening any device

@@ -306,6 +306,11 @@ def test_a_client_on_fd_0_is_closed(peer: Peer) -> None:
         peer.client.fd = 0
         peer.reply(XsType.READ, 1, b"zero")
         assert peer.client.read("/z") == "zero"
+        got: list[str] = []
+        peer.reply(XsType.WATCH, 2)
+        peer.client.watch("/z", "t", lambda p, t: got.append(p))
+        peer.reply(XsType.WATCH_EVENT, 0, b"/z\0t\0")
+        assert peer.client.dispatch(1.0) == 1 and got == ["/z"]  # events are read from fd 0
         peer.client.close()
         assert peer.client.fd == -1
         with pytest.raises(OSError):
@@ -336,3 +341,89 @@ def test_dispatch_polls_without_waiting_unless_asked(peer: Peer, monkeypatch) ->
         peer.reply(XsType.WATCH_EVENT, 0, b"/a\0t\0")
     assert xs.dispatch(0.7) == 2
     assert timeouts[0] == 0.7 and set(timeouts[1:]) == {0.0} and len(timeouts) >= 3
+
+
+def test_a_partial_event_read_with_a_reply_waits_for_its_rest(peer: Peer) -> None:
+    """A reply read together with the first bytes of an event: dispatch does not block on the
+    rest (it polls), and delivers the event once the rest arrives."""
+    xs = peer.client
+    peer.reply(XsType.WATCH, 1)
+    got: list[str] = []
+    xs.watch("/a", "t", lambda p, t: got.append(p))
+    event = msg(XsType.WATCH_EVENT, 0, b"/a/0123456789abcd\0t\0")  # a 20-byte payload
+    peer.sock.sendall(msg(XsType.READ, 2, b"v") + event[:24])
+    assert xs.read("/r") == "v" and len(xs._buf) == 24
+    assert xs.dispatch(0.05) == 0 and got == []
+    peer.sock.sendall(event[24:])
+    assert xs.dispatch(1.0) == 1 and got == ["/a/0123456789abcd"]
+
+
+def test_a_reply_arriving_in_two_parts_is_read_whole(peer: Peer) -> None:
+    reply = msg(XsType.READ, 1, b"0123456789abcdefghij")  # 20 bytes: 16 + 20, not 16 | 20
+    peer.sock.sendall(reply[:20])
+    later = threading.Timer(0.2, peer.sock.sendall, [reply[20:]])
+    later.start()
+    assert peer.client.read("/r") == "0123456789abcdefghij"
+    later.join()
+
+
+def test_path_by_keyword_and_fd_keyword_only() -> None:
+    ours, theirs = socket.socketpair()
+    xs = XsClient(path="kw", fd=theirs.detach(), domid=3)
+    assert (xs.path, xs.domid) == ("kw", 3)
+    with pytest.raises(TypeError):
+        XsClient("kw", xs.fd)  # type: ignore[misc]
+    xs.close()
+    ours.close()
+
+
+def test_dispatch_drops_a_stray_reply(peer: Peer) -> None:
+    """Only WATCH_EVENT messages become events; a reply nobody waits for (lower type numbers)
+    is dropped even if its payload looks like ``path\\0token\\0``."""
+    xs = peer.client
+    peer.reply(XsType.WATCH, 1)
+    got: list[str] = []
+    xs.watch("/x", "t", lambda p, t: got.append(p))
+    peer.reply(XsType.DIRECTORY, 9, b"/x\0t\0")
+    peer.reply(XsType.ERROR, 9, b"/x\0t\0")
+    assert xs.dispatch(0.2) == 0 and got == [] and xs.pending_events() == 0
+
+
+def test_unwatch_keeps_the_other_tokens_events(peer: Peer) -> None:
+    xs = peer.client
+    got: list[tuple[str, str]] = []
+    for i, tok in enumerate(("a", "b", "c")):
+        peer.reply(XsType.WATCH, i + 1)
+        xs.watch(f"/{tok}", tok, lambda p, t: got.append((p, t)))
+    for tok in ("c", "b", "a"):
+        peer.reply(XsType.WATCH_EVENT, 0, f"/{tok}\0{tok}\0".encode())
+    xs._drain(1.0)
+    assert xs.pending_events() == 3
+    peer.reply(XsType.UNWATCH, 4)
+    xs.unwatch("/b", "b")
+    assert xs.dispatch() == 2 and got == [("/c", "c"), ("/a", "a")]
+
+
+def test_a_reply_of_another_type_is_still_the_reply(peer: Peer) -> None:
+    """Any message with the request's id that is not ERROR answers it (xenstored replies with
+    the request's own type; the client does not check it)."""
+    peer.reply(XsType.RESUME, 1, b"odd")
+    assert peer.client.read("/r") == "odd"
+
+
+def test_stale_replies_with_lower_or_large_ids(peer: Peer) -> None:
+    xs = peer.client
+    xs._req_id = 4
+    peer.reply(XsType.READ, 3, b"old")  # an older id: skipped too
+    peer.reply(XsType.READ, 5, b"new")
+    assert xs.read("/r") == "new"
+    xs._req_id = 999  # ids past CPython's small-int cache still match by value
+    peer.reply(XsType.READ, 1000, b"big")
+    assert xs.read("/r") == "big"
+
+
+def test_a_whole_empty_message_in_the_buffer_is_consumed_without_waiting(peer: Peer) -> None:
+    xs = peer.client
+    peer.sock.sendall(msg(XsType.READ, 1, b"v") + msg(XsType.WATCH_EVENT, 0, b""))
+    assert xs.read("/r") == "v" and len(xs._buf) == 16  # an empty event: a header alone
+    assert xs.dispatch(0.05) == 0 and xs._buf == bytearray()
