@@ -90,3 +90,5 @@ def test_purge_target_follows_the_formula_exactly():
     assert _purge_count(1100, 1056, False) == 44 + 10 * 5
     assert _purge_count(60, 50, False) == 10  # (50 // 100) × 5 = 0
     assert _purge_count(105, 100, False, percent=100) == 105  # capped at the table size
+    assert _purge_count(100, 99, False) == 1  # 99 // 100 = 0: a divisor of 99 would add 5
+    assert _purge_count(130, 60, False) == 70  # count − limit, not count % limit (= 10)
