@@ -6,6 +6,7 @@ the context helpers."""
 from __future__ import annotations
 
 import pytest
+from back_fakes import Meter
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import Segment
@@ -32,14 +33,6 @@ class Port:
 
     def gfn_to_mfn(self, gfn: int) -> int:
         return gfn * 3
-
-
-class Meter:
-    def __init__(self) -> None:
-        self.charged: list[tuple[str, int]] = []
-
-    def charge(self, cause: str, amount: int) -> None:
-        self.charged.append((cause, amount))
 
 
 class Pool:

@@ -6,6 +6,7 @@ for writes."""
 from __future__ import annotations
 
 import pytest
+from back_fakes import Meter
 from lab_rig import Rig, pattern, store_bytes
 from test_lab_bad_front import RawFront
 
@@ -18,14 +19,6 @@ from blkswap.back.request import BlkRequest, PendingReq, RequestError
 
 OK, ERR = blkif.BLKIF_RSP_OKAY, blkif.BLKIF_RSP_ERROR
 READ, WRITE = blkif.BLKIF_OP_READ, blkif.BLKIF_OP_WRITE
-
-
-class Meter:
-    def __init__(self) -> None:
-        self.charged: list[tuple[str, int]] = []
-
-    def charge(self, cause: str, amount: int) -> None:
-        self.charged.append((cause, amount))
 
 
 def rig_for(flavour: str) -> Rig:

@@ -8,6 +8,7 @@ from functools import partial
 from types import SimpleNamespace
 
 import pytest
+from back_fakes import Meter
 
 from blkswap.abi import blkif
 from blkswap.abi.blkif import Segment
@@ -55,14 +56,6 @@ class Holders:
 
     def on_release(self, mfn: int, callback) -> None:
         self.callbacks[mfn] = callback
-
-
-class Meter:
-    def __init__(self) -> None:
-        self.charged: list[tuple[str, int]] = []
-
-    def charge(self, cause: str, amount: int) -> None:
-        self.charged.append((cause, amount))
 
 
 class Pool:

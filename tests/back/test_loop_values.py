@@ -6,6 +6,7 @@ ring requests"), and removing a ring with parked requests."""
 from __future__ import annotations
 
 import pytest
+from back_fakes import Meter
 from lab_rig import HoldIo, Rig, pattern
 from test_lab_bad_front import RawFront, rw
 
@@ -231,14 +232,6 @@ def test_a_flush_that_succeeds_withdraws_nothing():
     assert (limits.feature_flush, limits.feature_barrier) == (True, True)
     be = f"/local/domain/0/backend/vbd/{f.g.domid}/51712"
     assert rig.port0.store.read(f"{be}/feature-flush-cache") == "1"
-
-
-class Meter:
-    def __init__(self) -> None:
-        self.charged: list[tuple[str, int]] = []
-
-    def charge(self, cause: str, amount: int) -> None:
-        self.charged.append((cause, amount))
 
 
 def test_each_request_taken_is_charged_once_and_a_failed_prepare_counts_an_error():
