@@ -1,7 +1,7 @@
 """back/datapaths/grant_swap.py by value (found by mutation testing, tools/mutation.py): how many
 bytes each option combination scrubs (docs/design.md §4: frames crossing domains are zeroed
-first; with ``swap_copyback`` the copy overwrites the whole frame instead), and a swap that Xen
-refuses fails the request and counts once."""
+first, with ``swap_copyback`` too, since a refused copy-back would leave the frame as it was),
+and a swap that Xen refuses fails the request and counts once."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ NBYTES = (8 + 4) * 512
     "scrub,copyback,written,read",
     [
         (True, False, 8192, 4096),  # writes: every reserve frame; reads: the partial page
-        (True, True, 0, 4096),  # the copy-back overwrites the frames: nothing to scrub on writes
+        (True, True, 8192, 4096),  # copy-back too: a refused copy must find the frames clean
         (False, False, 0, 0),  # --no-swap-scrub: nothing zeroed
         (False, True, 0, 0),
     ],
@@ -89,9 +89,7 @@ class FailingCopies:
 
 def test_a_failed_copy_back_fails_the_write():
     """With ``swap_copyback`` and the copy refused, the WRITE is answered ERROR (the swap itself
-    succeeded: ``swap_failures`` stays 0). The guest keeps the reserve frame it was swapped,
-    which the copy-back was to overwrite and nobody scrubbed (here a fresh dom0 page: the leak
-    oracle finds no foreign bytes; a recycled reserve frame would carry its last contents)."""
+    succeeded: ``swap_failures`` stays 0)."""
     rig = Rig("swap", options=DataPathOptions(swap_copyback=True))
     g = rig.guest()
     path = rig.ring().datapath
@@ -100,3 +98,24 @@ def test_a_failed_copy_back_fails_the_write():
     rig.submit(g, w)
     assert w.status == ERR and path.swap_failures == 0
     assert store_bytes(g.store, 0, 4096) == bytes(4096)  # nothing written
+
+
+@pytest.mark.parametrize("scrub", [True, False])
+def test_a_refused_copy_back_hands_the_guest_a_recycled_frame_only_without_scrub(scrub: bool):
+    """The reserve frames hold another domain's bytes (recycled), the copy-back is refused after
+    the swap: with ``scrub`` the guest's buffer page now maps a zeroed frame; with
+    ``--no-swap-scrub`` it maps the stale frame, the leak that option exists to show. (Before the
+    lab scrubbed under copy-back too, the guest got the stale bytes with ``scrub`` on.)"""
+    rig = Rig("swap", options=DataPathOptions(scrub=scrub, swap_copyback=True))
+    g = rig.guest()
+    path = rig.ring().datapath
+    path.ctx.port = FailingCopies(path.ctx.port)
+    stale = pattern(4096, 77)  # another domain's data, left in every reserve frame
+    frames = rig.pool.take(rig.pool.available)
+    for gfn in frames:
+        rig.port0.page_view(gfn << 12)[:] = stale
+    rig.pool.give(frames)
+    w = rig.bio(g, WRITE, 0, [(0, 7)], pattern(4096, 4))
+    rig.submit(g, w)
+    assert w.status == ERR
+    assert get_segments(g.port, w.segments) == (bytes(4096) if scrub else stale)

@@ -7,7 +7,11 @@ The proposal in the seed thread (Andres Lagar-Cavilla, 2010-11-17), docs/design.
   ``scrub`` (default) that frame is zeroed before it crosses; with ``swap_copyback`` the write
   data is copied back into it with one GNTTABOP_copy (the "async memcpy window", point 7), so the
   guest keeps its buffer; with neither, the guest receives whatever the reserve frame last held —
-  possibly another domain's data (the leak the lab must show).
+  possibly another domain's data (the leak the lab must show). ``scrub`` still zeroes the
+  frames when ``swap_copyback`` is on: the copy-back runs after the swap, and if Xen refuses it
+  the guest is left holding the reserve frame as it was — so the frame is clean before it
+  crosses, not only once the copy lands (the lab's choice, not the thread's: a copy-back alone
+  leaked a recycled frame's contents when the copy failed).
 * READ — the storage read lands in a reserve frame; when the response is pushed, that frame is
   swapped with the guest's. The guest's old frame joins the reserve. A partial segment
   (first_sect/last_sect not covering the page) leaves the rest of the frame as it was: zeroed with
@@ -67,7 +71,7 @@ class SwapPath:
         gfns = req.pool_frames
         req.token = gfns
         if req.is_write and req.segments:
-            if ctx.options.scrub and not ctx.options.swap_copyback:
+            if ctx.options.scrub:  # also with copy-back: a refused copy must not leak (above)
                 self.scrubbed_bytes += scrub(ctx, gfns)
             req.rsp_extra = encode_new_frames(self._swap(req))  # the loop returns frames on error
             if ctx.options.swap_copyback:
@@ -114,7 +118,8 @@ class SwapPath:
 
     def _copy_back(self, req: PendingReq) -> None:
         """Copy the write data into the guest's new frames (GNTTABOP_copy, one hypercall). If it
-        fails the guest would keep an unscrubbed frame: the request fails instead."""
+        fails, the request fails: the guest keeps the frame it was swapped, zeroed before the
+        swap with ``scrub``, as it was in the reserve without."""
         port, dom = self.ctx.port, self.ctx.frontend_domid
         ops = [
             CopyOp(s.gref, dom, 0, port.gfn_to_mfn(gfn), 0, 4096, to_guest=True)
