@@ -85,6 +85,7 @@ def test_dump_takes_the_prefix_node_and_what_is_below_it_only(st: XenStore) -> N
         dom0.write(path, path)
     assert st.dump("/a") == {"/a": "/a", "/a/b": "/a/b", "/a/b/c": "/a/b/c"}
     assert st.dump("/ab") == {"/ab": "/ab"}
+    assert st.dump("/a/") == st.dump("/a")  # a trailing slash names the same node
     assert list(st.dump("/")) == sorted(st.tree.nodes)
 
 

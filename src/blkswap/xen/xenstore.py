@@ -115,7 +115,7 @@ class XenStore:
     # -- inspection -------------------------------------------------------------------------
     def dump(self, prefix: str = "/") -> dict[str, str]:
         """``{path: value}`` of every committed node at or below ``prefix`` (sorted by path)."""
-        out = {}
+        out, prefix = {}, prefix.rstrip("/") or "/"  # "/a/" names the node "/a"
         for path in sorted(self.tree.nodes):
             if path == prefix or prefix == "/" or path.startswith(prefix.rstrip("/") + "/"):
                 out[path] = self.tree.nodes[path].value.decode("utf-8", "surrogateescape")
