@@ -54,7 +54,7 @@ class BlkRequest(NamedTuple):
     sector_number: int
     nr_sectors: int
     segments: tuple[Segment, ...] = ()
-    discard_secure: bool = False
+    discard_secure: bool = False  #: unused: discard-secure=0, so LB does a plain discard
     indirect_grefs: tuple[int, ...] = ()
 
     @property
